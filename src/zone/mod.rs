@@ -1,0 +1,1 @@
+//! Zone files and the zone tree.
