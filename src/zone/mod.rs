@@ -1,1 +1,5 @@
 //! Zone files and the zone tree.
+
+pub mod record;
+
+pub use record::{Record, SourceLocation, ZoneError};
