@@ -73,7 +73,6 @@ impl Name {
                     out[label_start] = label_len as u8;
                     if i + 1 == bytes.len() {
                         absolute = true;
-                        i += 1;
                         break;
                     }
                     label_start = out.len();
