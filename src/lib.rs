@@ -3,6 +3,10 @@
 //! The query path is [`answer::respond`]; everything slow (zone parsing, GeoIP loading, health
 //! probes) happens elsewhere and is published to it through lock-free swaps.
 
+pub mod answer;
 pub mod config;
+pub mod metrics;
+pub mod server;
+pub mod snapshot;
 pub mod wire;
 pub mod zone;

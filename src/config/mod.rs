@@ -1,7 +1,12 @@
 //! The configuration file: serde types, loading and validation.
 
 pub mod duration;
+pub mod load;
+pub mod rules;
 pub mod types;
+pub mod validate;
 
 pub use duration::Duration;
+pub use load::{ConfigError, ConfigErrors, LoadedConfig, load, parse};
+pub use rules::GeoRule;
 pub use types::*;

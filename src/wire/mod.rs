@@ -5,3 +5,5 @@ pub mod name;
 pub mod rtype;
 
 pub use name::{Name, NameError};
+pub mod query;
+pub mod writer;

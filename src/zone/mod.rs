@@ -1,5 +1,9 @@
 //! Zone files and the zone tree.
 
+pub mod build;
 pub mod record;
+pub mod tree;
 
+pub use build::ZoneBuilder;
 pub use record::{Record, SourceLocation, ZoneError};
+pub use tree::{Lookup, NodeId, NodeRef, RRsetRef, Zone};

@@ -1,0 +1,216 @@
+//! Answers from zone data, following RFC 1034 §4.3.2: exact matches, CNAME chains inside the
+//! zone, wildcards (RFC 4592), referrals at zone cuts, NXDOMAIN and NODATA with the SOA
+//! (RFC 2308), the additional section, and minimal ANY over UDP (RFC 8482).
+
+use crate::wire::name::MAX_NAME_LEN;
+use crate::wire::query::flags;
+use crate::wire::rtype::{self, rcode};
+use crate::wire::writer::{NoSpace, Section, Writer};
+use crate::zone::{Lookup, NodeId, NodeRef, Zone};
+
+/// Longest CNAME chain followed inside a zone.
+const MAX_CHAIN: usize = 16;
+
+/// How the zone answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ZoneOutcome {
+    pub rcode: u16,
+    pub authoritative: bool,
+    pub truncated: bool,
+    /// The answer reached a steered name: (service, owner node) to answer A/AAAA for.
+    pub steer: Option<(u32, NodeId)>,
+}
+
+/// A name being answered: wire bytes as they will be written (case as the client sent them
+/// for the query name) and the lowercased form used for lookups.
+struct Current {
+    written: [u8; MAX_NAME_LEN],
+    written_len: usize,
+    lower: [u8; MAX_NAME_LEN],
+}
+
+impl Current {
+    fn new(name: &[u8]) -> Current {
+        let mut current = Current {
+            written: [0; MAX_NAME_LEN],
+            written_len: 0,
+            lower: [0; MAX_NAME_LEN],
+        };
+        current.set(name);
+        current
+    }
+
+    fn set(&mut self, name: &[u8]) {
+        let len = name.len().min(MAX_NAME_LEN);
+        self.written[..len].copy_from_slice(&name[..len]);
+        self.lower[..len].copy_from_slice(&name[..len]);
+        self.lower[..len].make_ascii_lowercase();
+        self.written_len = len;
+    }
+
+    fn written(&self) -> &[u8] {
+        &self.written[..self.written_len]
+    }
+
+    fn lower(&self) -> &[u8] {
+        &self.lower[..self.written_len]
+    }
+}
+
+/// Writes the answer for `qname`/`qtype` from `zone` into the writer (header and question are
+/// already written). `udp` selects minimal ANY responses.
+pub fn answer(w: &mut Writer<'_>, zone: &Zone, qname: &[u8], qtype: u16, udp: bool) -> ZoneOutcome {
+    let mut out = ZoneOutcome {
+        rcode: rcode::NOERROR,
+        authoritative: true,
+        truncated: false,
+        steer: None,
+    };
+    let mut current = Current::new(qname);
+    let mut visited: [NodeId; MAX_CHAIN] = [0; MAX_CHAIN];
+    let mut hops = 0usize;
+    let result = (|| -> Result<(), NoSpace> {
+        loop {
+            let node = match zone.lookup(current.lower()) {
+                Lookup::Found(id) | Lookup::Wildcard(id) => zone.node(id),
+                Lookup::BelowCut(cut) => {
+                    referral(w, zone, zone.node(cut))?;
+                    if hops == 0 {
+                        out.authoritative = false;
+                    }
+                    return Ok(());
+                }
+                Lookup::NxDomain(_) => {
+                    out.rcode = rcode::NXDOMAIN;
+                    return negative(w, zone);
+                }
+            };
+            if visited[..hops].contains(&node.id()) {
+                // A CNAME loop: the answer holds the chain up to here.
+                return Ok(());
+            }
+            if node.is_delegation() && !(qtype == rtype::DS && hops == 0) {
+                referral(w, zone, node)?;
+                if hops == 0 {
+                    out.authoritative = false;
+                }
+                return Ok(());
+            }
+            if let Some(service) = node.service() {
+                if qtype == rtype::A || qtype == rtype::AAAA {
+                    out.steer = Some((service, node.id()));
+                    return Ok(());
+                }
+            }
+            if qtype != rtype::CNAME && qtype != rtype::ANY {
+                if let Some(cname) = node.rrset(rtype::CNAME) {
+                    w.rrset(Section::Answer, current.written(), cname.encoded())?;
+                    let Some(target) = cname.rdatas().next() else {
+                        return Ok(());
+                    };
+                    visited[hops] = node.id();
+                    hops += 1;
+                    let mut target_lower = [0u8; MAX_NAME_LEN];
+                    let len = target.len().min(MAX_NAME_LEN);
+                    target_lower[..len].copy_from_slice(&target[..len]);
+                    target_lower[..len].make_ascii_lowercase();
+                    let target_lower = &target_lower[..len];
+                    if !crate::wire::name::is_subdomain(target_lower, zone.origin().as_wire())
+                        || hops == MAX_CHAIN
+                    {
+                        return Ok(());
+                    }
+                    // Written lowercased from here on: the target as stored in the zone.
+                    current.set(target_lower);
+                    continue;
+                }
+            }
+            if qtype == rtype::ANY {
+                return any(w, zone, node, current.written(), udp);
+            }
+            match node.rrset(qtype) {
+                Some(set) => {
+                    w.rrset(Section::Answer, current.written(), set.encoded())?;
+                    additional(w, zone, set.additional());
+                    return Ok(());
+                }
+                None => return negative(w, zone),
+            }
+        }
+    })();
+    if result.is_err() {
+        out.truncated = true;
+        w.set_flags(w.flags() | flags::TC);
+    }
+    out
+}
+
+/// The SOA in AUTHORITY for NXDOMAIN and NODATA.
+fn negative(w: &mut Writer<'_>, zone: &Zone) -> Result<(), NoSpace> {
+    w.record(
+        Section::Authority,
+        zone.origin().as_wire(),
+        zone.negative_soa(),
+    )
+}
+
+/// ANY: every RRset over TCP; over UDP one RRset (RFC 8482 §4.2).
+fn any(
+    w: &mut Writer<'_>,
+    zone: &Zone,
+    node: NodeRef<'_>,
+    owner: &[u8],
+    udp: bool,
+) -> Result<(), NoSpace> {
+    let mut wrote = false;
+    for set in node.rrsets() {
+        w.rrset(Section::Answer, owner, set.encoded())?;
+        wrote = true;
+        if udp {
+            break;
+        }
+    }
+    if !wrote {
+        return negative(w, zone);
+    }
+    Ok(())
+}
+
+/// A referral to the zone cut at `cut`: NS in AUTHORITY, glue in ADDITIONAL. Glue for name
+/// servers inside the delegated zone is required (RFC 9471): when it does not fit the response
+/// is truncated; other addresses are left out silently.
+fn referral(w: &mut Writer<'_>, zone: &Zone, cut: NodeRef<'_>) -> Result<(), NoSpace> {
+    let Some(ns) = cut.rrset(rtype::NS) else {
+        return negative(w, zone);
+    };
+    w.rrset(Section::Authority, cut.name(), ns.encoded())?;
+    for &target in ns.additional() {
+        let node = zone.node(target);
+        let required = crate::wire::name::is_subdomain(node.name(), cut.name());
+        for rtype in [rtype::A, rtype::AAAA] {
+            if let Some(set) = node.rrset(rtype) {
+                if w.rrset(Section::Additional, node.name(), set.encoded()).is_err() {
+                    if required {
+                        return Err(NoSpace);
+                    }
+                    return Ok(());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A/AAAA of in-zone targets of NS, MX and SRV; left out silently when they do not fit.
+fn additional(w: &mut Writer<'_>, zone: &Zone, targets: &[NodeId]) {
+    for &target in targets {
+        let node = zone.node(target);
+        for rtype in [rtype::A, rtype::AAAA] {
+            if let Some(set) = node.rrset(rtype) {
+                if w.rrset(Section::Additional, node.name(), set.encoded()).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}

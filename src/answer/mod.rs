@@ -1,0 +1,263 @@
+//! The query path: bytes of a query in, bytes of the response out.
+//!
+//! [`respond`] validates the query, finds the zone, answers from zone data or a steering
+//! decision, and writes the message with EDNS and truncation applied. It takes no lock, does no
+//! I/O and allocates nothing in the common case; transports in `server/` only move bytes.
+
+pub mod authoritative;
+pub mod chaos;
+pub mod edns;
+
+use std::net::SocketAddr;
+
+use crate::snapshot::Snapshot;
+use crate::wire::name::MAX_NAME_LEN;
+use crate::wire::query::{self, Parsed, flags};
+use crate::wire::rtype::{self, rcode};
+use crate::wire::writer::{Section, Writer};
+use edns::ResponseOpt;
+
+/// Largest message over TCP.
+pub const MAX_MESSAGE: usize = 65535;
+/// Largest UDP response to a client without EDNS (RFC 1035 §4.2.1).
+pub const CLASSIC_UDP_LIMIT: usize = 512;
+
+/// How the query arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Transport {
+    Udp,
+    Tcp,
+}
+
+impl Transport {
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Udp => "udp",
+            Transport::Tcp => "tcp",
+        }
+    }
+}
+
+/// One query to answer.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    pub packet: &'a [u8],
+    pub source: SocketAddr,
+    pub transport: Transport,
+}
+
+/// What was answered, for metrics and the query log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    /// Bytes of the response in the output buffer.
+    pub len: usize,
+    pub rcode: u16,
+    pub qtype: u16,
+    /// Index of the zone in the snapshot.
+    pub zone: Option<u32>,
+    pub truncated: bool,
+}
+
+/// Answers one query into `out` (at least [`MAX_MESSAGE`] bytes for TCP, at least the UDP
+/// limit for UDP). Returns `None` when the packet gets no answer at all.
+pub fn respond(snapshot: &Snapshot, request: &Request<'_>, out: &mut [u8]) -> Option<Summary> {
+    if request.source.port() == 0 {
+        return None;
+    }
+    match query::parse(request.packet) {
+        Parsed::Drop => None,
+        Parsed::Error {
+            id,
+            flags: query_flags,
+            rcode,
+            question,
+            edns,
+        } => Some(error_response(
+            snapshot,
+            request,
+            out,
+            id,
+            query_flags,
+            rcode,
+            question,
+            edns,
+        )),
+        Parsed::Query(query) => Some(answer_query(snapshot, request, &query, out)),
+    }
+}
+
+/// Response flags: QR, the query's opcode, RD and CD copied; RA never set.
+fn response_flags(query_flags: u16) -> u16 {
+    flags::QR | (query_flags & (flags::OPCODE_MASK | flags::RD | flags::CD))
+}
+
+/// Size limit for the response.
+fn size_limit(snapshot: &Snapshot, request: &Request<'_>, edns: Option<&query::Edns<'_>>) -> usize {
+    match request.transport {
+        Transport::Tcp => MAX_MESSAGE,
+        Transport::Udp => match edns {
+            None => CLASSIC_UDP_LIMIT,
+            Some(e) => usize::from(e.payload)
+                .min(usize::from(snapshot.settings.udp_payload))
+                .max(CLASSIC_UDP_LIMIT),
+        },
+    }
+    .min(MAX_MESSAGE)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn error_response(
+    snapshot: &Snapshot,
+    request: &Request<'_>,
+    out: &mut [u8],
+    id: u16,
+    query_flags: u16,
+    code: u16,
+    question: Option<(&[u8], u16, u16)>,
+    edns: Option<query::Edns<'_>>,
+) -> Summary {
+    let limit = size_limit(snapshot, request, edns.as_ref());
+    let opt = edns.map(|e| ResponseOpt {
+        payload: snapshot.settings.udp_payload,
+        extended_rcode: (code >> 4) as u8,
+        dnssec_ok: e.dnssec_ok,
+        ..ResponseOpt::default()
+    });
+    let mut w = Writer::new(out, limit);
+    let _ = w.header(id, response_flags(query_flags) | (code & 0xF));
+    let mut qtype = 0;
+    if let Some((qname, qt, qclass)) = question {
+        qtype = qt;
+        let _ = w.question(qname, qt, qclass);
+    }
+    write_opt(&mut w, opt.as_ref());
+    Summary {
+        len: w.finish(),
+        rcode: code,
+        qtype,
+        zone: None,
+        truncated: false,
+    }
+}
+
+fn write_opt(w: &mut Writer<'_>, opt: Option<&ResponseOpt<'_>>) {
+    if let Some(opt) = opt {
+        let mut buf = [0u8; edns::MAX_OPT_LEN];
+        let len = opt.encode(&mut buf);
+        let _ = w.raw_record(Section::Additional, &buf[..len]);
+    }
+}
+
+fn answer_query(
+    snapshot: &Snapshot,
+    request: &Request<'_>,
+    query: &query::Query<'_>,
+    out: &mut [u8],
+) -> Summary {
+    let settings = &snapshot.settings;
+    let limit = size_limit(snapshot, request, query.edns.as_ref());
+    let mut lower = [0u8; MAX_NAME_LEN];
+    let lower = {
+        let len = query.qname.len();
+        lower[..len].copy_from_slice(query.qname);
+        lower[..len].make_ascii_lowercase();
+        &lower[..len]
+    };
+    let opt = query.edns.map(|e| ResponseOpt {
+        payload: settings.udp_payload,
+        extended_rcode: 0,
+        dnssec_ok: e.dnssec_ok,
+        nsid: if e.nsid {
+            settings.identity.as_deref().map(str::as_bytes)
+        } else {
+            None
+        },
+        client_subnet: None,
+    });
+    let opt_len = opt.as_ref().map_or(0, ResponseOpt::len);
+    let mut w = Writer::new(out, limit.saturating_sub(opt_len));
+    let mut flags = response_flags(query.flags);
+    let _ = w.header(query.id, flags);
+    let mut summary = Summary {
+        len: 0,
+        rcode: rcode::NOERROR,
+        qtype: query.qtype,
+        zone: None,
+        truncated: false,
+    };
+    if w.question(query.qname, query.qtype, query.qclass).is_err() {
+        summary.rcode = rcode::FORMERR;
+    } else {
+        match query.qclass {
+            rtype::CLASS_IN => {
+                answer_in(snapshot, request, query, lower, &mut w, &mut flags, &mut summary)
+            }
+            rtype::CLASS_CH => answer_chaos(snapshot, query, lower, &mut w, &mut flags, &mut summary),
+            _ => summary.rcode = rcode::REFUSED,
+        }
+    }
+    w.set_flags(flags | (summary.rcode & 0xF) | (w.flags() & flags::TC));
+    summary.truncated = w.flags() & flags::TC != 0;
+    w.set_limit(limit);
+    write_opt(&mut w, opt.as_ref());
+    summary.len = w.finish();
+    summary
+}
+
+fn answer_in(
+    snapshot: &Snapshot,
+    request: &Request<'_>,
+    query: &query::Query<'_>,
+    lower: &[u8],
+    w: &mut Writer<'_>,
+    flags: &mut u16,
+    summary: &mut Summary,
+) {
+    let Some(zone_index) = snapshot.find_zone(lower) else {
+        summary.rcode = rcode::REFUSED;
+        return;
+    };
+    summary.zone = Some(zone_index);
+    if matches!(query.qtype, rtype::AXFR | rtype::IXFR) {
+        // Zone transfers are not offered.
+        summary.rcode = rcode::REFUSED;
+        return;
+    }
+    let zone = snapshot.zone(zone_index);
+    let udp = request.transport == Transport::Udp;
+    let outcome = authoritative::answer(w, zone, query.qname, query.qtype, udp);
+    summary.rcode = outcome.rcode;
+    if outcome.authoritative {
+        *flags |= flags::AA;
+    }
+    if outcome.steer.is_some() {
+        // Steering arrives with the policy module; until then a steered name has no data.
+        summary.rcode = rcode::SERVFAIL;
+    }
+}
+
+fn answer_chaos(
+    snapshot: &Snapshot,
+    query: &query::Query<'_>,
+    lower: &[u8],
+    w: &mut Writer<'_>,
+    flags: &mut u16,
+    summary: &mut Summary,
+) {
+    let settings = &snapshot.settings;
+    let text = if query.qtype == rtype::TXT {
+        chaos::chaos_text(lower, settings.identity.as_deref(), settings.version.as_deref())
+    } else {
+        None
+    };
+    let Some(text) = text else {
+        summary.rcode = rcode::REFUSED;
+        return;
+    };
+    let mut record = Vec::with_capacity(text.len() + 16);
+    chaos::encode_txt(text, &mut record);
+    *flags |= flags::AA;
+    if w.record(Section::Answer, query.qname, &record).is_err() {
+        *flags |= flags::TC;
+    }
+}

@@ -1,0 +1,236 @@
+//! The UDP fast path: one thread per worker, each with its own `SO_REUSEPORT` socket, receiving
+//! and sending in batches with `recvmmsg`/`sendmmsg` into buffers reused for the life of the
+//! thread. The snapshot is loaded once per batch; answering takes no lock.
+
+use std::io;
+use std::mem::{MaybeUninit, size_of, zeroed};
+use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6, UdpSocket};
+use std::os::fd::AsRawFd;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use socket2::{Domain, Protocol, Socket, Type};
+
+use super::Shared;
+use crate::answer::{Request, Transport, respond};
+
+/// Datagrams handled per system call.
+const BATCH: usize = 32;
+/// Largest query we read; longer datagrams are cut and then fail to parse.
+const QUERY_BUFFER: usize = 4096;
+/// How often an idle worker checks for shutdown.
+const POLL_INTERVAL: Duration = Duration::from_millis(200);
+
+/// Binds one UDP socket with `SO_REUSEPORT` so that every worker can have its own.
+pub fn bind(address: SocketAddr) -> io::Result<UdpSocket> {
+    let domain = Domain::for_address(address);
+    let socket = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
+    if address.is_ipv6() {
+        socket.set_only_v6(true)?;
+    }
+    socket.set_reuse_port(true)?;
+    // Room for bursts; the kernel caps this at net.core.rmem_max.
+    let _ = socket.set_recv_buffer_size(4 << 20);
+    let _ = socket.set_send_buffer_size(4 << 20);
+    socket.bind(&address.into())?;
+    socket.set_read_timeout(Some(POLL_INTERVAL))?;
+    Ok(socket.into())
+}
+
+/// Serves one socket until shutdown.
+pub fn run_worker(socket: UdpSocket, shared: Arc<Shared>, response_limit: usize) {
+    let mut worker = Worker::new(response_limit);
+    while !shared.stopping.load(Ordering::Relaxed) {
+        match worker.receive(&socket) {
+            Ok(0) => continue,
+            Ok(count) => {
+                let snapshot = shared.snapshot.load();
+                let replies = worker.answer(count, &snapshot, &shared);
+                drop(snapshot);
+                worker.send(&socket, replies);
+            }
+            Err(e) if is_transient(&e) => continue,
+            Err(e) => {
+                tracing::error!(error = %e, "UDP receive failed");
+                std::thread::sleep(POLL_INTERVAL);
+            }
+        }
+    }
+}
+
+fn is_transient(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+    ) || e.raw_os_error() == Some(libc::ECONNREFUSED)
+}
+
+/// Buffers and message headers for one batch, allocated once.
+struct Worker {
+    queries: Vec<[u8; QUERY_BUFFER]>,
+    responses: Vec<Vec<u8>>,
+    lengths: [usize; BATCH],
+    addresses: [libc::sockaddr_storage; BATCH],
+    reply_addresses: [libc::sockaddr_storage; BATCH],
+    reply_lengths: [usize; BATCH],
+    response_limit: usize,
+}
+
+impl Worker {
+    fn new(response_limit: usize) -> Worker {
+        Worker {
+            queries: vec![[0u8; QUERY_BUFFER]; BATCH],
+            responses: vec![vec![0u8; response_limit]; BATCH],
+            lengths: [0; BATCH],
+            // SAFETY: sockaddr_storage is plain old data; all zeroes is a valid value.
+            addresses: unsafe { zeroed() },
+            // SAFETY: as above.
+            reply_addresses: unsafe { zeroed() },
+            reply_lengths: [0; BATCH],
+            response_limit,
+        }
+    }
+
+    /// Receives up to a batch of datagrams, waiting for the first.
+    fn receive(&mut self, socket: &UdpSocket) -> io::Result<usize> {
+        let mut iovecs: [MaybeUninit<libc::iovec>; BATCH] = [MaybeUninit::uninit(); BATCH];
+        // SAFETY: mmsghdr is plain old data; zeroed is valid and every field we rely on is set.
+        let mut headers: [libc::mmsghdr; BATCH] = unsafe { zeroed() };
+        for i in 0..BATCH {
+            iovecs[i].write(libc::iovec {
+                iov_base: self.queries[i].as_mut_ptr().cast(),
+                iov_len: QUERY_BUFFER,
+            });
+            let header = &mut headers[i].msg_hdr;
+            header.msg_name = (&mut self.addresses[i] as *mut libc::sockaddr_storage).cast();
+            header.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+            header.msg_iov = iovecs[i].as_mut_ptr();
+            header.msg_iovlen = 1;
+        }
+        // SAFETY: every header points at a live buffer and address slot owned by `self` (or by
+        // the local iovec array) for the duration of the call; the kernel writes at most the
+        // lengths given.
+        let received = unsafe {
+            libc::recvmmsg(
+                socket.as_raw_fd(),
+                headers.as_mut_ptr(),
+                BATCH as libc::c_uint,
+                libc::MSG_WAITFORONE,
+                std::ptr::null_mut(),
+            )
+        };
+        if received < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let received = received as usize;
+        for i in 0..received {
+            let truncated = headers[i].msg_hdr.msg_flags & libc::MSG_TRUNC != 0;
+            // A datagram longer than our buffer is not a query we can read whole.
+            self.lengths[i] = if truncated {
+                0
+            } else {
+                headers[i].msg_len as usize
+            };
+        }
+        Ok(received)
+    }
+
+    /// Answers the received datagrams; returns how many replies are queued.
+    fn answer(&mut self, count: usize, snapshot: &crate::snapshot::Snapshot, shared: &Shared) -> usize {
+        let mut replies = 0;
+        for i in 0..count {
+            let Some(source) = decode_address(&self.addresses[i]) else {
+                continue;
+            };
+            let request = Request {
+                packet: &self.queries[i][..self.lengths[i]],
+                source,
+                transport: Transport::Udp,
+            };
+            let out = &mut self.responses[replies][..self.response_limit];
+            if let Some(summary) = respond(snapshot, &request, out) {
+                shared.observe(snapshot, &request, &summary);
+                self.reply_addresses[replies] = self.addresses[i];
+                self.reply_lengths[replies] = summary.len;
+                replies += 1;
+            }
+        }
+        replies
+    }
+
+    /// Sends the queued replies, retrying the tail when the kernel takes only part.
+    fn send(&mut self, socket: &UdpSocket, replies: usize) {
+        let mut iovecs: [MaybeUninit<libc::iovec>; BATCH] = [MaybeUninit::uninit(); BATCH];
+        // SAFETY: as in `receive`.
+        let mut headers: [libc::mmsghdr; BATCH] = unsafe { zeroed() };
+        for i in 0..replies {
+            iovecs[i].write(libc::iovec {
+                iov_base: self.responses[i].as_mut_ptr().cast(),
+                iov_len: self.reply_lengths[i],
+            });
+            let header = &mut headers[i].msg_hdr;
+            header.msg_name = (&mut self.reply_addresses[i] as *mut libc::sockaddr_storage).cast();
+            header.msg_namelen = address_length(&self.reply_addresses[i]);
+            header.msg_iov = iovecs[i].as_mut_ptr();
+            header.msg_iovlen = 1;
+        }
+        let mut sent = 0usize;
+        let mut attempts = 0;
+        while sent < replies && attempts < 4 {
+            attempts += 1;
+            // SAFETY: headers[sent..replies] point at live response buffers and addresses.
+            let result = unsafe {
+                libc::sendmmsg(
+                    socket.as_raw_fd(),
+                    headers[sent..].as_mut_ptr(),
+                    (replies - sent) as libc::c_uint,
+                    0,
+                )
+            };
+            if result < 0 {
+                let error = io::Error::last_os_error();
+                if error.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                // One bad destination must not stop the rest of the batch: skip it.
+                tracing::debug!(error = %error, "UDP send failed");
+                sent += 1;
+                continue;
+            }
+            sent += result as usize;
+        }
+    }
+}
+
+fn address_length(address: &libc::sockaddr_storage) -> libc::socklen_t {
+    if address.ss_family as i32 == libc::AF_INET6 {
+        size_of::<libc::sockaddr_in6>() as libc::socklen_t
+    } else {
+        size_of::<libc::sockaddr_in>() as libc::socklen_t
+    }
+}
+
+fn decode_address(address: &libc::sockaddr_storage) -> Option<SocketAddr> {
+    match address.ss_family as i32 {
+        libc::AF_INET => {
+            // SAFETY: the family says the storage holds a sockaddr_in.
+            let v4: &libc::sockaddr_in = unsafe { &*(address as *const _ as *const libc::sockaddr_in) };
+            let ip = std::net::Ipv4Addr::from(u32::from_be(v4.sin_addr.s_addr));
+            Some(SocketAddr::V4(SocketAddrV4::new(ip, u16::from_be(v4.sin_port))))
+        }
+        libc::AF_INET6 => {
+            // SAFETY: the family says the storage holds a sockaddr_in6.
+            let v6: &libc::sockaddr_in6 =
+                unsafe { &*(address as *const _ as *const libc::sockaddr_in6) };
+            let ip = std::net::Ipv6Addr::from(v6.sin6_addr.s6_addr);
+            Some(SocketAddr::V6(SocketAddrV6::new(
+                ip,
+                u16::from_be(v6.sin6_port),
+                v6.sin6_flowinfo,
+                v6.sin6_scope_id,
+            )))
+        }
+        _ => None,
+    }
+}

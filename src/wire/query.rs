@@ -1,0 +1,391 @@
+//! Parses just what the answer path needs from a query: header, the one question and the OPT
+//! record. Nothing is allocated; the question name is borrowed from the packet.
+
+use super::name::MAX_LABEL_LEN;
+use super::rtype::{self, rcode};
+
+/// EDNS option codes we act on.
+pub const OPTION_NSID: u16 = 3;
+pub const OPTION_CLIENT_SUBNET: u16 = 8;
+
+/// Header flag bits.
+pub mod flags {
+    pub const QR: u16 = 0x8000;
+    pub const AA: u16 = 0x0400;
+    pub const TC: u16 = 0x0200;
+    pub const RD: u16 = 0x0100;
+    pub const RA: u16 = 0x0080;
+    pub const AD: u16 = 0x0020;
+    pub const CD: u16 = 0x0010;
+    pub const OPCODE_MASK: u16 = 0x7800;
+}
+
+/// The EDNS(0) OPT record of a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Edns<'a> {
+    /// Requestor's UDP payload size (values below 512 are treated as 512).
+    pub payload: u16,
+    pub version: u8,
+    /// DNSSEC OK (RFC 3225); copied to the response.
+    pub dnssec_ok: bool,
+    /// The client asked for our NSID (RFC 5001).
+    pub nsid: bool,
+    /// Data of the EDNS Client Subnet option, unparsed (RFC 7871).
+    pub client_subnet: Option<&'a [u8]>,
+}
+
+/// A query the answer path can work on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Query<'a> {
+    pub id: u16,
+    /// The query's flags word (QR clear, opcode QUERY).
+    pub flags: u16,
+    /// The question name as sent (case preserved), uncompressed wire format.
+    pub qname: &'a [u8],
+    pub qtype: u16,
+    pub qclass: u16,
+    pub edns: Option<Edns<'a>>,
+}
+
+/// What a packet turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parsed<'a> {
+    Query(Query<'a>),
+    /// Not worth an answer: shorter than a header, or a response (QR=1).
+    Drop,
+    /// Answer with this rcode; the question is echoed when it could be read.
+    Error {
+        id: u16,
+        flags: u16,
+        rcode: u16,
+        question: Option<(&'a [u8], u16, u16)>,
+        edns: Option<Edns<'a>>,
+    },
+}
+
+/// Parses a query packet.
+pub fn parse(packet: &[u8]) -> Parsed<'_> {
+    if packet.len() < 12 {
+        return Parsed::Drop;
+    }
+    let id = u16::from_be_bytes([packet[0], packet[1]]);
+    let flags = u16::from_be_bytes([packet[2], packet[3]]);
+    if flags & flags::QR != 0 {
+        return Parsed::Drop;
+    }
+    let count = |i: usize| u16::from_be_bytes([packet[4 + 2 * i], packet[5 + 2 * i]]);
+    let (qdcount, ancount, nscount, arcount) = (count(0), count(1), count(2), count(3));
+    let error = |rcode, question, edns| Parsed::Error {
+        id,
+        flags,
+        rcode,
+        question,
+        edns,
+    };
+    let opcode = (flags & flags::OPCODE_MASK) >> 11;
+    if opcode != 0 {
+        return error(rcode::NOTIMP, None, None);
+    }
+    if qdcount != 1 {
+        return error(rcode::FORMERR, None, None);
+    }
+    let Some(qname_len) = question_name_len(&packet[12..]) else {
+        return error(rcode::FORMERR, None, None);
+    };
+    let qname = &packet[12..12 + qname_len];
+    let mut pos = 12 + qname_len;
+    let Some(fixed) = packet.get(pos..pos + 4) else {
+        return error(rcode::FORMERR, None, None);
+    };
+    let qtype = u16::from_be_bytes([fixed[0], fixed[1]]);
+    let qclass = u16::from_be_bytes([fixed[2], fixed[3]]);
+    pos += 4;
+    let question = Some((qname, qtype, qclass));
+
+    if ancount != 0 || nscount != 0 {
+        return error(rcode::FORMERR, question, None);
+    }
+    let mut edns = None;
+    for index in 0..arcount {
+        let Some(record) = read_record(packet, pos) else {
+            return error(rcode::FORMERR, question, edns);
+        };
+        pos = record.end;
+        match record.rtype {
+            rtype::OPT => {
+                if edns.is_some() || !record.owner_is_root {
+                    return error(rcode::FORMERR, question, None);
+                }
+                match parse_opt(&record) {
+                    Some(opt) => edns = Some(opt),
+                    None => return error(rcode::FORMERR, question, None),
+                }
+            }
+            rtype::TSIG => {
+                // TSIG must be the last record; we hold no keys, so a signed query is NOTAUTH.
+                let rcode = if index + 1 == arcount {
+                    rcode::NOTAUTH
+                } else {
+                    rcode::FORMERR
+                };
+                return error(rcode, question, edns);
+            }
+            _ => {}
+        }
+    }
+    if pos != packet.len() {
+        return error(rcode::FORMERR, question, edns);
+    }
+    if let Some(opt) = edns {
+        if opt.version != 0 {
+            return error(rcode::BADVERS, question, edns);
+        }
+    }
+    if is_meta_type(qtype) {
+        return error(rcode::FORMERR, question, edns);
+    }
+    Parsed::Query(Query {
+        id,
+        flags,
+        qname,
+        qtype,
+        qclass,
+        edns,
+    })
+}
+
+/// Types that may never appear in a question (RFC 6895 §3.1: OPT; TSIG/TKEY are transaction
+/// records, not data).
+fn is_meta_type(qtype: u16) -> bool {
+    matches!(qtype, rtype::OPT | rtype::TSIG | rtype::TKEY)
+}
+
+/// Length of an uncompressed question name (no pointers allowed, RFC 1035 §4.1.4 permits them
+/// but no real client compresses a lone question and accepting them only widens the attack
+/// surface).
+fn question_name_len(bytes: &[u8]) -> Option<usize> {
+    let mut pos = 0usize;
+    loop {
+        let len = *bytes.get(pos)? as usize;
+        if len == 0 {
+            return Some(pos + 1);
+        }
+        if len > MAX_LABEL_LEN {
+            return None;
+        }
+        pos += 1 + len;
+        if pos >= 255 {
+            return None;
+        }
+    }
+}
+
+struct RawRecord<'a> {
+    owner_is_root: bool,
+    rtype: u16,
+    class: u16,
+    ttl: u32,
+    rdata: &'a [u8],
+    end: usize,
+}
+
+/// Reads one resource record at `pos`, skipping over its owner (compression allowed there).
+fn read_record(packet: &[u8], pos: usize) -> Option<RawRecord<'_>> {
+    let (owner_end, owner_is_root) = skip_name(packet, pos)?;
+    let fixed = packet.get(owner_end..owner_end + 10)?;
+    let rtype = u16::from_be_bytes([fixed[0], fixed[1]]);
+    let class = u16::from_be_bytes([fixed[2], fixed[3]]);
+    let ttl = u32::from_be_bytes([fixed[4], fixed[5], fixed[6], fixed[7]]);
+    let rdlen = u16::from_be_bytes([fixed[8], fixed[9]]) as usize;
+    let start = owner_end + 10;
+    let rdata = packet.get(start..start + rdlen)?;
+    Some(RawRecord {
+        owner_is_root,
+        rtype,
+        class,
+        ttl,
+        rdata,
+        end: start + rdlen,
+    })
+}
+
+/// Skips a possibly compressed name; returns where it ends in the packet and whether it is the
+/// root name. Pointers are not followed (only their validity as a 2-byte field is checked).
+fn skip_name(packet: &[u8], mut pos: usize) -> Option<(usize, bool)> {
+    let start = pos;
+    loop {
+        let len = *packet.get(pos)?;
+        match len & 0xC0 {
+            0x00 => {
+                if len == 0 {
+                    return Some((pos + 1, pos == start));
+                }
+                pos += 1 + len as usize;
+                if pos - start > 255 {
+                    return None;
+                }
+            }
+            0xC0 => {
+                packet.get(pos + 1)?;
+                return Some((pos + 2, false));
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Reads the OPT pseudo-record (RFC 6891 §6.1.2). Malformed options make the query FORMERR.
+fn parse_opt<'a>(record: &RawRecord<'a>) -> Option<Edns<'a>> {
+    let payload = record.class.max(512);
+    let version = ((record.ttl >> 16) & 0xFF) as u8;
+    let dnssec_ok = record.ttl & 0x8000 != 0;
+    let mut edns = Edns {
+        payload,
+        version,
+        dnssec_ok,
+        nsid: false,
+        client_subnet: None,
+    };
+    let mut rest = record.rdata;
+    while !rest.is_empty() {
+        let header = rest.get(..4)?;
+        let code = u16::from_be_bytes([header[0], header[1]]);
+        let len = u16::from_be_bytes([header[2], header[3]]) as usize;
+        let data = rest.get(4..4 + len)?;
+        match code {
+            OPTION_NSID => edns.nsid = true,
+            OPTION_CLIENT_SUBNET => {
+                // RFC 7871 §7.1: a query with more than one ECS option is FORMERR.
+                if edns.client_subnet.is_some() {
+                    return None;
+                }
+                edns.client_subnet = Some(data);
+            }
+            _ => {}
+        }
+        rest = &rest[4 + len..];
+    }
+    Some(edns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(qname: &[u8], qtype: u16, extra: &[u8], arcount: u16) -> Vec<u8> {
+        let mut p = vec![0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0];
+        p.extend_from_slice(&arcount.to_be_bytes());
+        p.extend_from_slice(qname);
+        p.extend_from_slice(&qtype.to_be_bytes());
+        p.extend_from_slice(&1u16.to_be_bytes());
+        p.extend_from_slice(extra);
+        p
+    }
+
+    fn opt(payload: u16, ttl: u32, options: &[u8]) -> Vec<u8> {
+        let mut o = vec![0, 0, 41];
+        o.extend_from_slice(&payload.to_be_bytes());
+        o.extend_from_slice(&ttl.to_be_bytes());
+        o.extend_from_slice(&(options.len() as u16).to_be_bytes());
+        o.extend_from_slice(options);
+        o
+    }
+
+    #[test]
+    fn plain_query() {
+        let p = query(b"\x03www\x07example\x03com\x00", 1, &[], 0);
+        let Parsed::Query(q) = parse(&p) else {
+            panic!("not a query")
+        };
+        assert_eq!(q.id, 0x1234);
+        assert_eq!(q.qname, b"\x03www\x07example\x03com\x00");
+        assert_eq!((q.qtype, q.qclass), (1, 1));
+        assert!(q.edns.is_none());
+    }
+
+    #[test]
+    fn edns_with_options() {
+        let ecs = [0, 8, 0, 7, 0, 1, 24, 0, 192, 0, 2];
+        let mut options = vec![0, 3, 0, 0];
+        options.extend_from_slice(&ecs);
+        let p = query(b"\x00", 1, &opt(4096, 0x8000, &options), 1);
+        let Parsed::Query(q) = parse(&p) else {
+            panic!("not a query")
+        };
+        let edns = q.edns.unwrap();
+        assert_eq!(edns.payload, 4096);
+        assert!(edns.dnssec_ok && edns.nsid);
+        assert_eq!(edns.client_subnet, Some(&ecs[4..]));
+    }
+
+    #[test]
+    fn errors_and_drops() {
+        assert_eq!(parse(&[0; 11]), Parsed::Drop);
+        let mut response = query(b"\x00", 1, &[], 0);
+        response[2] |= 0x80;
+        assert_eq!(parse(&response), Parsed::Drop);
+        let mut notify = query(b"\x00", 6, &[], 0);
+        notify[2] |= 4 << 3;
+        assert!(matches!(
+            parse(&notify),
+            Parsed::Error {
+                rcode: rcode::NOTIMP,
+                ..
+            }
+        ));
+        let bad_label = query(b"\x40aaaa", 1, &[], 0);
+        assert!(matches!(
+            parse(&bad_label),
+            Parsed::Error {
+                rcode: rcode::FORMERR,
+                question: None,
+                ..
+            }
+        ));
+        let pointer = query(b"\xc0\x0c", 1, &[], 0);
+        assert!(matches!(
+            parse(&pointer),
+            Parsed::Error {
+                rcode: rcode::FORMERR,
+                ..
+            }
+        ));
+        let badvers = query(b"\x00", 1, &opt(1232, 0x0001_0000, &[]), 1);
+        assert!(matches!(
+            parse(&badvers),
+            Parsed::Error {
+                rcode: rcode::BADVERS,
+                ..
+            }
+        ));
+        let two_opts = query(
+            b"\x00",
+            1,
+            &[opt(1232, 0, &[]), opt(1232, 0, &[])].concat(),
+            2,
+        );
+        assert!(matches!(
+            parse(&two_opts),
+            Parsed::Error {
+                rcode: rcode::FORMERR,
+                ..
+            }
+        ));
+        let trailing = query(b"\x00", 1, &[0], 0);
+        assert!(matches!(
+            parse(&trailing),
+            Parsed::Error {
+                rcode: rcode::FORMERR,
+                ..
+            }
+        ));
+        let short_option = query(b"\x00", 1, &opt(1232, 0, &[0, 3, 0, 5, 1]), 1);
+        assert!(matches!(
+            parse(&short_option),
+            Parsed::Error {
+                rcode: rcode::FORMERR,
+                ..
+            }
+        ));
+    }
+}

@@ -1,0 +1,457 @@
+//! Writes a response message into a caller-owned buffer, compressing names (RFC 1035 §4.1.4).
+//!
+//! The writer never allocates. Records arrive pre-encoded from the zone (type, class, TTL,
+//! rdata length and rdata, without the owner); the writer adds the owner name, compressing it
+//! against names already in the message, and compresses the names inside the rdata of the types
+//! RFC 3597 §4 allows (NS, CNAME, SOA, PTR, MX). A record that does not fit under the size limit
+//! is rolled back whole, so a message is always a set of complete RRsets.
+
+use super::name::wire_name_len;
+use super::rtype;
+
+/// Offsets of name positions the writer may point back to; more names are written uncompressed.
+const MAX_COMPRESSION_TARGETS: usize = 48;
+/// Header size.
+pub const HEADER_LEN: usize = 12;
+
+/// The record does not fit under the current size limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoSpace;
+
+/// A response message being written.
+pub struct Writer<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+    limit: usize,
+    targets: [u16; MAX_COMPRESSION_TARGETS],
+    target_count: usize,
+    counts: [u16; 4],
+}
+
+/// Message sections, in wire order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Question = 0,
+    Answer = 1,
+    Authority = 2,
+    Additional = 3,
+}
+
+/// A position to roll back to.
+#[derive(Debug, Clone, Copy)]
+pub struct Mark {
+    len: usize,
+    target_count: usize,
+    counts: [u16; 4],
+}
+
+impl<'a> Writer<'a> {
+    /// Starts a message in `buf`; nothing is written past `limit` (capped at the buffer length).
+    pub fn new(buf: &'a mut [u8], limit: usize) -> Writer<'a> {
+        let limit = limit.min(buf.len()).min(u16::MAX as usize);
+        Writer {
+            buf,
+            len: 0,
+            limit,
+            targets: [0; MAX_COMPRESSION_TARGETS],
+            target_count: 0,
+            counts: [0; 4],
+        }
+    }
+
+    /// Bytes written so far.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True before anything is written.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The size limit in force.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Changes the size limit (never above the buffer).
+    pub fn set_limit(&mut self, limit: usize) {
+        self.limit = limit.min(self.buf.len()).min(u16::MAX as usize);
+    }
+
+    /// Records written in a section.
+    pub fn count(&self, section: Section) -> u16 {
+        self.counts[section as usize]
+    }
+
+    /// The message so far, with the section counts patched into the header.
+    pub fn finish(self) -> usize {
+        if self.len >= HEADER_LEN {
+            for (i, count) in self.counts.iter().enumerate() {
+                self.buf[4 + 2 * i..6 + 2 * i].copy_from_slice(&count.to_be_bytes());
+            }
+        }
+        self.len
+    }
+
+    /// A rollback point.
+    pub fn mark(&self) -> Mark {
+        Mark {
+            len: self.len,
+            target_count: self.target_count,
+            counts: self.counts,
+        }
+    }
+
+    /// Forgets everything written after `mark`.
+    pub fn rollback(&mut self, mark: Mark) {
+        self.len = mark.len;
+        self.target_count = mark.target_count;
+        self.counts = mark.counts;
+    }
+
+    /// Writes the 12-byte header; counts are filled in by [`Writer::finish`].
+    pub fn header(&mut self, id: u16, flags: u16) -> Result<(), NoSpace> {
+        self.len = 0;
+        self.put(&id.to_be_bytes())?;
+        self.put(&flags.to_be_bytes())?;
+        self.put(&[0u8; 8])
+    }
+
+    /// Sets the flags word of a header already written.
+    pub fn set_flags(&mut self, flags: u16) {
+        if self.len >= 4 {
+            self.buf[2..4].copy_from_slice(&flags.to_be_bytes());
+        }
+    }
+
+    /// The flags word as written so far.
+    pub fn flags(&self) -> u16 {
+        if self.len >= 4 {
+            u16::from_be_bytes([self.buf[2], self.buf[3]])
+        } else {
+            0
+        }
+    }
+
+    /// Writes the question with the name exactly as the client sent it (case preserved); its
+    /// labels become compression targets.
+    pub fn question(&mut self, qname: &[u8], qtype: u16, qclass: u16) -> Result<(), NoSpace> {
+        let mark = self.mark();
+        let start = self.len;
+        let result = self.put(qname).and_then(|_| {
+            self.put(&qtype.to_be_bytes())?;
+            self.put(&qclass.to_be_bytes())
+        });
+        if result.is_err() {
+            self.rollback(mark);
+            return result;
+        }
+        self.add_targets(start, qname);
+        self.counts[Section::Question as usize] += 1;
+        Ok(())
+    }
+
+    /// Writes one pre-encoded record (`TYPE CLASS TTL RDLENGTH RDATA`, no owner) with the given
+    /// owner. Rolled back whole when it does not fit.
+    pub fn record(&mut self, section: Section, owner: &[u8], encoded: &[u8]) -> Result<(), NoSpace> {
+        let mark = self.mark();
+        let result = self.record_inner(owner, encoded);
+        match result {
+            Ok(()) => {
+                self.counts[section as usize] += 1;
+                Ok(())
+            }
+            Err(e) => {
+                self.rollback(mark);
+                Err(e)
+            }
+        }
+    }
+
+    /// Writes every record of a pre-encoded RRset (a concatenation of `TYPE CLASS TTL RDLENGTH
+    /// RDATA`), all or nothing.
+    pub fn rrset(&mut self, section: Section, owner: &[u8], encoded: &[u8]) -> Result<(), NoSpace> {
+        let mark = self.mark();
+        for record in EncodedRecords::new(encoded) {
+            if let Err(e) = self.record(section, owner, record) {
+                self.rollback(mark);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends raw bytes (used for the OPT record, which has no name to compress).
+    pub fn raw_record(&mut self, section: Section, bytes: &[u8]) -> Result<(), NoSpace> {
+        self.put(bytes)?;
+        self.counts[section as usize] += 1;
+        Ok(())
+    }
+
+    fn record_inner(&mut self, owner: &[u8], encoded: &[u8]) -> Result<(), NoSpace> {
+        if encoded.len() < 10 {
+            return Err(NoSpace);
+        }
+        self.name(owner, true)?;
+        let rtype = u16::from_be_bytes([encoded[0], encoded[1]]);
+        let rdata = &encoded[10..];
+        if !compressible(rtype) {
+            return self.put(encoded);
+        }
+        self.put(&encoded[..8])?;
+        let rdlen_at = self.len;
+        self.put(&[0, 0])?;
+        let rdata_start = self.len;
+        self.compressed_rdata(rtype, rdata)?;
+        let rdlen = (self.len - rdata_start) as u16;
+        self.buf[rdlen_at..rdlen_at + 2].copy_from_slice(&rdlen.to_be_bytes());
+        Ok(())
+    }
+
+    /// Writes rdata of a type whose embedded names may be compressed.
+    fn compressed_rdata(&mut self, rtype: u16, rdata: &[u8]) -> Result<(), NoSpace> {
+        match rtype {
+            rtype::NS | rtype::CNAME | rtype::PTR => self.rdata_names(rdata, 1, 0),
+            rtype::MX => {
+                let pref = rdata.get(..2).ok_or(NoSpace)?;
+                self.put(pref)?;
+                self.rdata_names(&rdata[2..], 1, 0)
+            }
+            rtype::SOA => self.rdata_names(rdata, 2, 20),
+            _ => self.put(rdata),
+        }
+    }
+
+    /// Writes `names` names from the start of `rdata`, then exactly `tail` more bytes.
+    fn rdata_names(&mut self, rdata: &[u8], names: usize, tail: usize) -> Result<(), NoSpace> {
+        let mut pos = 0usize;
+        for _ in 0..names {
+            let len = wire_name_len(&rdata[pos..]).ok_or(NoSpace)?;
+            self.name(&rdata[pos..pos + len], true)?;
+            pos += len;
+        }
+        let rest = rdata.get(pos..).ok_or(NoSpace)?;
+        if rest.len() != tail {
+            return Err(NoSpace);
+        }
+        self.put(rest)
+    }
+
+    /// Writes a name, pointing back to the longest suffix already in the message.
+    pub fn name(&mut self, name: &[u8], compress: bool) -> Result<(), NoSpace> {
+        let start = self.len;
+        let mut pos = 0usize;
+        while pos < name.len() {
+            let label_len = name[pos] as usize;
+            if label_len == 0 {
+                self.put(&[0])?;
+                break;
+            }
+            if compress {
+                if let Some(target) = self.find_suffix(&name[pos..]) {
+                    self.put(&(0xC000 | target).to_be_bytes())?;
+                    self.add_targets(start, &name[..pos]);
+                    return Ok(());
+                }
+            }
+            let end = (pos + 1 + label_len).min(name.len());
+            self.put(&name[pos..end])?;
+            pos = end;
+        }
+        self.add_targets(start, name);
+        Ok(())
+    }
+
+    /// Remembers the label positions of a name written literally at `start` (only the literal
+    /// labels: `prefix` may stop before the end when the rest was a pointer).
+    fn add_targets(&mut self, start: usize, prefix: &[u8]) {
+        let mut pos = 0usize;
+        while pos < prefix.len() && prefix[pos] != 0 {
+            let offset = start + pos;
+            if offset > 0x3FFF || self.target_count == MAX_COMPRESSION_TARGETS {
+                return;
+            }
+            self.targets[self.target_count] = offset as u16;
+            self.target_count += 1;
+            pos += prefix[pos] as usize + 1;
+        }
+    }
+
+    /// A message offset where `suffix` (uncompressed, non-root) is already written.
+    fn find_suffix(&self, suffix: &[u8]) -> Option<u16> {
+        self.targets[..self.target_count]
+            .iter()
+            .copied()
+            .find(|&offset| name_at_equals(&self.buf[..self.len], offset as usize, suffix))
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> Result<(), NoSpace> {
+        let end = self.len + bytes.len();
+        if end > self.limit {
+            return Err(NoSpace);
+        }
+        self.buf[self.len..end].copy_from_slice(bytes);
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// True for the types whose rdata names may be compressed (RFC 3597 §4: the RFC 1035 types).
+fn compressible(rtype: u16) -> bool {
+    matches!(
+        rtype,
+        rtype::NS | rtype::CNAME | rtype::SOA | rtype::PTR | rtype::MX
+    )
+}
+
+/// Compares the (possibly compressed) name at `offset` in `message` with the uncompressed
+/// `name`, case-insensitively. Pointers must go backwards, so the walk always ends.
+fn name_at_equals(message: &[u8], mut offset: usize, name: &[u8]) -> bool {
+    let mut pos = 0usize;
+    let mut hops = 0;
+    loop {
+        let Some(&len) = message.get(offset) else {
+            return false;
+        };
+        if len & 0xC0 == 0xC0 {
+            let Some(&low) = message.get(offset + 1) else {
+                return false;
+            };
+            let target = (((len & 0x3F) as usize) << 8) | low as usize;
+            if target >= offset || hops > 127 {
+                return false;
+            }
+            hops += 1;
+            offset = target;
+            continue;
+        }
+        let len = len as usize;
+        if name.get(pos) != Some(&(len as u8)) {
+            return false;
+        }
+        if len == 0 {
+            return pos + 1 == name.len();
+        }
+        let (Some(a), Some(b)) = (
+            message.get(offset + 1..offset + 1 + len),
+            name.get(pos + 1..pos + 1 + len),
+        ) else {
+            return false;
+        };
+        if !a.eq_ignore_ascii_case(b) {
+            return false;
+        }
+        offset += 1 + len;
+        pos += 1 + len;
+    }
+}
+
+/// Splits a concatenation of pre-encoded records (`TYPE CLASS TTL RDLENGTH RDATA`).
+pub struct EncodedRecords<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> EncodedRecords<'a> {
+    pub fn new(encoded: &'a [u8]) -> EncodedRecords<'a> {
+        EncodedRecords { rest: encoded }
+    }
+}
+
+impl<'a> Iterator for EncodedRecords<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let header = self.rest.get(..10)?;
+        let rdlen = u16::from_be_bytes([header[8], header[9]]) as usize;
+        let record = self.rest.get(..10 + rdlen)?;
+        self.rest = &self.rest[10 + rdlen..];
+        Some(record)
+    }
+}
+
+/// Encodes one record without its owner: `TYPE CLASS TTL RDLENGTH RDATA`.
+pub fn encode_record(out: &mut Vec<u8>, rtype: u16, class: u16, ttl: u32, rdata: &[u8]) {
+    out.extend_from_slice(&rtype.to_be_bytes());
+    out.extend_from_slice(&class.to_be_bytes());
+    out.extend_from_slice(&ttl.to_be_bytes());
+    out.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
+    out.extend_from_slice(rdata);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::Name;
+
+    fn wire(name: &str) -> Vec<u8> {
+        name.parse::<Name>().unwrap().as_wire().to_vec()
+    }
+
+    #[test]
+    fn owner_equal_to_question_becomes_a_pointer() {
+        let mut buf = [0u8; 512];
+        let mut w = Writer::new(&mut buf, 512);
+        w.header(7, 0x8400).unwrap();
+        let qname = wire("WWW.example.com.");
+        w.question(&qname, 1, 1).unwrap();
+        let mut rec = Vec::new();
+        encode_record(&mut rec, 1, 1, 300, &[192, 0, 2, 1]);
+        w.record(Section::Answer, &wire("www.example.com."), &rec)
+            .unwrap();
+        let len = w.finish();
+        // header + question (17 + 4) + pointer (2) + 14
+        assert_eq!(len, 12 + 21 + 2 + 14);
+        assert_eq!(&buf[33..35], &[0xC0, 12]);
+        assert_eq!(&buf[6..8], &[0, 1]);
+    }
+
+    #[test]
+    fn rdata_names_compress_against_suffixes() {
+        let mut buf = [0u8; 512];
+        let mut w = Writer::new(&mut buf, 512);
+        w.header(1, 0).unwrap();
+        w.question(&wire("example.com."), 2, 1).unwrap();
+        let mut rec = Vec::new();
+        encode_record(&mut rec, rtype::NS, 1, 300, &wire("ns1.example.com."));
+        w.record(Section::Answer, &wire("example.com."), &rec)
+            .unwrap();
+        let len = w.finish();
+        // NS rdata: "ns1" label + pointer to example.com at 12.
+        assert_eq!(&buf[len - 6..len], &[3, b'n', b's', b'1', 0xC0, 12]);
+        assert_eq!(&buf[len - 8..len - 6], &[0, 6]);
+        let parsed = hickory_proto::op::Message::from_vec(&buf[..len]).unwrap();
+        assert_eq!(
+            parsed.answers[0].data.to_string(),
+            "ns1.example.com."
+        );
+    }
+
+    #[test]
+    fn records_that_do_not_fit_roll_back_whole() {
+        let mut buf = [0u8; 512];
+        let mut w = Writer::new(&mut buf, 60);
+        w.header(1, 0).unwrap();
+        w.question(&wire("example.com."), 16, 1).unwrap();
+        let mut set = Vec::new();
+        encode_record(&mut set, 16, 1, 300, &[5, b'h', b'e', b'l', b'l', b'o']);
+        encode_record(&mut set, 16, 1, 300, &[5, b'w', b'o', b'r', b'l', b'd']);
+        let before = w.len();
+        assert_eq!(
+            w.rrset(Section::Answer, &wire("example.com."), &set),
+            Err(NoSpace)
+        );
+        assert_eq!(w.len(), before);
+        assert_eq!(w.count(Section::Answer), 0);
+    }
+
+    #[test]
+    fn name_comparison_follows_pointers_and_ignores_case() {
+        let msg = b"\x00\x00\x03com\x00\x07example\xc0\x02";
+        assert!(name_at_equals(msg, 7, &wire("EXAMPLE.com.")));
+        assert!(!name_at_equals(msg, 7, &wire("example.org.")));
+        // A pointer to itself never loops.
+        let bad = b"\xc0\x00";
+        assert!(!name_at_equals(bad, 0, &wire("a.")));
+    }
+}

@@ -1,0 +1,285 @@
+//! A loaded zone, ready for the query path.
+//!
+//! All names and pre-encoded RRsets live in one byte arena; nodes and RRsets are small fixed
+//! records pointing into it, and a hash table maps lowercased owner names to node ids. Every
+//! ancestor of every owner (up to the apex) is a node, so empty non-terminals exist and the
+//! closest encloser of any name is found by hashing its suffixes. Delegations, occlusion and
+//! wildcard parents are flags computed at load time.
+
+use hashbrown::{DefaultHashBuilder, HashTable};
+use std::hash::BuildHasher;
+
+use crate::wire::Name;
+use crate::wire::name::MAX_NAME_LEN;
+
+/// Index of a node in its zone.
+pub type NodeId = u32;
+
+/// A range of the zone's byte arena.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub start: u32,
+    pub len: u32,
+}
+
+/// Node flags.
+pub(crate) mod flag {
+    /// NS records at a name other than the apex: a zone cut.
+    pub const DELEGATION: u8 = 1;
+    /// Strictly below a zone cut: only glue lives here.
+    pub const OCCLUDED: u8 = 2;
+    /// Has a `*` child.
+    pub const WILDCARD_PARENT: u8 = 4;
+}
+
+/// Marks a node that is no steering service.
+pub const NO_SERVICE: u32 = u32::MAX;
+const NO_NODE: NodeId = NodeId::MAX;
+
+#[derive(Debug, Clone)]
+pub(crate) struct Node {
+    pub name: Span,
+    pub rrsets_start: u32,
+    pub rrsets_len: u16,
+    pub flags: u8,
+    /// For delegations and occluded nodes: the closest zone cut at or above.
+    pub cut: NodeId,
+    /// Steering service answering A/AAAA at this name.
+    pub service: u32,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct RRsetEntry {
+    pub rtype: u16,
+    pub count: u16,
+    pub ttl: u32,
+    /// Pre-encoded records: `TYPE CLASS TTL RDLENGTH RDATA` each, owner omitted.
+    pub data: Span,
+    /// Nodes whose A/AAAA go to the additional section (targets of NS, MX, SRV).
+    pub additional_start: u32,
+    pub additional_len: u16,
+}
+
+/// A zone ready to answer from.
+pub struct Zone {
+    pub(crate) origin: Name,
+    pub(crate) arena: Vec<u8>,
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) rrsets: Vec<RRsetEntry>,
+    pub(crate) additional: Vec<NodeId>,
+    pub(crate) index: HashTable<NodeId>,
+    pub(crate) hasher: DefaultHashBuilder,
+    /// The SOA record pre-encoded with the negative-caching TTL (RFC 2308 §5).
+    pub(crate) negative_soa: Span,
+    pub(crate) serial: u32,
+    pub(crate) record_count: usize,
+}
+
+/// Where a name falls in a zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    /// The name exists (possibly as an empty non-terminal) and is authoritative data, or is the
+    /// zone cut itself (check [`NodeRef::is_delegation`]).
+    Found(NodeId),
+    /// The name is strictly below a zone cut: refer to the cut.
+    BelowCut(NodeId),
+    /// Synthesised from the wildcard node (RFC 4592).
+    Wildcard(NodeId),
+    /// No such name; the closest encloser is given.
+    NxDomain(NodeId),
+}
+
+/// A view of one node.
+#[derive(Clone, Copy)]
+pub struct NodeRef<'z> {
+    zone: &'z Zone,
+    id: NodeId,
+    node: &'z Node,
+}
+
+/// A view of one RRset.
+#[derive(Clone, Copy)]
+pub struct RRsetRef<'z> {
+    zone: &'z Zone,
+    entry: &'z RRsetEntry,
+}
+
+impl Zone {
+    /// The apex name, lowercased.
+    pub fn origin(&self) -> &Name {
+        &self.origin
+    }
+
+    /// SOA serial.
+    pub fn serial(&self) -> u32 {
+        self.serial
+    }
+
+    /// Records loaded from the zone file.
+    pub fn record_count(&self) -> usize {
+        self.record_count
+    }
+
+    /// Number of nodes, empty non-terminals included.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// The apex node.
+    pub fn apex(&self) -> NodeRef<'_> {
+        self.node(0)
+    }
+
+    /// The node with this id.
+    pub fn node(&self, id: NodeId) -> NodeRef<'_> {
+        NodeRef {
+            zone: self,
+            id,
+            node: &self.nodes[id as usize],
+        }
+    }
+
+    /// The SOA record to put in AUTHORITY of negative answers, pre-encoded, with the TTL
+    /// min(SOA TTL, SOA MINIMUM).
+    pub fn negative_soa(&self) -> &[u8] {
+        self.slice(self.negative_soa)
+    }
+
+    /// The node with exactly this lowercased name, occluded or not.
+    pub fn find(&self, lower_name: &[u8]) -> Option<NodeId> {
+        let hash = self.hasher.hash_one(lower_name);
+        self.index
+            .find(hash, |&id| {
+                self.slice(self.nodes[id as usize].name) == lower_name
+            })
+            .copied()
+    }
+
+    /// Finds where a lowercased name that lies at or below the origin falls in the zone.
+    pub fn lookup(&self, lower_name: &[u8]) -> Lookup {
+        if let Some(id) = self.find(lower_name) {
+            let node = &self.nodes[id as usize];
+            if node.flags & flag::OCCLUDED != 0 {
+                return Lookup::BelowCut(node.cut);
+            }
+            return Lookup::Found(id);
+        }
+        // Walk up one label at a time to the closest existing ancestor.
+        let origin_len = self.origin.len();
+        let mut pos = 0usize;
+        let encloser = loop {
+            let step = lower_name.get(pos).copied().unwrap_or(0) as usize + 1;
+            pos += step;
+            if lower_name.len() - pos < origin_len || pos >= lower_name.len() {
+                break 0;
+            }
+            if let Some(id) = self.find(&lower_name[pos..]) {
+                break id;
+            }
+        };
+        let node = &self.nodes[encloser as usize];
+        if node.flags & (flag::OCCLUDED | flag::DELEGATION) != 0 {
+            let cut = if node.flags & flag::OCCLUDED != 0 {
+                node.cut
+            } else {
+                encloser
+            };
+            return Lookup::BelowCut(cut);
+        }
+        if node.flags & flag::WILDCARD_PARENT != 0 {
+            let parent = self.slice(node.name);
+            let mut buf = [0u8; MAX_NAME_LEN + 2];
+            buf[0] = 1;
+            buf[1] = b'*';
+            buf[2..2 + parent.len()].copy_from_slice(parent);
+            if let Some(wild) = self.find(&buf[..2 + parent.len()]) {
+                return Lookup::Wildcard(wild);
+            }
+        }
+        Lookup::NxDomain(encloser)
+    }
+
+    pub(crate) fn slice(&self, span: Span) -> &[u8] {
+        &self.arena[span.start as usize..(span.start + span.len) as usize]
+    }
+}
+
+impl<'z> NodeRef<'z> {
+    pub fn id(&self) -> NodeId {
+        self.id
+    }
+
+    /// The owner name, lowercased wire format.
+    pub fn name(&self) -> &'z [u8] {
+        self.zone.slice(self.node.name)
+    }
+
+    /// A zone cut (NS below the apex).
+    pub fn is_delegation(&self) -> bool {
+        self.node.flags & flag::DELEGATION != 0
+    }
+
+    /// The closest zone cut at or above this node, if it is a cut or occluded.
+    pub fn cut(&self) -> Option<NodeId> {
+        (self.node.cut != NO_NODE).then_some(self.node.cut)
+    }
+
+    /// The steering service at this name.
+    pub fn service(&self) -> Option<u32> {
+        (self.node.service != NO_SERVICE).then_some(self.node.service)
+    }
+
+    /// True for an empty non-terminal (no data, no service).
+    pub fn is_empty(&self) -> bool {
+        self.node.rrsets_len == 0 && self.node.service == NO_SERVICE
+    }
+
+    /// The RRsets at this node, ordered by type.
+    pub fn rrsets(&self) -> impl Iterator<Item = RRsetRef<'z>> + 'z {
+        let zone = self.zone;
+        let start = self.node.rrsets_start as usize;
+        zone.rrsets[start..start + self.node.rrsets_len as usize]
+            .iter()
+            .map(move |entry| RRsetRef { zone, entry })
+    }
+
+    /// The RRset of this type.
+    pub fn rrset(&self, rtype: u16) -> Option<RRsetRef<'z>> {
+        self.rrsets().find(|r| r.rtype() == rtype)
+    }
+}
+
+impl<'z> RRsetRef<'z> {
+    pub fn rtype(&self) -> u16 {
+        self.entry.rtype
+    }
+
+    pub fn ttl(&self) -> u32 {
+        self.entry.ttl
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.entry.count as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entry.count == 0
+    }
+
+    /// Pre-encoded records, owner omitted.
+    pub fn encoded(&self) -> &'z [u8] {
+        self.zone.slice(self.entry.data)
+    }
+
+    /// The rdata of each record.
+    pub fn rdatas(&self) -> impl Iterator<Item = &'z [u8]> + 'z {
+        crate::wire::writer::EncodedRecords::new(self.encoded()).map(|r| &r[10..])
+    }
+
+    /// Nodes whose addresses belong in the additional section.
+    pub fn additional(&self) -> &'z [NodeId] {
+        let start = self.entry.additional_start as usize;
+        &self.zone.additional[start..start + self.entry.additional_len as usize]
+    }
+}
