@@ -4,7 +4,10 @@
 //! probes) happens elsewhere and is published to it through lock-free swaps.
 
 pub mod answer;
+pub mod check;
 pub mod config;
+pub mod daemon;
+pub mod logging;
 pub mod metrics;
 pub mod server;
 pub mod snapshot;

@@ -1,1 +1,66 @@
-fn main() {}
+//! The `switchyard` command line: serve | check | explain.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(name = "switchyard", version, about = "Authoritative DNS server that steers traffic across data centres")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Configuration file (for the default `serve` command).
+    #[arg(long, short, default_value = "switchyard.toml", global = true)]
+    config: PathBuf,
+    /// Log format on stderr.
+    #[arg(long, value_enum, global = true)]
+    log_format: Option<LogFormat>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Answer DNS queries (the default).
+    Serve,
+    /// Validate the configuration and every zone file; print every error; exit non-zero on any.
+    Check,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve);
+    match command {
+        Command::Serve => {
+            let (level, json) = log_settings(&cli.config, cli.log_format);
+            switchyard::logging::init(&level, json);
+            match switchyard::daemon::serve(&cli.config) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("switchyard: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Check => switchyard::check::run(&cli.config),
+    }
+}
+
+/// Log level and format from the config file when it parses; defaults otherwise.
+fn log_settings(config: &std::path::Path, format: Option<LogFormat>) -> (String, bool) {
+    let loaded = switchyard::config::load(config).ok();
+    let level = loaded
+        .as_ref()
+        .map_or("info".to_string(), |l| l.config.log.level.clone());
+    let json = match format {
+        Some(LogFormat::Json) => true,
+        Some(LogFormat::Text) => false,
+        None => loaded.is_some_and(|l| l.config.log.format == "json"),
+    };
+    (level, json)
+}

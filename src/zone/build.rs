@@ -14,6 +14,13 @@ use crate::wire::name::{Name, wire_name_len};
 use crate::wire::rtype;
 use crate::wire::writer::encode_record;
 
+/// Why a zone was rejected.
+#[derive(Debug, Clone, Default)]
+pub struct ZoneProblems {
+    pub errors: Vec<ZoneError>,
+    pub warnings: Vec<ZoneError>,
+}
+
 /// Collects records and steered names, then checks and freezes them into a [`Zone`].
 pub struct ZoneBuilder {
     origin: Name,
@@ -117,8 +124,9 @@ impl ZoneBuilder {
         self.warnings.push(ZoneError { location, message });
     }
 
-    /// Checks everything and builds the zone; returns it with the warnings, or every error.
-    pub fn finish(mut self) -> Result<(Zone, Vec<ZoneError>), Vec<ZoneError>> {
+    /// Checks everything and builds the zone; returns it with the warnings, or every error
+    /// (with the warnings found on the way).
+    pub fn finish(mut self) -> Result<(Zone, Vec<ZoneError>), ZoneProblems> {
         let mut records = std::mem::take(&mut self.records);
         for record in &mut records {
             record.owner = record.owner.to_lowercase();
@@ -264,7 +272,10 @@ impl ZoneBuilder {
         self.mark_cuts(&mut draft, &rrsets, &records);
         let additional = self.link_additional(&draft, &mut rrsets, &records);
         if !self.errors.is_empty() {
-            return Err(self.errors);
+            return Err(ZoneProblems {
+                errors: self.errors,
+                warnings: self.warnings,
+            });
         }
         let Draft {
             arena,

@@ -4,6 +4,6 @@ pub mod build;
 pub mod record;
 pub mod tree;
 
-pub use build::ZoneBuilder;
+pub use build::{ZoneBuilder, ZoneProblems};
 pub use record::{Record, SourceLocation, ZoneError};
 pub use tree::{Lookup, NodeId, NodeRef, RRsetRef, Zone};

@@ -3,6 +3,10 @@
 //! A reload builds a new [`Snapshot`] and swaps it in; queries already running keep the old one
 //! until they finish.
 
+pub mod build;
+
+pub use build::{BuildReport, build};
+
 use std::path::PathBuf;
 use std::time::SystemTime;
 
