@@ -17,9 +17,13 @@ pub struct ZoneOutcome {
     pub rcode: u16,
     pub authoritative: bool,
     pub truncated: bool,
-    /// The answer reached a steered name: (service, owner node) to answer A/AAAA for.
-    pub steer: Option<(u32, NodeId)>,
+    /// The answer came from a steered name.
+    pub steered: bool,
 }
+
+/// Answers A/AAAA at a steered name: given the writer, the service, the owner to write and the
+/// node (for zone-file fallback records), writes the answer and says whether it wrote any.
+pub type SteerHook<'h> = dyn FnMut(&mut Writer<'_>, u32, &[u8], NodeRef<'_>) -> Result<bool, NoSpace> + 'h;
 
 /// A name being answered: wire bytes as they will be written (case as the client sent them
 /// for the query name) and the lowercased form used for lookups.
@@ -59,12 +63,19 @@ impl Current {
 
 /// Writes the answer for `qname`/`qtype` from `zone` into the writer (header and question are
 /// already written). `udp` selects minimal ANY responses.
-pub fn answer(w: &mut Writer<'_>, zone: &Zone, qname: &[u8], qtype: u16, udp: bool) -> ZoneOutcome {
+pub fn answer(
+    w: &mut Writer<'_>,
+    zone: &Zone,
+    qname: &[u8],
+    qtype: u16,
+    udp: bool,
+    steer: &mut SteerHook<'_>,
+) -> ZoneOutcome {
     let mut out = ZoneOutcome {
         rcode: rcode::NOERROR,
         authoritative: true,
         truncated: false,
-        steer: None,
+        steered: false,
     };
     let mut current = Current::new(qname);
     let mut visited: [NodeId; MAX_CHAIN] = [0; MAX_CHAIN];
@@ -98,7 +109,10 @@ pub fn answer(w: &mut Writer<'_>, zone: &Zone, qname: &[u8], qtype: u16, udp: bo
             }
             if let Some(service) = node.service() {
                 if qtype == rtype::A || qtype == rtype::AAAA {
-                    out.steer = Some((service, node.id()));
+                    out.steered = true;
+                    if !steer(w, service, current.written(), node)? {
+                        return negative(w, zone);
+                    }
                     return Ok(());
                 }
             }

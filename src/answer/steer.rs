@@ -1,0 +1,144 @@
+//! Steered answers: locate the client (ECS or source), ask the policy, and write the chosen
+//! addresses, the CNAME, or the zone file's fallback records.
+
+use std::net::IpAddr;
+
+use crate::policy::{self, Address, Client, Decision, Family, NoRecord, Reason, Service};
+use crate::snapshot::Snapshot;
+use crate::wire::rtype;
+use crate::wire::writer::{NoSpace, Section, Writer};
+use crate::zone::NodeRef;
+
+/// What the steering of one query decided, for metrics and the query log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SteerSummary {
+    pub service: u32,
+    pub datacenter: Option<u16>,
+    pub reason: Reason,
+    /// The client was located from an ECS option.
+    pub ecs: bool,
+    pub scope: u8,
+}
+
+/// The client to steer for: the ECS subnet when the query carried a valid one.
+pub fn client(subnet: Option<&crate::geo::ClientSubnet>, source: IpAddr) -> Client {
+    match subnet {
+        Some(subnet) if subnet.source_prefix == 0 => Client {
+            address: subnet.address,
+            source_prefix: 0,
+            use_address: false,
+        },
+        Some(subnet) => Client {
+            address: subnet.address,
+            source_prefix: subnet.source_prefix,
+            use_address: true,
+        },
+        None => Client::from_source(unmap(source)),
+    }
+}
+
+/// IPv4-mapped IPv6 sources (from dual-stack sockets) are located as IPv4.
+fn unmap(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// Answers A/AAAA for `service` at `owner`; returns whether any record was written.
+pub fn answer(
+    w: &mut Writer<'_>,
+    snapshot: &Snapshot,
+    service_index: u32,
+    owner: &[u8],
+    node: NodeRef<'_>,
+    qtype: u16,
+    client: &Client,
+    summary: &mut Option<SteerSummary>,
+    ecs: bool,
+) -> Result<bool, NoSpace> {
+    let Some(service) = snapshot.service(service_index) else {
+        return Ok(false);
+    };
+    let family = if qtype == rtype::AAAA { Family::V6 } else { Family::V4 };
+    let fallback = node.rrset(qtype);
+    let decision = policy::select(
+        service,
+        family,
+        client,
+        snapshot.geo(),
+        fallback.is_some(),
+        &mut NoRecord,
+    );
+    *summary = Some(SteerSummary {
+        service: service_index,
+        datacenter: decision.datacenter,
+        reason: decision.reason,
+        ecs,
+        scope: decision.scope,
+    });
+    write_decision(w, service, &decision, owner, qtype, fallback)
+}
+
+/// Writes the records a decision calls for.
+pub fn write_decision(
+    w: &mut Writer<'_>,
+    service: &Service,
+    decision: &Decision,
+    owner: &[u8],
+    qtype: u16,
+    fallback: Option<crate::zone::RRsetRef<'_>>,
+) -> Result<bool, NoSpace> {
+    match decision.reason {
+        Reason::NoTargets => return Ok(false),
+        Reason::Fallback => {
+            return match fallback {
+                Some(set) => w.rrset(Section::Answer, owner, set.encoded()).map(|_| true),
+                None => Ok(false),
+            };
+        }
+        _ => {}
+    }
+    let mut record = [0u8; 10 + 255];
+    let mut wrote = false;
+    let mark = w.mark();
+    for &pick in decision.picks() {
+        let target = &service.targets[pick as usize];
+        let mut address = [0u8; 16];
+        let (rtype, rdata): (u16, &[u8]) = match &target.address {
+            Address::V4(a) => {
+                address[..4].copy_from_slice(&a.octets());
+                (rtype::A, &address[..4])
+            }
+            Address::V6(a) => {
+                address.copy_from_slice(&a.octets());
+                (rtype::AAAA, &address[..])
+            }
+            Address::Cname(name) => (rtype::CNAME, name.as_wire()),
+        };
+        if rtype == rtype::CNAME && wrote {
+            // A name holds one CNAME and nothing else: only a first pick can be a CNAME.
+            continue;
+        }
+        let len = encode(&mut record, rtype, decision.ttl, rdata);
+        if let Err(e) = w.record(Section::Answer, owner, &record[..len]) {
+            w.rollback(mark);
+            return Err(e);
+        }
+        wrote = true;
+        if rtype == rtype::CNAME {
+            break;
+        }
+    }
+    Ok(wrote)
+}
+
+/// Encodes `TYPE CLASS TTL RDLENGTH RDATA` into `out`; returns the length.
+fn encode(out: &mut [u8; 10 + 255], rtype: u16, ttl: u32, rdata: &[u8]) -> usize {
+    out[0..2].copy_from_slice(&rtype.to_be_bytes());
+    out[2..4].copy_from_slice(&rtype::CLASS_IN.to_be_bytes());
+    out[4..8].copy_from_slice(&ttl.to_be_bytes());
+    out[8..10].copy_from_slice(&(rdata.len() as u16).to_be_bytes());
+    out[10..10 + rdata.len()].copy_from_slice(rdata);
+    10 + rdata.len()
+}

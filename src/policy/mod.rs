@@ -1,0 +1,295 @@
+//! Steering decisions: (service, client, health) → targets, TTL and ECS scope.
+//!
+//! Everything here is pure and allocation-free on the query path: the service's rules and
+//! targets are prepared at load time, health is read from atomics, and the decision is a small
+//! fixed-size value. The same code produces the explain trace through a [`Recorder`].
+
+pub mod build;
+pub mod order;
+pub mod pick;
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
+
+use crate::config::PolicyKind;
+use crate::geo::GeoDatabase;
+use crate::health::{DatacenterHealth, TargetHealth};
+use crate::wire::Name;
+pub use order::Rules;
+
+/// Most addresses in one answer.
+pub const MAX_ANSWERS: usize = 16;
+/// Most datacenters in one service.
+pub const MAX_DATACENTERS: usize = 64;
+
+/// A steered name, prepared for the query path.
+pub struct Service {
+    pub name: Name,
+    pub policy: PolicyKind,
+    pub ttl: u32,
+    pub min_ttl: u32,
+    pub answers: usize,
+    pub sticky: bool,
+    pub datacenters: Vec<Datacenter>,
+    pub targets: Vec<Target>,
+    pub rules: Rules,
+    /// Datacenter order for `failover` (and the order `weighted` fails open to).
+    pub order: Vec<u16>,
+}
+
+/// One datacenter as seen by a service.
+pub struct Datacenter {
+    pub name: String,
+    pub location: Option<(f64, f64)>,
+    pub health: Arc<DatacenterHealth>,
+    /// Indices into the service's targets.
+    pub targets: Vec<u16>,
+}
+
+/// What a target answers with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Address {
+    V4(Ipv4Addr),
+    V6(Ipv6Addr),
+    Cname(Name),
+}
+
+/// One answer candidate.
+pub struct Target {
+    pub datacenter: u16,
+    pub address: Address,
+    pub weight: u32,
+    pub health: Arc<TargetHealth>,
+}
+
+/// Address family of the query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    V4,
+    V6,
+}
+
+impl Target {
+    /// True when this target can answer a query of `family` (CNAME targets answer both).
+    pub fn serves(&self, family: Family) -> bool {
+        matches!(
+            (&self.address, family),
+            (Address::V4(_), Family::V4) | (Address::V6(_), Family::V6) | (Address::Cname(_), _)
+        )
+    }
+}
+
+/// Who is asking, as far as steering is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Client {
+    /// The address to locate: the ECS address when present, else the packet's source.
+    pub address: IpAddr,
+    /// ECS SOURCE PREFIX-LENGTH, or the full address length without ECS.
+    pub source_prefix: u8,
+    /// False when ECS said "do not use my address" (source prefix 0).
+    pub use_address: bool,
+}
+
+impl Client {
+    /// A client identified by the packet's source only.
+    pub fn from_source(address: IpAddr) -> Client {
+        Client {
+            address,
+            source_prefix: crate::geo::max_prefix(address),
+            use_address: true,
+        }
+    }
+}
+
+/// Why the answer is what it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    Geo,
+    Nearest,
+    Failover,
+    Weighted,
+    /// No healthy target: the zone file's records at the name.
+    Fallback,
+    /// No healthy target and no zone records: the first datacenter's targets anyway.
+    FailOpen,
+    /// The service has no target of the queried family.
+    NoTargets,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Geo => "geo",
+            Reason::Nearest => "nearest",
+            Reason::Failover => "failover",
+            Reason::Weighted => "weighted",
+            Reason::Fallback => "fallback",
+            Reason::FailOpen => "fail-open",
+            Reason::NoTargets => "no-targets",
+        }
+    }
+}
+
+/// The outcome of [`select`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    pub reason: Reason,
+    /// The datacenter answering, if one was chosen.
+    pub datacenter: Option<u16>,
+    picks: [u16; MAX_ANSWERS],
+    pick_count: usize,
+    pub ttl: u32,
+    /// ECS SCOPE PREFIX-LENGTH for the response.
+    pub scope: u8,
+}
+
+impl Decision {
+    /// Indices of the chosen targets, in answer order.
+    pub fn picks(&self) -> &[u16] {
+        &self.picks[..self.pick_count]
+    }
+}
+
+/// Receives the steps of a decision for the explain trace; [`NoRecord`] costs nothing.
+pub trait Recorder {
+    fn enabled(&self) -> bool;
+    fn note(&mut self, line: String);
+}
+
+/// The query path's recorder: records nothing.
+pub struct NoRecord;
+
+impl Recorder for NoRecord {
+    fn enabled(&self) -> bool {
+        false
+    }
+    fn note(&mut self, _line: String) {}
+}
+
+/// Collects trace lines.
+#[derive(Default)]
+pub struct Trace {
+    pub lines: Vec<String>,
+}
+
+impl Recorder for Trace {
+    fn enabled(&self) -> bool {
+        true
+    }
+    fn note(&mut self, line: String) {
+        self.lines.push(line);
+    }
+}
+
+/// Records a formatted line only when the recorder wants it.
+#[macro_export]
+macro_rules! trace_note {
+    ($recorder:expr, $($arg:tt)*) => {
+        if $recorder.enabled() {
+            $recorder.note(format!($($arg)*));
+        }
+    };
+}
+
+/// Chooses the answer for `client` asking `family` at `service`. `has_fallback` says whether
+/// the zone file holds records of that family at the name (used when nothing is healthy).
+pub fn select(
+    service: &Service,
+    family: Family,
+    client: &Client,
+    geo: Option<&GeoDatabase>,
+    has_fallback: bool,
+    recorder: &mut impl Recorder,
+) -> Decision {
+    let mut decision = Decision {
+        reason: Reason::NoTargets,
+        datacenter: None,
+        picks: [0; MAX_ANSWERS],
+        pick_count: 0,
+        ttl: service.ttl,
+        scope: 0,
+    };
+    if !service.targets.iter().any(|t| t.serves(family)) {
+        trace_note!(recorder, "no {family:?} targets in this service");
+        return decision;
+    }
+    let ordering = order::datacenter_order(service, client, geo, recorder);
+    let mut scope = ordering.scope;
+    let order = ordering.as_slice();
+    let reason = match service.policy {
+        PolicyKind::Geo => Reason::Geo,
+        PolicyKind::Nearest => Reason::Nearest,
+        PolicyKind::Failover => Reason::Failover,
+        PolicyKind::Weighted => Reason::Weighted,
+    };
+    let sticky_key = service.sticky.then(|| pick::sticky_key(client));
+    if let Some(key) = &sticky_key {
+        scope = scope.max(key.prefix);
+    }
+    let mut changing = false;
+    let chosen = if service.policy == PolicyKind::Weighted {
+        let healthy = |t: &Target| t.serves(family) && is_healthy(service, t);
+        changing = service.targets.iter().any(|t| t.serves(family) && t.health.is_changing());
+        let count = pick::pick(service, 0..service.targets.len(), &healthy, sticky_key.as_ref(), &mut decision.picks, service.answers);
+        trace_note!(recorder, "weighted across all datacenters: {count} healthy pick(s)");
+        (count > 0).then_some((None, count))
+    } else {
+        let mut found = None;
+        for &dc in order {
+            let datacenter = &service.datacenters[dc as usize];
+            let members = datacenter.targets.iter().map(|&t| t as usize);
+            changing |= members.clone().any(|t| {
+                let target = &service.targets[t];
+                target.serves(family) && target.health.is_changing()
+            });
+            if datacenter.health.is_drained() {
+                trace_note!(recorder, "datacenter {}: drained, skipped", datacenter.name);
+                continue;
+            }
+            let healthy = |t: &Target| t.serves(family) && is_healthy(service, t);
+            let count = pick::pick(service, members, &healthy, sticky_key.as_ref(), &mut decision.picks, service.answers);
+            if count > 0 {
+                trace_note!(recorder, "datacenter {}: {count} healthy pick(s)", datacenter.name);
+                found = Some((Some(dc), count));
+                break;
+            }
+            trace_note!(recorder, "datacenter {}: no healthy {family:?} target, next", datacenter.name);
+        }
+        found
+    };
+    match chosen {
+        Some((dc, count)) => {
+            decision.reason = reason;
+            decision.datacenter = dc;
+            decision.pick_count = count;
+        }
+        None if has_fallback => {
+            decision.reason = Reason::Fallback;
+            trace_note!(recorder, "nothing healthy: zone file records are the fallback");
+            // The fallback is the same for every client.
+            scope = 0;
+        }
+        None => {
+            decision.reason = Reason::FailOpen;
+            let first = order.first().copied().or_else(|| service.order.first().copied()).unwrap_or(0);
+            let datacenter = &service.datacenters[first as usize];
+            let all = |t: &Target| t.serves(family);
+            let members = datacenter.targets.iter().map(|&t| t as usize);
+            decision.pick_count = pick::pick(service, members, &all, sticky_key.as_ref(), &mut decision.picks, service.answers);
+            decision.datacenter = Some(first);
+            trace_note!(recorder, "nothing healthy and no zone records: failing open to {}", datacenter.name);
+            changing = true;
+        }
+    }
+    if changing && decision.reason != Reason::Fallback {
+        decision.ttl = service.min_ttl.min(service.ttl);
+        trace_note!(recorder, "a candidate is changing state: TTL lowered to {}", decision.ttl);
+    }
+    decision.scope = if client.use_address { scope.min(client.source_prefix) } else { 0 };
+    decision
+}
+
+/// Healthy means: the target's state is up and its datacenter is not drained.
+fn is_healthy(service: &Service, target: &Target) -> bool {
+    target.health.is_up() && !service.datacenters[target.datacenter as usize].health.is_drained()
+}

@@ -1,0 +1,301 @@
+//! The order of datacenters for a client: by geo rules (most specific wins), by great-circle
+//! distance, or the configured failover order; and the ECS scope that order depends on.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use super::{Client, MAX_DATACENTERS, Recorder, Service};
+use crate::config::{GeoRule, PolicyKind};
+use crate::geo::{GeoDatabase, Location};
+use crate::trace_note;
+
+/// Geo rules of one service, grouped by kind and sorted for lookup.
+#[derive(Debug, Default)]
+pub struct Rules {
+    /// Longest prefix first.
+    pub nets: Vec<(IpNet, Box<[u16]>)>,
+    pub asns: Vec<(u32, Box<[u16]>)>,
+    pub subdivisions: Vec<(([u8; 2], [u8; 3]), Box<[u16]>)>,
+    pub countries: Vec<([u8; 2], Box<[u16]>)>,
+    pub continents: Vec<([u8; 2], Box<[u16]>)>,
+    pub default: Option<Box<[u16]>>,
+}
+
+impl Rules {
+    /// Builds the tables from parsed rules.
+    pub fn new(rules: Vec<(GeoRule, Box<[u16]>)>) -> Rules {
+        let mut out = Rules::default();
+        for (rule, datacenters) in rules {
+            match rule {
+                GeoRule::Net(net) => out.nets.push((net, datacenters)),
+                GeoRule::Asn(asn) => out.asns.push((asn, datacenters)),
+                GeoRule::Subdivision(country, sub) => out.subdivisions.push(((country, sub), datacenters)),
+                GeoRule::Country(code) => out.countries.push((code, datacenters)),
+                GeoRule::Continent(code) => out.continents.push((code, datacenters)),
+                GeoRule::Default => out.default = Some(datacenters),
+            }
+        }
+        out.nets.sort_by(|a, b| b.0.prefix_len().cmp(&a.0.prefix_len()));
+        out.asns.sort_by_key(|r| r.0);
+        out.subdivisions.sort_by_key(|r| r.0);
+        out.countries.sort_by_key(|r| r.0);
+        out.continents.sort_by_key(|r| r.0);
+        out
+    }
+
+    fn needs_location(&self) -> bool {
+        !(self.asns.is_empty()
+            && self.subdivisions.is_empty()
+            && self.countries.is_empty()
+            && self.continents.is_empty())
+    }
+}
+
+/// A datacenter order held inline, with the ECS scope it depends on.
+pub struct Ordering<'s> {
+    borrowed: Option<&'s [u16]>,
+    inline: [u16; MAX_DATACENTERS],
+    len: usize,
+    pub scope: u8,
+}
+
+impl<'s> Ordering<'s> {
+    fn borrowed(order: &'s [u16], scope: u8) -> Ordering<'s> {
+        Ordering {
+            borrowed: Some(order),
+            inline: [0; MAX_DATACENTERS],
+            len: 0,
+            scope,
+        }
+    }
+
+    pub fn as_slice(&self) -> &[u16] {
+        self.borrowed.unwrap_or(&self.inline[..self.len])
+    }
+}
+
+/// Orders the service's datacenters for `client`.
+pub fn datacenter_order<'s>(
+    service: &'s Service,
+    client: &Client,
+    geo: Option<&GeoDatabase>,
+    recorder: &mut impl Recorder,
+) -> Ordering<'s> {
+    match service.policy {
+        PolicyKind::Failover | PolicyKind::Weighted => Ordering::borrowed(&service.order, 0),
+        PolicyKind::Geo => geo_order(service, client, geo, recorder),
+        PolicyKind::Nearest => nearest_order(service, client, geo, recorder),
+    }
+}
+
+fn default_order<'s>(service: &'s Service) -> &'s [u16] {
+    service.rules.default.as_deref().unwrap_or(&service.order)
+}
+
+fn geo_order<'s>(
+    service: &'s Service,
+    client: &Client,
+    geo: Option<&GeoDatabase>,
+    recorder: &mut impl Recorder,
+) -> Ordering<'s> {
+    let rules = &service.rules;
+    if !client.use_address {
+        trace_note!(recorder, "ECS source prefix 0: the default rule applies");
+        return Ordering::borrowed(default_order(service), 0);
+    }
+    let ip = client.address;
+    if let Some((net, order)) = rules.nets.iter().find(|(net, _)| net.contains(&ip)) {
+        let scope = refine_scope(net.prefix_len(), ip, &rules.nets);
+        trace_note!(recorder, "rule net:{net} matched {ip}");
+        return Ordering::borrowed(order, scope);
+    }
+    let location = match geo {
+        Some(db) if rules.needs_location() => db.locate(ip),
+        _ => Location::default(),
+    };
+    let base = location.prefix_len.max(location.asn_prefix_len);
+    if recorder.enabled() {
+        recorder.note(describe_location(ip, &location));
+    }
+    let scope = refine_scope(base, ip, &rules.nets);
+    let matched = match_location(rules, &location);
+    match matched {
+        Some((rule, order)) => {
+            trace_note!(recorder, "rule {rule} matched");
+            Ordering::borrowed(order, scope)
+        }
+        None => {
+            trace_note!(recorder, "no rule matched: default");
+            Ordering::borrowed(default_order(service), scope)
+        }
+    }
+}
+
+/// The most specific location rule that matches: asn > subdivision > country > continent.
+fn match_location<'r>(rules: &'r Rules, location: &Location) -> Option<(GeoRule, &'r [u16])> {
+    if let Some(asn) = location.asn {
+        if let Ok(i) = rules.asns.binary_search_by_key(&asn, |r| r.0) {
+            return Some((GeoRule::Asn(asn), &rules.asns[i].1));
+        }
+    }
+    if let (Some(country), Some(sub)) = (location.country, location.subdivision) {
+        let key = (country.bytes(), sub.bytes());
+        if let Ok(i) = rules.subdivisions.binary_search_by_key(&key, |r| r.0) {
+            return Some((GeoRule::Subdivision(key.0, key.1), &rules.subdivisions[i].1));
+        }
+    }
+    if let Some(country) = location.country {
+        if let Ok(i) = rules.countries.binary_search_by_key(&country.bytes(), |r| r.0) {
+            return Some((GeoRule::Country(country.bytes()), &rules.countries[i].1));
+        }
+    }
+    if let Some(continent) = location.continent {
+        if let Ok(i) = rules.continents.binary_search_by_key(&continent.bytes(), |r| r.0) {
+            return Some((GeoRule::Continent(continent.bytes()), &rules.continents[i].1));
+        }
+    }
+    None
+}
+
+/// Deepens `scope` so that the network it describes around `ip` holds no other `net:` rule
+/// (a resolver caching the answer for that network must not reuse it for a client that a more
+/// specific rule sends elsewhere).
+fn refine_scope(mut scope: u8, ip: IpAddr, nets: &[(IpNet, Box<[u16]>)]) -> u8 {
+    for (net, _) in nets {
+        if net.contains(&ip) {
+            continue;
+        }
+        if let Some(common) = common_prefix(ip, net.network()) {
+            if common >= scope && common < net.prefix_len() {
+                scope = common + 1;
+            }
+        }
+    }
+    scope
+}
+
+/// Leading bits shared by two addresses of the same family.
+pub fn common_prefix(a: IpAddr, b: IpAddr) -> Option<u8> {
+    match (a, b) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => Some((u32::from(a) ^ u32::from(b)).leading_zeros() as u8),
+        (IpAddr::V6(a), IpAddr::V6(b)) => Some((u128::from(a) ^ u128::from(b)).leading_zeros() as u8),
+        _ => None,
+    }
+}
+
+fn nearest_order<'s>(
+    service: &'s Service,
+    client: &Client,
+    geo: Option<&GeoDatabase>,
+    recorder: &mut impl Recorder,
+) -> Ordering<'s> {
+    let location = match (geo, client.use_address) {
+        (Some(db), true) => db.locate(client.address),
+        _ => Location::default(),
+    };
+    if recorder.enabled() && client.use_address {
+        recorder.note(describe_location(client.address, &location));
+    }
+    let Some((lat, lon)) = location.coordinates else {
+        trace_note!(recorder, "no coordinates for the client: default order");
+        let scope = if client.use_address { location.prefix_len } else { 0 };
+        return Ordering::borrowed(default_order(service), scope);
+    };
+    let mut ordering = Ordering {
+        borrowed: None,
+        inline: [0; MAX_DATACENTERS],
+        len: 0,
+        scope: location.prefix_len,
+    };
+    let mut distances = [0f64; MAX_DATACENTERS];
+    for (i, dc) in service.datacenters.iter().enumerate().take(MAX_DATACENTERS) {
+        let Some((dlat, dlon)) = dc.location else {
+            continue;
+        };
+        let distance = great_circle_km(lat, lon, dlat, dlon);
+        // Insertion sort: a handful of datacenters.
+        let mut at = ordering.len;
+        while at > 0 && distances[at - 1] > distance {
+            distances[at] = distances[at - 1];
+            ordering.inline[at] = ordering.inline[at - 1];
+            at -= 1;
+        }
+        distances[at] = distance;
+        ordering.inline[at] = i as u16;
+        ordering.len += 1;
+    }
+    if recorder.enabled() {
+        let list: Vec<String> = (0..ordering.len)
+            .map(|i| format!("{} ({:.0} km)", service.datacenters[ordering.inline[i] as usize].name, distances[i]))
+            .collect();
+        recorder.note(format!("nearest first: {}", list.join(", ")));
+    }
+    ordering
+}
+
+/// Distance between two points on the Earth in kilometres (haversine).
+pub fn great_circle_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    const EARTH_RADIUS_KM: f64 = 6371.0;
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = (lat2 - lat1).to_radians();
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_KM * a.sqrt().min(1.0).asin()
+}
+
+fn describe_location(ip: IpAddr, location: &Location) -> String {
+    let mut parts = vec![format!("client {ip}")];
+    if location.is_unknown() {
+        parts.push(format!("not in the GeoIP database (network /{})", location.prefix_len));
+    } else {
+        parts.push(format!("network /{}", location.prefix_len));
+        if let Some(c) = location.continent {
+            parts.push(format!("continent {}", c.as_str()));
+        }
+        if let Some(c) = location.country {
+            parts.push(format!("country {}", c.as_str()));
+        }
+        if let Some(s) = location.subdivision {
+            parts.push(format!("subdivision {}", s.as_str()));
+        }
+        if let Some((lat, lon)) = location.coordinates {
+            parts.push(format!("at {lat:.4}, {lon:.4}"));
+        }
+        if let Some(asn) = location.asn {
+            parts.push(format!("AS{asn} (/{})", location.asn_prefix_len));
+        }
+    }
+    parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nets(list: &[&str]) -> Vec<(IpNet, Box<[u16]>)> {
+        let mut v: Vec<_> = list.iter().map(|n| (n.parse().unwrap(), vec![0u16].into_boxed_slice())).collect();
+        v.sort_by(|a: &(IpNet, _), b| b.0.prefix_len().cmp(&a.0.prefix_len()));
+        v
+    }
+
+    #[test]
+    fn scope_excludes_more_specific_rules() {
+        let rules = nets(&["10.0.0.0/8", "10.1.0.0/16"]);
+        // 10.2.3.4 matches the /8; the /16 lies inside, so the scope must not cover it.
+        let ip: IpAddr = "10.2.3.4".parse().unwrap();
+        assert_eq!(refine_scope(8, ip, &rules), 15);
+        // An MMDB network of /24 already excludes it.
+        assert_eq!(refine_scope(24, ip, &rules), 24);
+        // Far away: no change.
+        let far: IpAddr = "192.0.2.1".parse().unwrap();
+        assert_eq!(refine_scope(16, far, &rules), 16);
+    }
+
+    #[test]
+    fn distances() {
+        let ams_sin = great_circle_km(52.37, 4.90, 1.35, 103.82);
+        assert!((ams_sin - 10_500.0).abs() < 200.0, "{ams_sin}");
+        assert_eq!(great_circle_km(1.0, 2.0, 1.0, 2.0), 0.0);
+    }
+}
