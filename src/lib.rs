@@ -4,5 +4,6 @@
 //! probes) happens elsewhere and is published to it through lock-free swaps.
 
 pub mod config;
+pub mod health;
 pub mod wire;
 pub mod zone;
