@@ -21,11 +21,17 @@
 //! | `persist.rs` | the state file (atomic writes) |
 
 mod error;
+mod probe;
+mod probe_http;
+mod probe_tcp;
 mod spec;
 mod state;
+mod tls;
 
 pub use error::HealthError;
+pub use probe_http::USER_AGENT;
 pub use spec::{CheckSpec, ProbeSpec, validate_check};
 pub use state::{
     DatacenterHealth, DatacenterStatus, Force, LastResult, State, TargetHealth, TargetStatus,
 };
+pub use tls::validate_check_files;
