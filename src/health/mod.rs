@@ -21,15 +21,19 @@
 //! | `persist.rs` | the state file (atomic writes) |
 
 mod error;
+mod persist;
 mod probe;
 mod probe_http;
 mod probe_tcp;
+mod registry;
 mod spec;
 mod state;
 mod tls;
 
 pub use error::HealthError;
+pub use persist::Overrides;
 pub use probe_http::USER_AGENT;
+pub use registry::{HealthRegistry, Reconciled};
 pub use spec::{CheckSpec, ProbeSpec, validate_check};
 pub use state::{
     DatacenterHealth, DatacenterStatus, Force, LastResult, State, TargetHealth, TargetStatus,
