@@ -30,6 +30,9 @@ mod spec;
 mod state;
 mod tls;
 
+#[cfg(test)]
+mod tests;
+
 pub use error::HealthError;
 pub use persist::Overrides;
 pub use probe_http::USER_AGENT;
