@@ -3,7 +3,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::fields::{Fields, put_string};
+use super::fields::Fields;
 use crate::zone::parse::encoding::unescape_into;
 use crate::zone::parse::lexer::show;
 
@@ -55,14 +55,23 @@ pub(super) fn hinfo(f: &mut Fields, out: &mut Vec<u8>) -> Result<(), String> {
     f.put_string("HINFO OS", out)
 }
 
-/// TXT and SPF: one or more character strings. A string over 255 bytes is an error, as in
-/// Knot DNS (BIND also refuses it); the operator splits it into several quoted strings.
+/// TXT and SPF: one or more character strings. A string longer than 255 bytes is split into
+/// consecutive strings of 255 bytes, as Knot DNS does (BIND refuses it).
 pub(super) fn txt(f: &mut Fields, out: &mut Vec<u8>) -> Result<(), String> {
     if f.is_empty() {
         return Err("missing text: write at least one string (\"\" for an empty one)".into());
     }
+    let mut text = Vec::new();
     for token in f.rest() {
-        put_string(token.text, "text string", out)?;
+        text.clear();
+        unescape_into(token.text, &mut text)?;
+        if text.is_empty() {
+            out.push(0);
+        }
+        for chunk in text.chunks(255) {
+            out.push(chunk.len() as u8);
+            out.extend_from_slice(chunk);
+        }
     }
     Ok(())
 }

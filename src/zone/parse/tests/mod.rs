@@ -2,6 +2,7 @@
 
 mod generate;
 mod hickory;
+mod knot;
 mod rdata;
 mod speed;
 mod zone_file;

@@ -163,8 +163,25 @@ fn text_strings() {
         &format!("\"{}\"", "x".repeat(255)),
         &cat(&[b"\xff", "x".repeat(255).as_bytes()]),
     );
-    let long = rdata_error(TXT, &format!("\"{}\"", "x".repeat(256)));
-    assert!(long.contains("longer than 255 bytes (256)"), "{long}");
+    // Longer strings are split at 255 bytes, as Knot DNS does.
+    let long = rdata(
+        TXT,
+        &format!("\"{}\" \"\\065{}\"", "x".repeat(256), "y".repeat(600)),
+    );
+    let expected = cat(&[
+        b"\xff",
+        "x".repeat(255).as_bytes(),
+        b"\x01x",
+        b"\xffA",
+        "y".repeat(254).as_bytes(),
+        b"\xff",
+        "y".repeat(255).as_bytes(),
+        b"\x5b",
+        "y".repeat(91).as_bytes(),
+    ]);
+    assert_eq!(long, expected);
+    let hinfo = rdata_error(HINFO, &format!("\"{}\" linux", "x".repeat(256)));
+    assert!(hinfo.contains("longer than 255 bytes (256)"), "{hinfo}");
     assert!(rdata_error(TXT, "").starts_with("missing text"));
     assert!(rdata_error(TXT, r#""bad \25 escape""#).contains("bad escape"));
     check(HINFO, r#""Generic PC" "Linux""#, b"\x0aGeneric PC\x05Linux");
