@@ -13,7 +13,7 @@ use crate::wire::rtype::type_to_string;
 use crate::zone::parse::{ParseOptions, parse_zone_text};
 
 /// One record per owner so that each query returns exactly one.
-const ZONE: &str = r#"$ORIGIN example.com.
+pub(super) const ZONE: &str = r#"$ORIGIN example.com.
 $TTL 100
 @ 3600 IN SOA ns1 hostmaster ( 2024010101 2h 1h 2w 5m )
 @ NS ns1

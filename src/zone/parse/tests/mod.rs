@@ -4,6 +4,7 @@ mod generate;
 mod hickory;
 mod knot;
 mod rdata;
+mod robustness;
 mod speed;
 mod zone_file;
 
