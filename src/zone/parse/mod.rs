@@ -1,14 +1,16 @@
 //! RFC 1035 §5 master files ("zone files") to [`Record`]s, as BIND, Knot DNS and NSD read them.
 //!
 //! - Directives: `$ORIGIN`, `$TTL`, `$INCLUDE file [origin]` (relative to the including file,
-//!   depth-limited, loops detected, each file read once), `$GENERATE` (see [`generate`]).
+//!   depth-limited, loops detected, each file read once), `$GENERATE` (BIND's syntax, see
+//!   `generate.rs`).
 //! - `@`, relative names, omitted owner / TTL / class, TTL and class in either order, TTL units
 //!   (`1h30m`), parentheses, comments, quoted strings and escapes.
 //! - Class IN only. Types: see [`parse_rdata_text`]; every type also in the RFC 3597 form.
+//!   TXT/SPF strings over 255 bytes are split into 255-byte strings, as Knot DNS does.
 //! - Errors are collected (up to [`ParseOptions::max_errors`]), each at the first line of its
 //!   record: `zones/example.com.zone:42: bad IPv4 address "10.0.0.300"`.
 //!
-//! The TTL rule for records that omit it is documented in [`loader`].
+//! The TTL rule for records that omit it is documented in `loader.rs`.
 
 mod encoding;
 mod generate;
