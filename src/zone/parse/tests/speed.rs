@@ -24,7 +24,12 @@ fn million_records() {
                 i >> 8 & 255,
                 i & 255
             ),
-            1 => writeln!(zone, "host{i} 300 IN AAAA 2001:db8::{:x}:{:x}", i >> 16, i & 0xffff),
+            1 => writeln!(
+                zone,
+                "host{i} 300 IN AAAA 2001:db8::{:x}:{:x}",
+                i >> 16,
+                i & 0xffff
+            ),
             2 => writeln!(zone, "alias{i} CNAME host{i}"),
             3 => writeln!(zone, "mx{i} MX 10 mail{i}.example.net."),
             _ => writeln!(
