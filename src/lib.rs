@@ -10,7 +10,7 @@ pub mod daemon;
 pub mod health;
 pub mod logging;
 pub mod metrics;
-pub mod policy;
+// pub mod policy; (wired in with the geo module)
 pub mod server;
 pub mod snapshot;
 pub mod wire;

@@ -225,14 +225,11 @@ fn answer_in(
     }
     let zone = snapshot.zone(zone_index);
     let udp = request.transport == Transport::Udp;
-    let outcome = authoritative::answer(w, zone, query.qname, query.qtype, udp);
+    let mut steer = |_: &mut Writer<'_>, _: u32, _: &[u8], _: crate::zone::NodeRef<'_>| Ok(false);
+    let outcome = authoritative::answer(w, zone, query.qname, query.qtype, udp, &mut steer);
     summary.rcode = outcome.rcode;
     if outcome.authoritative {
         *flags |= flags::AA;
-    }
-    if outcome.steer.is_some() {
-        // Steering arrives with the policy module; until then a steered name has no data.
-        summary.rcode = rcode::SERVFAIL;
     }
 }
 
