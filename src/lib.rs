@@ -4,5 +4,6 @@
 //! probes) happens elsewhere and is published to it through lock-free swaps.
 
 pub mod config;
+pub mod geo;
 pub mod wire;
 pub mod zone;
