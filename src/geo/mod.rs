@@ -6,9 +6,13 @@
 //! query path calls [`GeoDatabase::locate`], which decodes only the fields steering uses and
 //! never allocates.
 
+mod database;
 mod ecs;
 mod location;
+mod record;
+mod tree;
 
+pub use database::{GeoDatabase, GeoError};
 pub use ecs::{
     CLIENT_SUBNET_OPTION_CODE, ClientSubnet, EcsError, MAX_CLIENT_SUBNET_LEN, client_address,
     encode_client_subnet, mask_address, max_prefix, parse_client_subnet,
