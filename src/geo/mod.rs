@@ -6,11 +6,13 @@
 //! query path calls [`GeoDatabase::locate`], which decodes only the fields steering uses and
 //! never allocates.
 
+mod city_table;
 mod database;
 mod ecs;
 mod location;
 mod record;
 mod tree;
+mod writer;
 
 pub use database::{GeoDatabase, GeoError};
 pub use ecs::{
@@ -18,6 +20,7 @@ pub use ecs::{
     encode_client_subnet, mask_address, max_prefix, parse_client_subnet,
 };
 pub use location::{Code2, InvalidCode, Location, SubdivisionCode};
+pub use writer::{BUILD_EPOCH, DATABASE_TYPE, build_city_database};
 
 #[cfg(test)]
 mod tests;

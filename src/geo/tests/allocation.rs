@@ -5,7 +5,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::net::IpAddr;
 
-use super::maxmind_file;
+use super::{geoip_file, maxmind_file};
 use crate::geo::{
     GeoDatabase, MAX_CLIENT_SUBNET_LEN, client_address, encode_client_subnet, parse_client_subnet,
 };
@@ -80,6 +80,7 @@ fn locate_does_not_allocate() {
         .unwrap(),
         GeoDatabase::open(&maxmind_file("GeoIP2-City-Test.mmdb"), None).unwrap(),
         GeoDatabase::open(&maxmind_file("GeoLite2-Country-Test.mmdb"), None).unwrap(),
+        GeoDatabase::open(&geoip_file("example-city.mmdb"), None).unwrap(),
     ];
     for database in &databases {
         let mut located = 0;

@@ -4,6 +4,7 @@
 mod allocation;
 mod bad_databases;
 mod ecs;
+mod example;
 mod maxmind;
 mod speed;
 
