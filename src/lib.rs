@@ -7,10 +7,11 @@ pub mod answer;
 pub mod check;
 pub mod config;
 pub mod daemon;
+pub mod geo;
 pub mod health;
 pub mod logging;
 pub mod metrics;
-// pub mod policy; (wired in with the geo module)
+pub mod policy;
 pub mod server;
 pub mod snapshot;
 pub mod wire;
