@@ -19,7 +19,12 @@ pub fn run(config_path: &Path) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match snapshot::build(&loaded, 1, &Metrics::default()) {
+    match snapshot::build(
+        &loaded,
+        1,
+        &Metrics::default(),
+        snapshot::Health::Offline { down: &[] },
+    ) {
         Ok((snapshot, report)) => {
             for warning in &report.warnings {
                 eprintln!("warning: {warning}");

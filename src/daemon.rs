@@ -11,6 +11,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::config::{self, LoadedConfig};
+use crate::health::HealthRegistry;
 use crate::metrics::Metrics;
 use crate::server::{self, Shared, tcp::TcpLimits};
 use crate::snapshot::{self, BuildReport};
@@ -23,6 +24,7 @@ pub struct Daemon {
     pub config_path: PathBuf,
     pub shared: Arc<Shared>,
     pub metrics: Metrics,
+    pub health: HealthRegistry,
     generation: AtomicU64,
     reload_lock: Mutex<()>,
     config: Mutex<LoadedConfig>,
@@ -45,8 +47,17 @@ impl Daemon {
             warnings: Vec::new(),
         })?;
         let generation = self.generation.load(Ordering::Relaxed) + 1;
-        let (snapshot, report) = snapshot::build(&loaded, generation, &self.metrics)?;
-        let old = self.config.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let (snapshot, report) = snapshot::build(
+            &loaded,
+            generation,
+            &self.metrics,
+            snapshot::Health::Live(&self.health),
+        )?;
+        let old = self
+            .config
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let mut warnings = report.warnings;
         if old.config.server.listen != loaded.config.server.listen {
             warnings.push(
@@ -80,8 +91,27 @@ pub fn serve(config_path: &Path) -> anyhow::Result<()> {
             anyhow::bail!("configuration rejected");
         }
     };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("switchyard-io")
+        .enable_all()
+        .build()?;
+    let state_file = loaded
+        .config
+        .server
+        .state_file
+        .as_ref()
+        .map(|f| loaded.resolve(f));
+    let health = {
+        let _guard = runtime.enter();
+        HealthRegistry::new(state_file).map_err(|e| anyhow::anyhow!("{e}"))?
+    };
     let metrics = Metrics::default();
-    let (snapshot, report) = match snapshot::build(&loaded, 1, &metrics) {
+    let built = {
+        let _guard = runtime.enter();
+        snapshot::build(&loaded, 1, &metrics, snapshot::Health::Live(&health))
+    };
+    let (snapshot, report) = match built {
         Ok(built) => built,
         Err(report) => {
             for error in &report.errors {
@@ -103,6 +133,7 @@ pub fn serve(config_path: &Path) -> anyhow::Result<()> {
         config_path: config_path.to_path_buf(),
         shared: shared.clone(),
         metrics,
+        health,
         generation: AtomicU64::new(1),
         reload_lock: Mutex::new(()),
         config: Mutex::new(loaded),
@@ -116,11 +147,6 @@ pub fn serve(config_path: &Path) -> anyhow::Result<()> {
         bound.push(sockets);
     }
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("switchyard-io")
-        .enable_all()
-        .build()?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let limits = TcpLimits {
         idle_timeout: server_config.tcp_idle_timeout.get(),

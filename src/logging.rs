@@ -1,5 +1,7 @@
 //! Log output: tracing to stderr, text or JSON, level from `RUST_LOG` or `[log] level`.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber. `RUST_LOG` wins over `level` when set.
@@ -13,7 +15,10 @@ pub fn init(level: &str, json: bool) {
     let result = if json {
         builder.json().flatten_event(true).try_init()
     } else {
-        builder.with_target(false).try_init()
+        builder
+            .with_target(false)
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init()
     };
     // A subscriber already installed (tests) is fine.
     let _ = result;

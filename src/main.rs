@@ -6,7 +6,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
-#[command(name = "switchyard", version, about = "Authoritative DNS server that steers traffic across data centres")]
+#[command(
+    name = "switchyard",
+    version,
+    about = "Authoritative DNS server that steers traffic across data centres"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

@@ -23,7 +23,8 @@ pub struct ZoneOutcome {
 
 /// Answers A/AAAA at a steered name: given the writer, the service, the owner to write and the
 /// node (for zone-file fallback records), writes the answer and says whether it wrote any.
-pub type SteerHook<'h> = dyn FnMut(&mut Writer<'_>, u32, &[u8], NodeRef<'_>) -> Result<bool, NoSpace> + 'h;
+pub type SteerHook<'h> =
+    dyn FnMut(&mut Writer<'_>, u32, &[u8], NodeRef<'_>) -> Result<bool, NoSpace> + 'h;
 
 /// A name being answered: wire bytes as they will be written (case as the client sent them
 /// for the query name) and the lowercased form used for lookups.
@@ -107,37 +108,38 @@ pub fn answer(
                 }
                 return Ok(());
             }
-            if let Some(service) = node.service() {
-                if qtype == rtype::A || qtype == rtype::AAAA {
-                    out.steered = true;
-                    if !steer(w, service, current.written(), node)? {
-                        return negative(w, zone);
-                    }
+            if let Some(service) = node.service()
+                && (qtype == rtype::A || qtype == rtype::AAAA)
+            {
+                out.steered = true;
+                if !steer(w, service, current.written(), node)? {
+                    return negative(w, zone);
+                }
+                return Ok(());
+            }
+            if qtype != rtype::CNAME
+                && qtype != rtype::ANY
+                && let Some(cname) = node.rrset(rtype::CNAME)
+            {
+                w.rrset(Section::Answer, current.written(), cname.encoded())?;
+                let Some(target) = cname.rdatas().next() else {
+                    return Ok(());
+                };
+                visited[hops] = node.id();
+                hops += 1;
+                let mut target_lower = [0u8; MAX_NAME_LEN];
+                let len = target.len().min(MAX_NAME_LEN);
+                target_lower[..len].copy_from_slice(&target[..len]);
+                target_lower[..len].make_ascii_lowercase();
+                let target_lower = &target_lower[..len];
+                if !crate::wire::name::is_subdomain(target_lower, zone.origin().as_wire())
+                    || hops == MAX_CHAIN
+                {
                     return Ok(());
                 }
-            }
-            if qtype != rtype::CNAME && qtype != rtype::ANY {
-                if let Some(cname) = node.rrset(rtype::CNAME) {
-                    w.rrset(Section::Answer, current.written(), cname.encoded())?;
-                    let Some(target) = cname.rdatas().next() else {
-                        return Ok(());
-                    };
-                    visited[hops] = node.id();
-                    hops += 1;
-                    let mut target_lower = [0u8; MAX_NAME_LEN];
-                    let len = target.len().min(MAX_NAME_LEN);
-                    target_lower[..len].copy_from_slice(&target[..len]);
-                    target_lower[..len].make_ascii_lowercase();
-                    let target_lower = &target_lower[..len];
-                    if !crate::wire::name::is_subdomain(target_lower, zone.origin().as_wire())
-                        || hops == MAX_CHAIN
-                    {
-                        return Ok(());
-                    }
-                    // Written lowercased from here on: the target as stored in the zone.
-                    current.set(target_lower);
-                    continue;
-                }
+                // Written lowercased from here on: the target as stored in the zone.
+                current.set(target_lower);
+                continue;
             }
             if qtype == rtype::ANY {
                 return any(w, zone, node, current.written(), udp);
@@ -202,13 +204,14 @@ fn referral(w: &mut Writer<'_>, zone: &Zone, cut: NodeRef<'_>) -> Result<(), NoS
         let node = zone.node(target);
         let required = crate::wire::name::is_subdomain(node.name(), cut.name());
         for rtype in [rtype::A, rtype::AAAA] {
-            if let Some(set) = node.rrset(rtype) {
-                if w.rrset(Section::Additional, node.name(), set.encoded()).is_err() {
-                    if required {
-                        return Err(NoSpace);
-                    }
-                    return Ok(());
+            if let Some(set) = node.rrset(rtype)
+                && w.rrset(Section::Additional, node.name(), set.encoded())
+                    .is_err()
+            {
+                if required {
+                    return Err(NoSpace);
                 }
+                return Ok(());
             }
         }
     }
@@ -220,10 +223,11 @@ fn additional(w: &mut Writer<'_>, zone: &Zone, targets: &[NodeId]) {
     for &target in targets {
         let node = zone.node(target);
         for rtype in [rtype::A, rtype::AAAA] {
-            if let Some(set) = node.rrset(rtype) {
-                if w.rrset(Section::Additional, node.name(), set.encoded()).is_err() {
-                    return;
-                }
+            if let Some(set) = node.rrset(rtype)
+                && w.rrset(Section::Additional, node.name(), set.encoded())
+                    .is_err()
+            {
+                return;
             }
         }
     }

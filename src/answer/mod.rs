@@ -7,15 +7,18 @@
 pub mod authoritative;
 pub mod chaos;
 pub mod edns;
+pub mod steer;
 
 use std::net::SocketAddr;
 
+use crate::geo::{ClientSubnet, MAX_CLIENT_SUBNET_LEN, encode_client_subnet, parse_client_subnet};
 use crate::snapshot::Snapshot;
 use crate::wire::name::MAX_NAME_LEN;
 use crate::wire::query::{self, Parsed, flags};
 use crate::wire::rtype::{self, rcode};
 use crate::wire::writer::{Section, Writer};
 use edns::ResponseOpt;
+pub use steer::SteerSummary;
 
 /// Largest message over TCP.
 pub const MAX_MESSAGE: usize = 65535;
@@ -56,6 +59,8 @@ pub struct Summary {
     /// Index of the zone in the snapshot.
     pub zone: Option<u32>,
     pub truncated: bool,
+    /// Set when a steered name answered.
+    pub steering: Option<SteerSummary>,
 }
 
 /// Answers one query into `out` (at least [`MAX_MESSAGE`] bytes for TCP, at least the UDP
@@ -137,6 +142,7 @@ fn error_response(
         qtype,
         zone: None,
         truncated: false,
+        steering: None,
     }
 }
 
@@ -163,6 +169,38 @@ fn answer_query(
         lower[..len].make_ascii_lowercase();
         &lower[..len]
     };
+    // RFC 7871 §7.1.2: a malformed ECS option makes the query FORMERR.
+    let subnet = match query
+        .edns
+        .and_then(|e| e.client_subnet)
+        .map(parse_client_subnet)
+    {
+        Some(Ok(subnet)) => Some(subnet),
+        Some(Err(_)) => {
+            let edns = query.edns.map(|e| query::Edns {
+                client_subnet: None,
+                ..e
+            });
+            let question = Some((query.qname, query.qtype, query.qclass));
+            return error_response(
+                snapshot,
+                request,
+                out,
+                query.id,
+                query.flags,
+                rcode::FORMERR,
+                question,
+                edns,
+            );
+        }
+        None => None,
+    };
+    // The echoed option has the same length whatever the scope, so space is reserved now and
+    // the scope filled in once the answer is known.
+    let mut ecs_echo = [0u8; MAX_CLIENT_SUBNET_LEN];
+    let ecs_len = subnet
+        .as_ref()
+        .map_or(0, |s| encode_client_subnet(s, 0, &mut ecs_echo));
     let opt = query.edns.map(|e| ResponseOpt {
         payload: settings.udp_payload,
         extended_rcode: 0,
@@ -174,7 +212,8 @@ fn answer_query(
         },
         client_subnet: None,
     });
-    let opt_len = opt.as_ref().map_or(0, ResponseOpt::len);
+    let echo_reserve = if subnet.is_some() { 4 + ecs_len } else { 0 };
+    let opt_len = opt.as_ref().map_or(0, |o| o.len() + echo_reserve);
     let mut w = Writer::new(out, limit.saturating_sub(opt_len));
     let mut flags = response_flags(query.flags);
     let _ = w.header(query.id, flags);
@@ -184,30 +223,49 @@ fn answer_query(
         qtype: query.qtype,
         zone: None,
         truncated: false,
+        steering: None,
     };
     if w.question(query.qname, query.qtype, query.qclass).is_err() {
         summary.rcode = rcode::FORMERR;
     } else {
         match query.qclass {
-            rtype::CLASS_IN => {
-                answer_in(snapshot, request, query, lower, &mut w, &mut flags, &mut summary)
+            rtype::CLASS_IN => answer_in(
+                snapshot,
+                request,
+                query,
+                subnet.as_ref(),
+                lower,
+                &mut w,
+                &mut flags,
+                &mut summary,
+            ),
+            rtype::CLASS_CH => {
+                answer_chaos(snapshot, query, lower, &mut w, &mut flags, &mut summary)
             }
-            rtype::CLASS_CH => answer_chaos(snapshot, query, lower, &mut w, &mut flags, &mut summary),
             _ => summary.rcode = rcode::REFUSED,
         }
     }
     w.set_flags(flags | (summary.rcode & 0xF) | (w.flags() & flags::TC));
     summary.truncated = w.flags() & flags::TC != 0;
     w.set_limit(limit);
+    let mut opt = opt;
+    if let (Some(opt), Some(subnet)) = (opt.as_mut(), subnet.as_ref()) {
+        // SCOPE PREFIX-LENGTH: the network that decided a steered answer; 0 otherwise.
+        let scope = summary.steering.map_or(0, |s| s.scope);
+        let echo_len = encode_client_subnet(subnet, scope, &mut ecs_echo);
+        opt.client_subnet = Some(&ecs_echo[..echo_len]);
+    }
     write_opt(&mut w, opt.as_ref());
     summary.len = w.finish();
     summary
 }
 
+#[allow(clippy::too_many_arguments)]
 fn answer_in(
     snapshot: &Snapshot,
     request: &Request<'_>,
     query: &query::Query<'_>,
+    subnet: Option<&ClientSubnet>,
     lower: &[u8],
     w: &mut Writer<'_>,
     flags: &mut u16,
@@ -225,8 +283,19 @@ fn answer_in(
     }
     let zone = snapshot.zone(zone_index);
     let udp = request.transport == Transport::Udp;
-    let mut steer = |_: &mut Writer<'_>, _: u32, _: &[u8], _: crate::zone::NodeRef<'_>| Ok(false);
-    let outcome = authoritative::answer(w, zone, query.qname, query.qtype, udp, &mut steer);
+    let mut steering = steer::Steering {
+        snapshot,
+        qtype: query.qtype,
+        client: steer::client(subnet, request.source.ip()),
+        ecs: subnet.is_some(),
+        summary: None,
+    };
+    let mut hook =
+        |w: &mut Writer<'_>, service: u32, owner: &[u8], node: crate::zone::NodeRef<'_>| {
+            steering.answer(w, service, owner, node)
+        };
+    let outcome = authoritative::answer(w, zone, query.qname, query.qtype, udp, &mut hook);
+    summary.steering = steering.summary;
     summary.rcode = outcome.rcode;
     if outcome.authoritative {
         *flags |= flags::AA;
@@ -243,7 +312,11 @@ fn answer_chaos(
 ) {
     let settings = &snapshot.settings;
     let text = if query.qtype == rtype::TXT {
-        chaos::chaos_text(lower, settings.identity.as_deref(), settings.version.as_deref())
+        chaos::chaos_text(
+            lower,
+            settings.identity.as_deref(),
+            settings.version.as_deref(),
+        )
     } else {
         None
     };

@@ -45,39 +45,51 @@ fn unmap(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// Answers A/AAAA for `service` at `owner`; returns whether any record was written.
-pub fn answer(
-    w: &mut Writer<'_>,
-    snapshot: &Snapshot,
-    service_index: u32,
-    owner: &[u8],
-    node: NodeRef<'_>,
-    qtype: u16,
-    client: &Client,
-    summary: &mut Option<SteerSummary>,
-    ecs: bool,
-) -> Result<bool, NoSpace> {
-    let Some(service) = snapshot.service(service_index) else {
-        return Ok(false);
-    };
-    let family = if qtype == rtype::AAAA { Family::V6 } else { Family::V4 };
-    let fallback = node.rrset(qtype);
-    let decision = policy::select(
-        service,
-        family,
-        client,
-        snapshot.geo(),
-        fallback.is_some(),
-        &mut NoRecord,
-    );
-    *summary = Some(SteerSummary {
-        service: service_index,
-        datacenter: decision.datacenter,
-        reason: decision.reason,
-        ecs,
-        scope: decision.scope,
-    });
-    write_decision(w, service, &decision, owner, qtype, fallback)
+/// One query's steering: who asks, for what, and what was decided.
+pub struct Steering<'a> {
+    pub snapshot: &'a Snapshot,
+    pub qtype: u16,
+    pub client: Client,
+    /// The client came from an ECS option.
+    pub ecs: bool,
+    pub summary: Option<SteerSummary>,
+}
+
+impl Steering<'_> {
+    /// Answers A/AAAA for `service` at `owner`; returns whether any record was written.
+    pub fn answer(
+        &mut self,
+        w: &mut Writer<'_>,
+        service_index: u32,
+        owner: &[u8],
+        node: NodeRef<'_>,
+    ) -> Result<bool, NoSpace> {
+        let Some(service) = self.snapshot.service(service_index) else {
+            return Ok(false);
+        };
+        let family = if self.qtype == rtype::AAAA {
+            Family::V6
+        } else {
+            Family::V4
+        };
+        let fallback = node.rrset(self.qtype);
+        let decision = policy::select(
+            service,
+            family,
+            &self.client,
+            self.snapshot.geo(),
+            fallback.is_some(),
+            &mut NoRecord,
+        );
+        self.summary = Some(SteerSummary {
+            service: service_index,
+            datacenter: decision.datacenter,
+            reason: decision.reason,
+            ecs: self.ecs,
+            scope: decision.scope,
+        });
+        write_decision(w, service, &decision, owner, fallback)
+    }
 }
 
 /// Writes the records a decision calls for.
@@ -86,7 +98,6 @@ pub fn write_decision(
     service: &Service,
     decision: &Decision,
     owner: &[u8],
-    qtype: u16,
     fallback: Option<crate::zone::RRsetRef<'_>>,
 ) -> Result<bool, NoSpace> {
     match decision.reason {

@@ -38,17 +38,18 @@ impl Duration {
                 .parse()
                 .map_err(|_| format!("bad duration {text:?}: number too large"))?;
             rest = &rest[digits..];
-            let unit_len = rest
-                .bytes()
-                .take_while(|b| b.is_ascii_alphabetic())
-                .count();
+            let unit_len = rest.bytes().take_while(|b| b.is_ascii_alphabetic()).count();
             let unit_ms = match &rest[..unit_len] {
                 "ms" => 1,
                 "s" => 1_000,
                 "m" => 60_000,
                 "h" => 3_600_000,
                 "d" => 86_400_000,
-                "" => return Err(format!("bad duration {text:?}: missing unit (ms, s, m, h, d)")),
+                "" => {
+                    return Err(format!(
+                        "bad duration {text:?}: missing unit (ms, s, m, h, d)"
+                    ));
+                }
                 unit => return Err(format!("bad duration {text:?}: unknown unit {unit:?}")),
             };
             rest = &rest[unit_len..];
@@ -86,7 +87,10 @@ mod tests {
     #[test]
     fn parses_units() {
         assert_eq!(Duration::parse("2s").unwrap(), Duration::from_secs(2));
-        assert_eq!(Duration::parse("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(
+            Duration::parse("500ms").unwrap(),
+            Duration::from_millis(500)
+        );
         assert_eq!(Duration::parse("1m30s").unwrap(), Duration::from_secs(90));
         assert_eq!(Duration::parse("1h").unwrap(), Duration::from_secs(3600));
         assert!(Duration::parse("2").is_err());

@@ -130,8 +130,11 @@ mod tests {
 
     #[test]
     fn syntax_errors_name_the_line() {
-        let err = parse("[server]\nlisten = [\"127.0.0.1:53\"]\nbogus = 1\n", Path::new("s.toml"))
-            .unwrap_err();
+        let err = parse(
+            "[server]\nlisten = [\"127.0.0.1:53\"]\nbogus = 1\n",
+            Path::new("s.toml"),
+        )
+        .unwrap_err();
         let text = err.to_string();
         assert!(text.starts_with("s.toml:3: "), "{text}");
         assert!(text.contains("bogus"), "{text}");

@@ -13,13 +13,16 @@ pub fn validate(config: &Config) -> Vec<(String, String)> {
     let mut problems = Vec::new();
     let mut report = |key: String, message: String| problems.push((key, message));
     server(config, &mut report);
-    if let Some(admin) = &config.admin {
-        if admin.listen.parse::<SocketAddr>().is_err() {
-            report(
-                "admin.listen".into(),
-                format!("{:?} is not an address with a port (e.g. 127.0.0.1:8053)", admin.listen),
-            );
-        }
+    if let Some(admin) = &config.admin
+        && admin.listen.parse::<SocketAddr>().is_err()
+    {
+        report(
+            "admin.listen".into(),
+            format!(
+                "{:?} is not an address with a port (e.g. 127.0.0.1:8053)",
+                admin.listen
+            ),
+        );
     }
     for (origin, path) in &config.zones {
         let key = format!("zones.{origin:?}");
@@ -32,25 +35,25 @@ pub fn validate(config: &Config) -> Vec<(String, String)> {
         }
     }
     for (name, datacenter) in &config.datacenters {
-        if let Some([lat, lon]) = datacenter.location {
-            if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
-                report(
-                    format!("datacenters.{name}.location"),
-                    format!("[{lat}, {lon}] is not [latitude -90..90, longitude -180..180]"),
-                );
-            }
+        if let Some([lat, lon]) = datacenter.location
+            && (!(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon))
+        {
+            report(
+                format!("datacenters.{name}.location"),
+                format!("[{lat}, {lon}] is not [latitude -90..90, longitude -180..180]"),
+            );
         }
     }
     checks(config, &mut report);
     let mut names = HashSet::new();
     for (i, service) in config.services.iter().enumerate() {
-        if let Ok(name) = Name::parse(&service.name, None) {
-            if !names.insert(name.to_lowercase()) {
-                report(
-                    format!("services[{i}].name"),
-                    format!("{:?} is steered by an earlier service too", service.name),
-                );
-            }
+        if let Ok(name) = Name::parse(&service.name, None)
+            && !names.insert(name.to_lowercase())
+        {
+            report(
+                format!("services[{i}].name"),
+                format!("{:?} is steered by an earlier service too", service.name),
+            );
         }
         service_problems(config, i, service, &mut report);
     }
@@ -62,13 +65,19 @@ pub fn validate(config: &Config) -> Vec<(String, String)> {
     }
     let rrl = &config.rrl;
     if rrl.enabled && rrl.rate == 0 {
-        report("rrl.rate".into(), "must be at least 1 response per second".into());
+        report(
+            "rrl.rate".into(),
+            "must be at least 1 response per second".into(),
+        );
     }
     if rrl.window == 0 || rrl.window > 3600 {
         report("rrl.window".into(), "must be 1 to 3600 seconds".into());
     }
     if rrl.ipv4_prefix > 32 || rrl.ipv6_prefix > 128 {
-        report("rrl".into(), "ipv4_prefix must be 0..32 and ipv6_prefix 0..128".into());
+        report(
+            "rrl".into(),
+            "ipv4_prefix must be 0..32 and ipv6_prefix 0..128".into(),
+        );
     }
     problems
 }
@@ -78,7 +87,10 @@ type Report<'a> = dyn FnMut(String, String) + 'a;
 fn server(config: &Config, report: &mut Report<'_>) {
     let server = &config.server;
     if server.listen.is_empty() {
-        report("server.listen".into(), "at least one address is needed".into());
+        report(
+            "server.listen".into(),
+            "at least one address is needed".into(),
+        );
     }
     for (i, listen) in server.listen.iter().enumerate() {
         if listen.parse::<SocketAddr>().is_err() {
@@ -97,15 +109,21 @@ fn server(config: &Config, report: &mut Report<'_>) {
         }
     }
     if !(512..=4096).contains(&server.udp_payload) {
-        report("server.udp_payload".into(), "must be 512 to 4096 bytes".into());
+        report(
+            "server.udp_payload".into(),
+            "must be 512 to 4096 bytes".into(),
+        );
     }
     if server.workers > 1024 {
-        report("server.workers".into(), "must be 0 (one per core) to 1024".into());
+        report(
+            "server.workers".into(),
+            "must be 0 (one per core) to 1024".into(),
+        );
     }
-    if let Some(identity) = &server.identity {
-        if identity.is_empty() || identity.len() > 255 {
-            report("server.identity".into(), "must be 1 to 255 bytes".into());
-        }
+    if let Some(identity) = &server.identity
+        && (identity.is_empty() || identity.len() > 255)
+    {
+        report("server.identity".into(), "must be 1 to 255 bytes".into());
     }
     for (key, value) in [
         ("server.tcp_max_connections", server.tcp_max_connections),
@@ -139,7 +157,10 @@ fn checks(config: &Config, report: &mut Report<'_>) {
             report(key("timeout"), "must be longer than 0".into());
         }
         if check.timeout > check.interval {
-            report(key("timeout"), "must not be longer than the interval".into());
+            report(
+                key("timeout"),
+                "must not be longer than the interval".into(),
+            );
         }
         if check.rise == 0 {
             report(key("rise"), "must be at least 1".into());
@@ -166,10 +187,10 @@ fn checks(config: &Config, report: &mut Report<'_>) {
                 "insecure and ca_file apply only to type = \"https\"".into(),
             );
         }
-        if let Some(address) = &check.address {
-            if address.parse::<IpAddr>().is_err() {
-                report(key("address"), format!("{address:?} is not an IP address"));
-            }
+        if let Some(address) = &check.address
+            && address.parse::<IpAddr>().is_err()
+        {
+            report(key("address"), format!("{address:?} is not an IP address"));
         }
     }
 }
@@ -188,10 +209,13 @@ fn service_problems(config: &Config, i: usize, service: &ServiceConfig, report: 
     if service.answers == 0 || service.answers > 16 {
         report(key("answers"), "must be 1 to 16".into());
     }
-    if let Some(check) = &service.check {
-        if !config.checks.contains_key(check) {
-            report(key("check"), format!("no check named {check:?} in [checks]"));
-        }
+    if let Some(check) = &service.check
+        && !config.checks.contains_key(check)
+    {
+        report(
+            key("check"),
+            format!("no check named {check:?} in [checks]"),
+        );
     }
     if service.targets.is_empty() {
         report(key("targets"), "at least one target is needed".into());
@@ -201,7 +225,10 @@ fn service_problems(config: &Config, i: usize, service: &ServiceConfig, report: 
         if !config.datacenters.contains_key(&target.datacenter) {
             report(
                 tkey("datacenter"),
-                format!("no datacenter named {:?} in [datacenters]", target.datacenter),
+                format!(
+                    "no datacenter named {:?} in [datacenters]",
+                    target.datacenter
+                ),
             );
         }
         match (&target.address, &target.cname) {
@@ -212,7 +239,10 @@ fn service_problems(config: &Config, i: usize, service: &ServiceConfig, report: 
             }
             (None, Some(cname)) => {
                 if let Err(e) = Name::parse(cname, None) {
-                    report(tkey("cname"), format!("bad name (write it fully qualified): {e}"));
+                    report(
+                        tkey("cname"),
+                        format!("bad name (write it fully qualified): {e}"),
+                    );
                 }
             }
             _ => report(
@@ -223,10 +253,13 @@ fn service_problems(config: &Config, i: usize, service: &ServiceConfig, report: 
         if target.weight == 0 || target.weight > 65535 {
             report(tkey("weight"), "must be 1 to 65535".into());
         }
-        if let Some(check) = &target.check {
-            if !config.checks.contains_key(check) {
-                report(tkey("check"), format!("no check named {check:?} in [checks]"));
-            }
+        if let Some(check) = &target.check
+            && !config.checks.contains_key(check)
+        {
+            report(
+                tkey("check"),
+                format!("no check named {check:?} in [checks]"),
+            );
         }
     }
     let used: HashSet<&str> = service
@@ -240,9 +273,15 @@ fn service_problems(config: &Config, i: usize, service: &ServiceConfig, report: 
         }
         for dc in list {
             if !config.datacenters.contains_key(dc) {
-                report(field.clone(), format!("no datacenter named {dc:?} in [datacenters]"));
+                report(
+                    field.clone(),
+                    format!("no datacenter named {dc:?} in [datacenters]"),
+                );
             } else if !used.contains(dc.as_str()) {
-                report(field.clone(), format!("datacenter {dc:?} has no target in this service"));
+                report(
+                    field.clone(),
+                    format!("datacenter {dc:?} has no target in this service"),
+                );
             }
         }
     };
@@ -251,7 +290,10 @@ fn service_problems(config: &Config, i: usize, service: &ServiceConfig, report: 
             datacenter_list(key("order"), &service.order, report);
         }
         _ if !service.order.is_empty() => {
-            report(key("order"), "order applies only to policy = \"failover\"".into());
+            report(
+                key("order"),
+                "order applies only to policy = \"failover\"".into(),
+            );
         }
         _ => {}
     }
@@ -260,7 +302,13 @@ fn service_problems(config: &Config, i: usize, service: &ServiceConfig, report: 
         let field = format!("services[{i}].geo.{rule:?}");
         match GeoRule::parse(rule) {
             Ok(GeoRule::Default) => has_default = true,
-            Ok(GeoRule::Asn(_)) if config.geoip.as_ref().and_then(|g| g.asn_database.as_ref()).is_none() => {
+            Ok(GeoRule::Asn(_))
+                if config
+                    .geoip
+                    .as_ref()
+                    .and_then(|g| g.asn_database.as_ref())
+                    .is_none() =>
+            {
                 report(field.clone(), "asn: rules need [geoip] asn_database".into());
             }
             Ok(parsed) => {
@@ -280,7 +328,10 @@ fn service_problems(config: &Config, i: usize, service: &ServiceConfig, report: 
             report(key("geo"), "policy geo needs a default rule".into());
         }
         PolicyKind::Weighted | PolicyKind::Failover if !service.geo.is_empty() => {
-            report(key("geo"), "geo rules apply only to policies geo and nearest".into());
+            report(
+                key("geo"),
+                "geo rules apply only to policies geo and nearest".into(),
+            );
         }
         PolicyKind::Nearest => {
             for dc in &used {
@@ -299,6 +350,9 @@ fn service_problems(config: &Config, i: usize, service: &ServiceConfig, report: 
         _ => {}
     }
     if matches!(service.policy, PolicyKind::Geo | PolicyKind::Nearest) && config.geoip.is_none() {
-        report(key("policy"), "policies geo and nearest need a [geoip] database".into());
+        report(
+            key("policy"),
+            "policies geo and nearest need a [geoip] database".into(),
+        );
     }
 }

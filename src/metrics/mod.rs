@@ -115,14 +115,22 @@ impl Metrics {
 
     /// A stable id for a zone name (1-based; 0 means "no zone").
     pub fn zone_id(&self, zone: &str) -> u32 {
-        let mut ids = self.inner.zone_ids.lock().unwrap_or_else(|e| e.into_inner());
+        let mut ids = self
+            .inner
+            .zone_ids
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let next = ids.len() as u32 + 1;
         *ids.entry(zone.to_string()).or_insert(next)
     }
 
     /// Zone names by id.
     pub fn zone_names(&self) -> HashMap<u32, String> {
-        let ids = self.inner.zone_ids.lock().unwrap_or_else(|e| e.into_inner());
+        let ids = self
+            .inner
+            .zone_ids
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         ids.iter().map(|(name, id)| (*id, name.clone())).collect()
     }
 

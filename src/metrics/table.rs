@@ -39,7 +39,8 @@ impl CounterTable {
                 return;
             }
             if current == 0 {
-                match self.keys[slot].compare_exchange(0, key, Ordering::AcqRel, Ordering::Acquire) {
+                match self.keys[slot].compare_exchange(0, key, Ordering::AcqRel, Ordering::Acquire)
+                {
                     Ok(_) => {
                         self.values[slot].fetch_add(amount, Ordering::Relaxed);
                         return;

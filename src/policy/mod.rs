@@ -229,9 +229,22 @@ pub fn select(
     let mut changing = false;
     let chosen = if service.policy == PolicyKind::Weighted {
         let healthy = |t: &Target| t.serves(family) && is_healthy(service, t);
-        changing = service.targets.iter().any(|t| t.serves(family) && t.health.is_changing());
-        let count = pick::pick(service, 0..service.targets.len(), &healthy, sticky_key.as_ref(), &mut decision.picks, service.answers);
-        trace_note!(recorder, "weighted across all datacenters: {count} healthy pick(s)");
+        changing = service
+            .targets
+            .iter()
+            .any(|t| t.serves(family) && t.health.is_changing());
+        let count = pick::pick(
+            service,
+            0..service.targets.len(),
+            &healthy,
+            sticky_key.as_ref(),
+            &mut decision.picks,
+            service.answers,
+        );
+        trace_note!(
+            recorder,
+            "weighted across all datacenters: {count} healthy pick(s)"
+        );
         (count > 0).then_some((None, count))
     } else {
         let mut found = None;
@@ -247,13 +260,28 @@ pub fn select(
                 continue;
             }
             let healthy = |t: &Target| t.serves(family) && is_healthy(service, t);
-            let count = pick::pick(service, members, &healthy, sticky_key.as_ref(), &mut decision.picks, service.answers);
+            let count = pick::pick(
+                service,
+                members,
+                &healthy,
+                sticky_key.as_ref(),
+                &mut decision.picks,
+                service.answers,
+            );
             if count > 0 {
-                trace_note!(recorder, "datacenter {}: {count} healthy pick(s)", datacenter.name);
+                trace_note!(
+                    recorder,
+                    "datacenter {}: {count} healthy pick(s)",
+                    datacenter.name
+                );
                 found = Some((Some(dc), count));
                 break;
             }
-            trace_note!(recorder, "datacenter {}: no healthy {family:?} target, next", datacenter.name);
+            trace_note!(
+                recorder,
+                "datacenter {}: no healthy {family:?} target, next",
+                datacenter.name
+            );
         }
         found
     };
@@ -265,31 +293,60 @@ pub fn select(
         }
         None if has_fallback => {
             decision.reason = Reason::Fallback;
-            trace_note!(recorder, "nothing healthy: zone file records are the fallback");
+            trace_note!(
+                recorder,
+                "nothing healthy: zone file records are the fallback"
+            );
             // The fallback is the same for every client.
             scope = 0;
         }
         None => {
             decision.reason = Reason::FailOpen;
-            let first = order.first().copied().or_else(|| service.order.first().copied()).unwrap_or(0);
+            let first = order
+                .first()
+                .copied()
+                .or_else(|| service.order.first().copied())
+                .unwrap_or(0);
             let datacenter = &service.datacenters[first as usize];
             let all = |t: &Target| t.serves(family);
             let members = datacenter.targets.iter().map(|&t| t as usize);
-            decision.pick_count = pick::pick(service, members, &all, sticky_key.as_ref(), &mut decision.picks, service.answers);
+            decision.pick_count = pick::pick(
+                service,
+                members,
+                &all,
+                sticky_key.as_ref(),
+                &mut decision.picks,
+                service.answers,
+            );
             decision.datacenter = Some(first);
-            trace_note!(recorder, "nothing healthy and no zone records: failing open to {}", datacenter.name);
+            trace_note!(
+                recorder,
+                "nothing healthy and no zone records: failing open to {}",
+                datacenter.name
+            );
             changing = true;
         }
     }
     if changing && decision.reason != Reason::Fallback {
         decision.ttl = service.min_ttl.min(service.ttl);
-        trace_note!(recorder, "a candidate is changing state: TTL lowered to {}", decision.ttl);
+        trace_note!(
+            recorder,
+            "a candidate is changing state: TTL lowered to {}",
+            decision.ttl
+        );
     }
-    decision.scope = if client.use_address { scope.min(client.source_prefix) } else { 0 };
+    decision.scope = if client.use_address {
+        scope.min(client.source_prefix)
+    } else {
+        0
+    };
     decision
 }
 
 /// Healthy means: the target's state is up and its datacenter is not drained.
 fn is_healthy(service: &Service, target: &Target) -> bool {
-    target.health.is_up() && !service.datacenters[target.datacenter as usize].health.is_drained()
+    target.health.is_up()
+        && !service.datacenters[target.datacenter as usize]
+            .health
+            .is_drained()
 }

@@ -7,36 +7,44 @@ use ipnet::IpNet;
 
 use super::{Client, MAX_DATACENTERS, Recorder, Service};
 use crate::config::{GeoRule, PolicyKind};
-use crate::geo::{GeoDatabase, Location};
+use crate::geo::{Code2, GeoDatabase, Location, SubdivisionCode};
 use crate::trace_note;
+
+/// Datacenter indices in order of preference.
+pub type DatacenterList = Box<[u16]>;
+/// A subdivision rule key: country and subdivision code.
+pub type SubdivisionKey = (Code2, SubdivisionCode);
 
 /// Geo rules of one service, grouped by kind and sorted for lookup.
 #[derive(Debug, Default)]
 pub struct Rules {
     /// Longest prefix first.
-    pub nets: Vec<(IpNet, Box<[u16]>)>,
-    pub asns: Vec<(u32, Box<[u16]>)>,
-    pub subdivisions: Vec<(([u8; 2], [u8; 3]), Box<[u16]>)>,
-    pub countries: Vec<([u8; 2], Box<[u16]>)>,
-    pub continents: Vec<([u8; 2], Box<[u16]>)>,
-    pub default: Option<Box<[u16]>>,
+    pub nets: Vec<(IpNet, DatacenterList)>,
+    pub asns: Vec<(u32, DatacenterList)>,
+    pub subdivisions: Vec<(SubdivisionKey, DatacenterList)>,
+    pub countries: Vec<(Code2, DatacenterList)>,
+    pub continents: Vec<(Code2, DatacenterList)>,
+    pub default: Option<DatacenterList>,
 }
 
 impl Rules {
     /// Builds the tables from parsed rules.
-    pub fn new(rules: Vec<(GeoRule, Box<[u16]>)>) -> Rules {
+    pub fn new(rules: Vec<(GeoRule, DatacenterList)>) -> Rules {
         let mut out = Rules::default();
         for (rule, datacenters) in rules {
             match rule {
                 GeoRule::Net(net) => out.nets.push((net, datacenters)),
                 GeoRule::Asn(asn) => out.asns.push((asn, datacenters)),
-                GeoRule::Subdivision(country, sub) => out.subdivisions.push(((country, sub), datacenters)),
+                GeoRule::Subdivision(country, sub) => {
+                    out.subdivisions.push(((country, sub), datacenters))
+                }
                 GeoRule::Country(code) => out.countries.push((code, datacenters)),
                 GeoRule::Continent(code) => out.continents.push((code, datacenters)),
                 GeoRule::Default => out.default = Some(datacenters),
             }
         }
-        out.nets.sort_by(|a, b| b.0.prefix_len().cmp(&a.0.prefix_len()));
+        out.nets
+            .sort_by_key(|r| std::cmp::Reverse(r.0.prefix_len()));
         out.asns.sort_by_key(|r| r.0);
         out.subdivisions.sort_by_key(|r| r.0);
         out.countries.sort_by_key(|r| r.0);
@@ -89,7 +97,7 @@ pub fn datacenter_order<'s>(
     }
 }
 
-fn default_order<'s>(service: &'s Service) -> &'s [u16] {
+fn default_order(service: &Service) -> &[u16] {
     service.rules.default.as_deref().unwrap_or(&service.order)
 }
 
@@ -134,26 +142,27 @@ fn geo_order<'s>(
 
 /// The most specific location rule that matches: asn > subdivision > country > continent.
 fn match_location<'r>(rules: &'r Rules, location: &Location) -> Option<(GeoRule, &'r [u16])> {
-    if let Some(asn) = location.asn {
-        if let Ok(i) = rules.asns.binary_search_by_key(&asn, |r| r.0) {
-            return Some((GeoRule::Asn(asn), &rules.asns[i].1));
-        }
+    if let Some(asn) = location.asn
+        && let Ok(i) = rules.asns.binary_search_by_key(&asn, |r| r.0)
+    {
+        return Some((GeoRule::Asn(asn), &rules.asns[i].1));
     }
-    if let (Some(country), Some(sub)) = (location.country, location.subdivision) {
-        let key = (country.bytes(), sub.bytes());
-        if let Ok(i) = rules.subdivisions.binary_search_by_key(&key, |r| r.0) {
-            return Some((GeoRule::Subdivision(key.0, key.1), &rules.subdivisions[i].1));
-        }
+    if let (Some(country), Some(sub)) = (location.country, location.subdivision)
+        && let Ok(i) = rules
+            .subdivisions
+            .binary_search_by_key(&(country, sub), |r| r.0)
+    {
+        return Some((GeoRule::Subdivision(country, sub), &rules.subdivisions[i].1));
     }
-    if let Some(country) = location.country {
-        if let Ok(i) = rules.countries.binary_search_by_key(&country.bytes(), |r| r.0) {
-            return Some((GeoRule::Country(country.bytes()), &rules.countries[i].1));
-        }
+    if let Some(country) = location.country
+        && let Ok(i) = rules.countries.binary_search_by_key(&country, |r| r.0)
+    {
+        return Some((GeoRule::Country(country), &rules.countries[i].1));
     }
-    if let Some(continent) = location.continent {
-        if let Ok(i) = rules.continents.binary_search_by_key(&continent.bytes(), |r| r.0) {
-            return Some((GeoRule::Continent(continent.bytes()), &rules.continents[i].1));
-        }
+    if let Some(continent) = location.continent
+        && let Ok(i) = rules.continents.binary_search_by_key(&continent, |r| r.0)
+    {
+        return Some((GeoRule::Continent(continent), &rules.continents[i].1));
     }
     None
 }
@@ -161,15 +170,16 @@ fn match_location<'r>(rules: &'r Rules, location: &Location) -> Option<(GeoRule,
 /// Deepens `scope` so that the network it describes around `ip` holds no other `net:` rule
 /// (a resolver caching the answer for that network must not reuse it for a client that a more
 /// specific rule sends elsewhere).
-fn refine_scope(mut scope: u8, ip: IpAddr, nets: &[(IpNet, Box<[u16]>)]) -> u8 {
+fn refine_scope(mut scope: u8, ip: IpAddr, nets: &[(IpNet, DatacenterList)]) -> u8 {
     for (net, _) in nets {
         if net.contains(&ip) {
             continue;
         }
-        if let Some(common) = common_prefix(ip, net.network()) {
-            if common >= scope && common < net.prefix_len() {
-                scope = common + 1;
-            }
+        if let Some(common) = common_prefix(ip, net.network())
+            && common >= scope
+            && common < net.prefix_len()
+        {
+            scope = common + 1;
         }
     }
     scope
@@ -179,7 +189,9 @@ fn refine_scope(mut scope: u8, ip: IpAddr, nets: &[(IpNet, Box<[u16]>)]) -> u8 {
 pub fn common_prefix(a: IpAddr, b: IpAddr) -> Option<u8> {
     match (a, b) {
         (IpAddr::V4(a), IpAddr::V4(b)) => Some((u32::from(a) ^ u32::from(b)).leading_zeros() as u8),
-        (IpAddr::V6(a), IpAddr::V6(b)) => Some((u128::from(a) ^ u128::from(b)).leading_zeros() as u8),
+        (IpAddr::V6(a), IpAddr::V6(b)) => {
+            Some((u128::from(a) ^ u128::from(b)).leading_zeros() as u8)
+        }
         _ => None,
     }
 }
@@ -199,7 +211,11 @@ fn nearest_order<'s>(
     }
     let Some((lat, lon)) = location.coordinates else {
         trace_note!(recorder, "no coordinates for the client: default order");
-        let scope = if client.use_address { location.prefix_len } else { 0 };
+        let scope = if client.use_address {
+            location.prefix_len
+        } else {
+            0
+        };
         return Ordering::borrowed(default_order(service), scope);
     };
     let mut ordering = Ordering {
@@ -227,7 +243,12 @@ fn nearest_order<'s>(
     }
     if recorder.enabled() {
         let list: Vec<String> = (0..ordering.len)
-            .map(|i| format!("{} ({:.0} km)", service.datacenters[ordering.inline[i] as usize].name, distances[i]))
+            .map(|i| {
+                format!(
+                    "{} ({:.0} km)",
+                    service.datacenters[ordering.inline[i] as usize].name, distances[i]
+                )
+            })
             .collect();
         recorder.note(format!("nearest first: {}", list.join(", ")));
     }
@@ -247,7 +268,10 @@ pub fn great_circle_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
 fn describe_location(ip: IpAddr, location: &Location) -> String {
     let mut parts = vec![format!("client {ip}")];
     if location.is_unknown() {
-        parts.push(format!("not in the GeoIP database (network /{})", location.prefix_len));
+        parts.push(format!(
+            "not in the GeoIP database (network /{})",
+            location.prefix_len
+        ));
     } else {
         parts.push(format!("network /{}", location.prefix_len));
         if let Some(c) = location.continent {
@@ -273,9 +297,12 @@ fn describe_location(ip: IpAddr, location: &Location) -> String {
 mod tests {
     use super::*;
 
-    fn nets(list: &[&str]) -> Vec<(IpNet, Box<[u16]>)> {
-        let mut v: Vec<_> = list.iter().map(|n| (n.parse().unwrap(), vec![0u16].into_boxed_slice())).collect();
-        v.sort_by(|a: &(IpNet, _), b| b.0.prefix_len().cmp(&a.0.prefix_len()));
+    fn nets(list: &[&str]) -> Vec<(IpNet, DatacenterList)> {
+        let mut v: Vec<_> = list
+            .iter()
+            .map(|n| (n.parse().unwrap(), vec![0u16].into_boxed_slice()))
+            .collect();
+        v.sort_by_key(|r: &(IpNet, _)| std::cmp::Reverse(r.0.prefix_len()));
         v
     }
 

@@ -36,7 +36,9 @@ impl Shared {
 
     /// Counts an answered query.
     pub fn observe(&self, snapshot: &Snapshot, request: &Request<'_>, summary: &Summary) {
-        let zone_id = summary.zone.map_or(0, |index| snapshot.zone_metric_id(index));
+        let zone_id = summary
+            .zone
+            .map_or(0, |index| snapshot.zone_metric_id(index));
         self.metrics.observe_query(zone_id, request, summary);
     }
 }
@@ -82,7 +84,11 @@ fn bind_once(address: SocketAddr, workers: usize) -> io::Result<Bound> {
 }
 
 fn bind_tcp(address: SocketAddr) -> io::Result<StdTcpListener> {
-    let socket = Socket::new(Domain::for_address(address), Type::STREAM, Some(Protocol::TCP))?;
+    let socket = Socket::new(
+        Domain::for_address(address),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )?;
     if address.is_ipv6() {
         socket.set_only_v6(true)?;
     }

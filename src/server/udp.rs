@@ -124,20 +124,25 @@ impl Worker {
             return Err(io::Error::last_os_error());
         }
         let received = received as usize;
-        for i in 0..received {
-            let truncated = headers[i].msg_hdr.msg_flags & libc::MSG_TRUNC != 0;
+        for (length, header) in self.lengths.iter_mut().zip(&headers[..received]) {
+            let truncated = header.msg_hdr.msg_flags & libc::MSG_TRUNC != 0;
             // A datagram longer than our buffer is not a query we can read whole.
-            self.lengths[i] = if truncated {
+            *length = if truncated {
                 0
             } else {
-                headers[i].msg_len as usize
+                header.msg_len as usize
             };
         }
         Ok(received)
     }
 
     /// Answers the received datagrams; returns how many replies are queued.
-    fn answer(&mut self, count: usize, snapshot: &crate::snapshot::Snapshot, shared: &Shared) -> usize {
+    fn answer(
+        &mut self,
+        count: usize,
+        snapshot: &crate::snapshot::Snapshot,
+        shared: &Shared,
+    ) -> usize {
         let mut replies = 0;
         for i in 0..count {
             let Some(source) = decode_address(&self.addresses[i]) else {
@@ -215,9 +220,13 @@ fn decode_address(address: &libc::sockaddr_storage) -> Option<SocketAddr> {
     match address.ss_family as i32 {
         libc::AF_INET => {
             // SAFETY: the family says the storage holds a sockaddr_in.
-            let v4: &libc::sockaddr_in = unsafe { &*(address as *const _ as *const libc::sockaddr_in) };
+            let v4: &libc::sockaddr_in =
+                unsafe { &*(address as *const _ as *const libc::sockaddr_in) };
             let ip = std::net::Ipv4Addr::from(u32::from_be(v4.sin_addr.s_addr));
-            Some(SocketAddr::V4(SocketAddrV4::new(ip, u16::from_be(v4.sin_port))))
+            Some(SocketAddr::V4(SocketAddrV4::new(
+                ip,
+                u16::from_be(v4.sin_port),
+            )))
         }
         libc::AF_INET6 => {
             // SAFETY: the family says the storage holds a sockaddr_in6.

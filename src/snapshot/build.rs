@@ -1,16 +1,21 @@
-//! Builds a [`Snapshot`] from a loaded configuration: parses and checks every zone file, and
-//! reports every problem found (not just the first).
+//! Builds a [`Snapshot`] from a loaded configuration: parses and checks every zone file, opens
+//! the GeoIP databases, places each steered name in its zone and prepares its policy, and only
+//! when all of that is valid hands the targets to the health registry. Every problem found is
+//! reported, not just the first.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use super::{LoadedZone, Settings, Snapshot};
-use crate::config::LoadedConfig;
+use crate::config::{CheckConfig, LoadedConfig};
+use crate::geo::GeoDatabase;
+use crate::health::{DatacenterHealth, HealthRegistry, ProbeSpec, TargetHealth};
 use crate::metrics::Metrics;
-use crate::wire::Name;
-use crate::zone::ZoneBuilder;
-use crate::zone::parse::{ParseOptions, parse_zone_file};
+use crate::policy::{self, Service};
+use crate::wire::{Name, rtype};
+use crate::zone::{ParseOptions, Record, ZoneBuilder, parse_zone_file};
 
-/// Problems that stop a snapshot from being built, each a line such as
+/// Errors and warnings, each a line such as
 /// `zones/example.com.zone:42: CNAME and other data at www.example.com.`.
 #[derive(Debug, Clone, Default)]
 pub struct BuildReport {
@@ -18,58 +23,291 @@ pub struct BuildReport {
     pub warnings: Vec<String>,
 }
 
+/// Where target health comes from.
+pub enum Health<'a> {
+    /// The running server's probers.
+    Live(&'a HealthRegistry),
+    /// No probes (check, explain): every target up, the named datacenters down.
+    Offline { down: &'a [String] },
+}
+
 /// Builds generation `generation` of the snapshot.
 pub fn build(
     loaded: &LoadedConfig,
     generation: u64,
     metrics: &Metrics,
+    health: Health<'_>,
 ) -> Result<(Snapshot, BuildReport), BuildReport> {
     let config = &loaded.config;
     let mut report = BuildReport::default();
-    let settings = settings(loaded);
+    let config_file = loaded.path.display().to_string();
+    let mut config_error =
+        |key: String, message: String| format!("{config_file}: {key}: {message}");
+
+    let geo = match &config.geoip {
+        Some(geoip) => {
+            let asn = geoip.asn_database.as_ref().map(|p| loaded.resolve(p));
+            match GeoDatabase::open(&loaded.resolve(&geoip.database), asn.as_deref()) {
+                Ok(db) => Some(Arc::new(db)),
+                Err(e) => {
+                    report.errors.push(e.to_string());
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+
+    // Steered names, each placed in the zone with the longest origin above it.
+    let mut service_names = Vec::with_capacity(config.services.len());
+    for (i, service) in config.services.iter().enumerate() {
+        if let Ok(name) = Name::parse(&service.name, None) {
+            service_names.push((i, name.to_lowercase()));
+        }
+    }
+    let mut zone_of_service: Vec<Option<usize>> = vec![None; config.services.len()];
+    let origins: Vec<(usize, Name)> = config
+        .zones
+        .keys()
+        .enumerate()
+        .filter_map(|(z, origin)| {
+            Name::parse(origin, None)
+                .ok()
+                .map(|n| (z, n.to_lowercase()))
+        })
+        .collect();
+    for (i, name) in &service_names {
+        let best = origins
+            .iter()
+            .filter(|(_, origin)| name.is_subdomain_of(origin))
+            .max_by_key(|(_, origin)| origin.len());
+        match best {
+            Some((z, _)) => zone_of_service[*i] = Some(*z),
+            None => report.errors.push(config_error(
+                format!("services[{i}].name"),
+                format!("{name} is in no zone of [zones]"),
+            )),
+        }
+    }
+
     let mut zones = Vec::with_capacity(config.zones.len());
-    for (origin_text, file) in &config.zones {
+    for (z, (origin_text, file)) in config.zones.iter().enumerate() {
         let Ok(origin) = Name::parse(origin_text, None) else {
             continue; // reported by config validation
         };
         let path = loaded.resolve(file);
-        match load_zone(&origin, &path, &mut report) {
-            Some(zone) => zones.push(LoadedZone {
-                metric_id: metrics.zone_id(&zone.origin().to_string()),
-                zone,
-                file: path,
-            }),
-            None => continue,
+        let Some(records) = parse(&origin, &path, &mut report) else {
+            continue;
+        };
+        let mut builder = ZoneBuilder::new(&origin, &path);
+        for (i, name) in &service_names {
+            if zone_of_service[*i] != Some(z) {
+                continue;
+            }
+            if let Some(cname) = records
+                .iter()
+                .find(|r| r.rtype == rtype::CNAME && r.owner.eq_ignore_case(name))
+            {
+                report.errors.push(config_error(
+                    format!("services[{i}].name"),
+                    format!(
+                        "{name} has a CNAME at {}; a steered name cannot be an alias",
+                        cname.source
+                    ),
+                ));
+                continue;
+            }
+            builder.add_service(name, *i as u32);
+        }
+        builder.add_records(records);
+        match builder.finish() {
+            Ok((zone, warnings)) => {
+                report
+                    .warnings
+                    .extend(warnings.iter().map(ToString::to_string));
+                for (i, name) in &service_names {
+                    if zone_of_service[*i] == Some(z) {
+                        check_placement(&zone, name, *i, &mut report, &mut config_error);
+                    }
+                }
+                zones.push(LoadedZone {
+                    metric_id: metrics.zone_id(&zone.origin().to_string()),
+                    zone,
+                    file: path,
+                });
+            }
+            Err(problems) => {
+                report
+                    .errors
+                    .extend(problems.errors.iter().map(ToString::to_string));
+                report
+                    .warnings
+                    .extend(problems.warnings.iter().map(ToString::to_string));
+            }
         }
     }
     if !report.errors.is_empty() {
         return Err(report);
     }
-    Ok((Snapshot::new(generation, settings, zones), report))
-}
 
-/// Parses and checks one zone file.
-fn load_zone(origin: &Name, path: &Path, report: &mut BuildReport) -> Option<crate::zone::Zone> {
-    let records = match parse_zone_file(path, origin, &ParseOptions::default()) {
-        Ok(records) => records,
+    let services = match build_services(loaded, health) {
+        Ok(services) => services,
         Err(errors) => {
-            report.errors.extend(errors.iter().map(ToString::to_string));
-            return None;
+            report.errors.extend(errors);
+            return Err(report);
         }
     };
-    let mut builder = ZoneBuilder::new(origin, path);
-    builder.add_records(records);
-    match builder.finish() {
-        Ok((zone, warnings)) => {
-            report.warnings.extend(warnings.iter().map(ToString::to_string));
-            Some(zone)
-        }
-        Err(problems) => {
-            report.errors.extend(problems.errors.iter().map(ToString::to_string));
-            report.warnings.extend(problems.warnings.iter().map(ToString::to_string));
+    let settings = settings(loaded);
+    Ok((
+        Snapshot::new(generation, settings, zones, services, geo),
+        report,
+    ))
+}
+
+fn parse(origin: &Name, path: &Path, report: &mut BuildReport) -> Option<Vec<Record>> {
+    match parse_zone_file(path, origin, &ParseOptions::default()) {
+        Ok(records) => Some(records),
+        Err(errors) => {
+            report.errors.extend(errors.iter().map(ToString::to_string));
             None
         }
     }
+}
+
+/// A steered name must not sit at or below a zone cut.
+fn check_placement(
+    zone: &crate::zone::Zone,
+    name: &Name,
+    index: usize,
+    report: &mut BuildReport,
+    config_error: &mut dyn FnMut(String, String) -> String,
+) {
+    let Some(id) = zone.find(name.as_wire()) else {
+        return;
+    };
+    let node = zone.node(id);
+    if node.cut().is_some() {
+        report.errors.push(config_error(
+            format!("services[{index}].name"),
+            format!(
+                "{name} is at or below a delegation in zone {}",
+                zone.origin()
+            ),
+        ));
+    }
+}
+
+/// Prepares every service; with live health, registers the targets' probes.
+fn build_services(loaded: &LoadedConfig, health: Health<'_>) -> Result<Vec<Service>, Vec<String>> {
+    let config = &loaded.config;
+    let config_file = loaded.path.display().to_string();
+    // One probe spec per (service, target) that has an address to probe.
+    let mut specs: Vec<ProbeSpec> = Vec::new();
+    let mut spec_of: Vec<Vec<Option<usize>>> = Vec::new();
+    let mut errors = Vec::new();
+    for (i, service) in config.services.iter().enumerate() {
+        let mut row = Vec::with_capacity(service.targets.len());
+        for (t, target) in service.targets.iter().enumerate() {
+            let check_name = target.check.as_ref().or(service.check.as_ref());
+            let check = check_name.and_then(|name| config.checks.get(name).map(|c| (name, c)));
+            let served = target.address.as_ref().and_then(|a| a.parse().ok());
+            let probe_address = served.or_else(|| {
+                check
+                    .and_then(|(_, c)| c.address.as_ref())
+                    .and_then(|a| a.parse().ok())
+            });
+            let Some(address) = probe_address else {
+                row.push(None);
+                continue;
+            };
+            let spec = match check {
+                Some((name, check)) => ProbeSpec::checked(
+                    address,
+                    &target.datacenter,
+                    name,
+                    &resolved_check(loaded, check),
+                )
+                .map_err(|e| format!("{config_file}: services[{i}].targets[{t}]: {e}")),
+                None => Ok(ProbeSpec::unchecked(address, &target.datacenter)),
+            };
+            match spec {
+                Ok(spec) => {
+                    row.push(Some(specs.len()));
+                    specs.push(spec);
+                }
+                Err(e) => {
+                    errors.push(e);
+                    row.push(None);
+                }
+            }
+        }
+        spec_of.push(row);
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let datacenter_names: Vec<String> = config.datacenters.keys().cloned().collect();
+    let (target_states, datacenter_states): (Vec<Arc<TargetHealth>>, Vec<Arc<DatacenterHealth>>) =
+        match health {
+            Health::Live(registry) => {
+                let reconciled = registry
+                    .reconcile(&specs, &datacenter_names)
+                    .map_err(|e| vec![format!("{config_file}: {e}")])?;
+                (reconciled.targets, reconciled.datacenters)
+            }
+            Health::Offline { down } => (
+                specs
+                    .iter()
+                    .map(|s| Arc::new(TargetHealth::standalone(s.address, &s.datacenter, true)))
+                    .collect(),
+                datacenter_names
+                    .iter()
+                    .map(|name| Arc::new(DatacenterHealth::new(name, down.contains(name))))
+                    .collect(),
+            ),
+        };
+    let mut services = Vec::with_capacity(config.services.len());
+    for (i, service) in config.services.iter().enumerate() {
+        let mut target_health = |t: usize| match spec_of[i][t] {
+            Some(s) => target_states[s].clone(),
+            None => Arc::new(TargetHealth::standalone(
+                std::net::IpAddr::from([0, 0, 0, 0]),
+                &service.targets[t].datacenter,
+                true,
+            )),
+        };
+        let mut datacenter_health = |name: &str| {
+            datacenter_names
+                .iter()
+                .position(|n| n == name)
+                .map(|d| datacenter_states[d].clone())
+                .unwrap_or_else(|| Arc::new(DatacenterHealth::new(name, false)))
+        };
+        match policy::build::build_service(
+            i,
+            service,
+            config,
+            &mut target_health,
+            &mut datacenter_health,
+        ) {
+            Ok(built) => services.push(built),
+            Err((key, message)) => errors.push(format!("{config_file}: {key}: {message}")),
+        }
+    }
+    if errors.is_empty() {
+        Ok(services)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The check with its file paths resolved against the configuration's directory.
+fn resolved_check(loaded: &LoadedConfig, check: &CheckConfig) -> CheckConfig {
+    let mut check = check.clone();
+    if let Some(ca) = &check.ca_file {
+        check.ca_file = Some(loaded.resolve(ca).display().to_string());
+    }
+    check
 }
 
 fn settings(loaded: &LoadedConfig) -> Settings {

@@ -5,13 +5,16 @@
 
 pub mod build;
 
-pub use build::{BuildReport, build};
+pub use build::{BuildReport, Health, build};
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use hashbrown::HashMap;
 
+use crate::geo::GeoDatabase;
+use crate::policy::Service;
 use crate::wire::name::MAX_NAME_LEN;
 use crate::zone::Zone;
 
@@ -53,6 +56,9 @@ pub struct Snapshot {
     pub loaded_at: SystemTime,
     pub settings: Settings,
     zones: Vec<LoadedZone>,
+    /// Steered names, indexed by the service id stored in zone nodes.
+    services: Vec<Service>,
+    geo: Option<Arc<GeoDatabase>>,
     /// Lowercased origin → index in `zones`.
     zone_index: HashMap<Box<[u8]>, u32>,
     shortest_origin: usize,
@@ -61,7 +67,13 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Assembles a snapshot from loaded parts.
-    pub fn new(generation: u64, settings: Settings, zones: Vec<LoadedZone>) -> Snapshot {
+    pub fn new(
+        generation: u64,
+        settings: Settings,
+        zones: Vec<LoadedZone>,
+        services: Vec<Service>,
+        geo: Option<Arc<GeoDatabase>>,
+    ) -> Snapshot {
         let mut zone_index = HashMap::with_capacity(zones.len());
         let mut shortest_origin = MAX_NAME_LEN;
         let mut longest_origin = 0;
@@ -76,6 +88,8 @@ impl Snapshot {
             loaded_at: SystemTime::now(),
             settings,
             zones,
+            services,
+            geo,
             zone_index,
             shortest_origin,
             longest_origin,
@@ -90,10 +104,10 @@ impl Snapshot {
             if suffix.len() < self.shortest_origin {
                 return None;
             }
-            if suffix.len() <= self.longest_origin {
-                if let Some(&index) = self.zone_index.get(suffix) {
-                    return Some(index);
-                }
+            if suffix.len() <= self.longest_origin
+                && let Some(&index) = self.zone_index.get(suffix)
+            {
+                return Some(index);
             }
             if suffix[0] == 0 {
                 return None;
@@ -105,6 +119,25 @@ impl Snapshot {
 
     pub fn zone(&self, index: u32) -> &Zone {
         &self.zones[index as usize].zone
+    }
+
+    /// The steered name with this id.
+    pub fn service(&self, index: u32) -> Option<&Service> {
+        self.services.get(index as usize)
+    }
+
+    pub fn services(&self) -> &[Service] {
+        &self.services
+    }
+
+    /// The GeoIP database, when configured.
+    pub fn geo(&self) -> Option<&GeoDatabase> {
+        self.geo.as_deref()
+    }
+
+    /// The shared handle to the GeoIP database (reused by reloads when unchanged).
+    pub fn geo_handle(&self) -> Option<&Arc<GeoDatabase>> {
+        self.geo.as_ref()
     }
 
     /// The zone's id in the metrics.

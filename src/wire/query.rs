@@ -136,10 +136,10 @@ pub fn parse(packet: &[u8]) -> Parsed<'_> {
     if pos != packet.len() {
         return error(rcode::FORMERR, question, edns);
     }
-    if let Some(opt) = edns {
-        if opt.version != 0 {
-            return error(rcode::BADVERS, question, edns);
-        }
+    if let Some(opt) = edns
+        && opt.version != 0
+    {
+        return error(rcode::BADVERS, question, edns);
     }
     if is_meta_type(qtype) {
         return error(rcode::FORMERR, question, edns);

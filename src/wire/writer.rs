@@ -154,7 +154,12 @@ impl<'a> Writer<'a> {
 
     /// Writes one pre-encoded record (`TYPE CLASS TTL RDLENGTH RDATA`, no owner) with the given
     /// owner. Rolled back whole when it does not fit.
-    pub fn record(&mut self, section: Section, owner: &[u8], encoded: &[u8]) -> Result<(), NoSpace> {
+    pub fn record(
+        &mut self,
+        section: Section,
+        owner: &[u8],
+        encoded: &[u8],
+    ) -> Result<(), NoSpace> {
         let mark = self.mark();
         let result = self.record_inner(owner, encoded);
         match result {
@@ -248,12 +253,10 @@ impl<'a> Writer<'a> {
                 self.put(&[0])?;
                 break;
             }
-            if compress {
-                if let Some(target) = self.find_suffix(&name[pos..]) {
-                    self.put(&(0xC000 | target).to_be_bytes())?;
-                    self.add_targets(start, &name[..pos]);
-                    return Ok(());
-                }
+            if compress && let Some(target) = self.find_suffix(&name[pos..]) {
+                self.put(&(0xC000 | target).to_be_bytes())?;
+                self.add_targets(start, &name[..pos]);
+                return Ok(());
             }
             let end = (pos + 1 + label_len).min(name.len());
             self.put(&name[pos..end])?;
@@ -421,10 +424,7 @@ mod tests {
         assert_eq!(&buf[len - 6..len], &[3, b'n', b's', b'1', 0xC0, 12]);
         assert_eq!(&buf[len - 8..len - 6], &[0, 6]);
         let parsed = hickory_proto::op::Message::from_vec(&buf[..len]).unwrap();
-        assert_eq!(
-            parsed.answers[0].data.to_string(),
-            "ns1.example.com."
-        );
+        assert_eq!(parsed.answers[0].data.to_string(), "ns1.example.com.");
     }
 
     #[test]

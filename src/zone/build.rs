@@ -47,9 +47,7 @@ impl Draft {
 
     fn find(&self, lower: &[u8]) -> Option<NodeId> {
         let hash = self.hasher.hash_one(lower);
-        self.index
-            .find(hash, |&id| self.name(id) == lower)
-            .copied()
+        self.index.find(hash, |&id| self.name(id) == lower).copied()
     }
 
     fn insert(&mut self, lower: &[u8]) -> NodeId {
@@ -145,9 +143,7 @@ impl ZoneBuilder {
         }
         let mut records = kept;
         // Group by owner then type, keeping file order inside an RRset.
-        records.sort_by(|a, b| {
-            (a.owner.as_wire(), a.rtype).cmp(&(b.owner.as_wire(), b.rtype))
-        });
+        records.sort_by(|a, b| (a.owner.as_wire(), a.rtype).cmp(&(b.owner.as_wire(), b.rtype)));
         records.dedup_by(|b, a| a.owner == b.owner && a.rtype == b.rtype && a.rdata == b.rdata);
 
         let mut draft = Draft {
@@ -196,28 +192,35 @@ impl ZoneBuilder {
                 }
                 let start = draft.arena.len() as u32;
                 for record in set {
-                    encode_record(&mut draft.arena, record.rtype, rtype::CLASS_IN, ttl, &record.rdata);
+                    encode_record(
+                        &mut draft.arena,
+                        record.rtype,
+                        rtype::CLASS_IN,
+                        ttl,
+                        &record.rdata,
+                    );
                 }
                 let span = Span {
                     start,
                     len: draft.arena.len() as u32 - start,
                 };
-                if set[0].rtype == rtype::SOA && id == apex {
-                    if let Some((soa_serial, minimum)) = soa_fields(&set[0].rdata) {
-                        serial = soa_serial;
-                        let start = draft.arena.len() as u32;
-                        encode_record(
-                            &mut draft.arena,
-                            rtype::SOA,
-                            rtype::CLASS_IN,
-                            ttl.min(minimum),
-                            &set[0].rdata,
-                        );
-                        negative_soa = Span {
-                            start,
-                            len: draft.arena.len() as u32 - start,
-                        };
-                    }
+                if set[0].rtype == rtype::SOA
+                    && id == apex
+                    && let Some((soa_serial, minimum)) = soa_fields(&set[0].rdata)
+                {
+                    serial = soa_serial;
+                    let start = draft.arena.len() as u32;
+                    encode_record(
+                        &mut draft.arena,
+                        rtype::SOA,
+                        rtype::CLASS_IN,
+                        ttl.min(minimum),
+                        &set[0].rdata,
+                    );
+                    negative_soa = Span {
+                        start,
+                        len: draft.arena.len() as u32 - start,
+                    };
                 }
                 rrsets.push(RRsetEntry {
                     rtype: set[0].rtype,
@@ -326,7 +329,8 @@ impl ZoneBuilder {
     /// other data.
     fn mark_cuts(&mut self, draft: &mut Draft, rrsets: &[RRsetEntry], records: &[Record]) {
         let types = |node: &Node| -> Vec<u16> {
-            rrsets[node.rrsets_start as usize..node.rrsets_start as usize + node.rrsets_len as usize]
+            rrsets
+                [node.rrsets_start as usize..node.rrsets_start as usize + node.rrsets_len as usize]
                 .iter()
                 .map(|r| r.rtype)
                 .collect()
@@ -350,10 +354,12 @@ impl ZoneBuilder {
                 let shown = display(&name);
                 self.error(line, format!("CNAME and other data at {shown}"));
             }
-            if name.len() >= 2 && name[0] == 1 && name[1] == b'*' {
-                if let Some(parent) = draft.find(&name[2..]) {
-                    draft.nodes[parent as usize].flags |= flag::WILDCARD_PARENT;
-                }
+            if name.len() >= 2
+                && name[0] == 1
+                && name[1] == b'*'
+                && let Some(parent) = draft.find(&name[2..])
+            {
+                draft.nodes[parent as usize].flags |= flag::WILDCARD_PARENT;
             }
             // The closest cut strictly above.
             let mut suffix = &name[..];
@@ -362,11 +368,11 @@ impl ZoneBuilder {
                 if suffix.len() <= self.origin.len() {
                     break;
                 }
-                if let Some(above) = draft.find(suffix) {
-                    if draft.nodes[above as usize].flags & flag::DELEGATION != 0 {
-                        draft.nodes[id].flags |= flag::OCCLUDED;
-                        draft.nodes[id].cut = above;
-                    }
+                if let Some(above) = draft.find(suffix)
+                    && draft.nodes[above as usize].flags & flag::DELEGATION != 0
+                {
+                    draft.nodes[id].flags |= flag::OCCLUDED;
+                    draft.nodes[id].cut = above;
                 }
             }
         }
@@ -383,15 +389,16 @@ impl ZoneBuilder {
         let mut additional = Vec::new();
         let has_address = |id: NodeId| {
             let node = &draft.nodes[id as usize];
-            rrsets[node.rrsets_start as usize..node.rrsets_start as usize + node.rrsets_len as usize]
+            rrsets
+                [node.rrsets_start as usize..node.rrsets_start as usize + node.rrsets_len as usize]
                 .iter()
                 .any(|r| r.rtype == rtype::A || r.rtype == rtype::AAAA)
         };
         let mut links: Vec<(usize, Vec<NodeId>)> = Vec::new();
         for (node_id, node) in draft.nodes.iter().enumerate() {
             let start = node.rrsets_start as usize;
-            for set_index in start..start + node.rrsets_len as usize {
-                let entry = &rrsets[set_index];
+            let end = start + node.rrsets_len as usize;
+            for (set_index, entry) in rrsets.iter().enumerate().take(end).skip(start) {
                 let target_offset = match entry.rtype {
                     rtype::NS => 0,
                     rtype::MX => 2,
@@ -442,7 +449,6 @@ impl ZoneBuilder {
         }
         additional
     }
-
 }
 
 /// The line of the first record with this owner and type.

@@ -12,13 +12,19 @@ fn positive_answer_is_authoritative_and_echoes_the_query() {
     assert!(response.aa() && response.rd() && !response.ra() && !response.tc());
     assert_eq!(response.rcode(), 0);
     assert_eq!(response.question_wire(), &wire_name("MaIl.ExAmPlE.cOm")[..]);
-    assert_eq!(response.answers(), vec!["mail.example.com. 3600 in a 192.0.2.25"]);
+    assert_eq!(
+        response.answers(),
+        vec!["mail.example.com. 3600 in a 192.0.2.25"]
+    );
     // RD clear in the query stays clear in the response.
     let query = QueryBuilder::new("mail.example.com", "A").flags(0);
     let response = Response::decode(&server.udp(&query.build()).unwrap());
     assert!(!response.rd());
     let tcp = server.ask_tcp("mail.example.com", "AAAA");
-    assert_eq!(tcp.answers(), vec!["mail.example.com. 3600 in aaaa 2001:db8::25"]);
+    assert_eq!(
+        tcp.answers(),
+        vec!["mail.example.com. 3600 in aaaa 2001:db8::25"]
+    );
 }
 
 #[test]
@@ -50,9 +56,15 @@ fn wildcards_follow_rfc_4592() {
     let hit = server.ask("anything.wild.example.com", "A");
     assert_eq!(hit.rcode(), 0);
     assert!(hit.aa());
-    assert_eq!(hit.answers(), vec!["anything.wild.example.com. 3600 in a 192.0.2.100"]);
+    assert_eq!(
+        hit.answers(),
+        vec!["anything.wild.example.com. 3600 in a 192.0.2.100"]
+    );
     let deeper = server.ask("a.b.wild.example.com", "TXT");
-    assert_eq!(deeper.answers(), vec!["a.b.wild.example.com. 3600 in txt wildcard"]);
+    assert_eq!(
+        deeper.answers(),
+        vec!["a.b.wild.example.com. 3600 in txt wildcard"]
+    );
     // No synthesis at an existing name...
     let existing = server.ask("x.wild.example.com", "A");
     assert_eq!(existing.rcode(), 0);
@@ -81,7 +93,10 @@ fn cname_chains_are_followed_inside_the_zone() {
     );
     assert!(chain.aa());
     let outside = server.ask("docs.example.com", "A");
-    assert_eq!(outside.answers(), vec!["docs.example.com. 3600 in cname docs.example.net."]);
+    assert_eq!(
+        outside.answers(),
+        vec!["docs.example.com. 3600 in cname docs.example.net."]
+    );
     assert!(outside.authority().is_empty());
     let cname_itself = server.ask("blog.example.com", "CNAME");
     assert_eq!(cname_itself.answers().len(), 1);
@@ -99,7 +114,11 @@ fn cname_loops_and_dangling_targets() {
     assert_eq!(looped.rcode(), 0);
     assert_eq!(looped.answer_types(), vec!["CNAME", "CNAME"]);
     let dangling = server.ask("dangling.loop.test", "A");
-    assert_eq!(dangling.rcode(), 3, "RFC 6604: the rcode is that of the last name");
+    assert_eq!(
+        dangling.rcode(),
+        3,
+        "RFC 6604: the rcode is that of the last name"
+    );
     assert_eq!(dangling.answer_types(), vec!["CNAME"]);
     assert_eq!(dangling.authority().len(), 1);
 }
@@ -107,7 +126,11 @@ fn cname_loops_and_dangling_targets() {
 #[test]
 fn referrals_at_and_below_a_zone_cut() {
     let server = example_server("");
-    for name in ["www.sub.example.com", "sub.example.com", "ns1.sub.example.com"] {
+    for name in [
+        "www.sub.example.com",
+        "sub.example.com",
+        "ns1.sub.example.com",
+    ] {
         let referral = server.ask(name, "A");
         assert_eq!(referral.rcode(), 0, "{name}");
         assert!(!referral.aa(), "{name}: referrals are not authoritative");
@@ -122,7 +145,11 @@ fn referrals_at_and_below_a_zone_cut() {
             ],
             "{name}"
         );
-        assert_eq!(referral.additional(), vec!["ns1.sub.example.com. 3600 in a 192.0.2.54"], "{name}");
+        assert_eq!(
+            referral.additional(),
+            vec!["ns1.sub.example.com. 3600 in a 192.0.2.54"],
+            "{name}"
+        );
     }
     // DS at the cut is answered from the parent side, authoritatively.
     let ds = server.ask("sub.example.com", "DS");
@@ -147,7 +174,10 @@ fn additional_section_holds_in_zone_targets() {
     let ns = server.ask("example.com", "NS");
     assert_eq!(ns.additional().len(), 3);
     let srv = server.ask("_sip._tcp.example.com", "SRV");
-    assert_eq!(srv.additional(), vec!["sip.example.com. 3600 in a 192.0.2.60"]);
+    assert_eq!(
+        srv.additional(),
+        vec!["sip.example.com. 3600 in a 192.0.2.60"]
+    );
 }
 
 #[test]
@@ -175,7 +205,11 @@ fn any_is_minimal_over_udp_and_full_over_tcp() {
 fn every_record_type_is_served() {
     let server = example_server("");
     for (name, qtype, data) in [
-        ("long.example.com", "TXT", "part one of a long text record, part two of a long text record"),
+        (
+            "long.example.com",
+            "TXT",
+            "part one of a long text record, part two of a long text record",
+        ),
         ("example.com", "CAA", "0 issue \"letsencrypt.org\""),
         ("_443._tcp.www.example.com", "TLSA", ""),
         ("svc.example.com", "HTTPS", ""),
@@ -187,13 +221,20 @@ fn every_record_type_is_served() {
         assert_eq!(response.rcode(), 0, "{name} {qtype}");
         assert_eq!(response.answers().len(), 1, "{name} {qtype}");
         if !data.is_empty() {
-            let got = response.answer_data()[0].replace('"', "").replace("\" \"", "");
+            let got = response.answer_data()[0]
+                .replace('"', "")
+                .replace("\" \"", "");
             assert!(
-                got.contains(&data.replace('"', "")) || got.replace(' ', "").contains(&data.replace([' ', '"'], "")),
+                got.contains(&data.replace('"', ""))
+                    || got.replace(' ', "").contains(&data.replace([' ', '"'], "")),
                 "{name} {qtype}: {got}"
             );
         }
     }
     let unknown = server.ask("unknown.example.com", "TYPE65280");
-    assert!(unknown.raw.ends_with(&[0xFF, 0x00, 0, 1, 0, 0, 0x0E, 0x10, 0, 4, 10, 0, 0, 1]));
+    assert!(
+        unknown
+            .raw
+            .ends_with(&[0xFF, 0x00, 0, 1, 0, 0, 0x0E, 0x10, 0, 4, 10, 0, 0, 1])
+    );
 }

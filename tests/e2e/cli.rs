@@ -29,7 +29,11 @@ fn check_accepts_the_bundled_configuration() {
         .args(["check", "--config", "switchyard.toml"])
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
@@ -45,8 +49,14 @@ fn check_reports_every_zone_error_with_file_and_line() {
                 www A 192.0.2.2\nwww CNAME other\nout.example.org. A 192.0.2.3\n";
     let (ok, _, stderr) = check(config, &[("example.com.zone", zone)]);
     assert!(!ok);
-    assert!(stderr.contains("example.com.zone:7: CNAME and other data at www.example.com."), "{stderr}");
-    assert!(stderr.contains("example.com.zone:8: out.example.org. is outside the origin example.com."), "{stderr}");
+    assert!(
+        stderr.contains("example.com.zone:7: CNAME and other data at www.example.com."),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("example.com.zone:8: out.example.org. is outside the origin example.com."),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -55,9 +65,20 @@ fn check_reports_missing_soa_ns_and_glue() {
     let config = "[zones]\n\"example.com.\" = \"example.com.zone\"\n";
     let (ok, _, stderr) = check(config, &[("example.com.zone", zone)]);
     assert!(!ok);
-    assert!(stderr.contains("example.com.zone: no SOA record at the zone apex example.com."), "{stderr}");
-    assert!(stderr.contains("example.com.zone: no NS records at the zone apex example.com."), "{stderr}");
-    assert!(stderr.contains("example.com.zone:4: missing glue for ns.sub.example.com. (NS of sub.example.com.)"), "{stderr}");
+    assert!(
+        stderr.contains("example.com.zone: no SOA record at the zone apex example.com."),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("example.com.zone: no NS records at the zone apex example.com."),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "example.com.zone:4: missing glue for ns.sub.example.com. (NS of sub.example.com.)"
+        ),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -65,8 +86,14 @@ fn check_reports_config_errors_with_key_paths() {
     let config = "[server]\nlisten = [\"127.0.0.1\"]\nudp_payload = 100\n";
     let (ok, _, stderr) = check(config, &[]);
     assert!(!ok);
-    assert!(stderr.contains("switchyard.toml: server.listen[0]: "), "{stderr}");
-    assert!(stderr.contains("switchyard.toml: server.udp_payload: must be 512 to 4096 bytes"), "{stderr}");
+    assert!(
+        stderr.contains("switchyard.toml: server.listen[0]: "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("switchyard.toml: server.udp_payload: must be 512 to 4096 bytes"),
+        "{stderr}"
+    );
     let (ok, _, stderr) = check("[server]\nlisten = 5\n", &[]);
     assert!(!ok);
     assert!(stderr.starts_with("switchyard.toml:2: "), "{stderr}");
@@ -75,8 +102,11 @@ fn check_reports_config_errors_with_key_paths() {
 #[test]
 fn serve_refuses_a_broken_zone_with_its_error() {
     let config = example_config("");
-    let error = Server::try_start(&config, &[("example.com.zone", "$ORIGIN example.com.\n@ 60 A 1.2.3\n")])
-        .err()
-        .expect("must not start");
+    let error = Server::try_start(
+        &config,
+        &[("example.com.zone", "$ORIGIN example.com.\n@ 60 A 1.2.3\n")],
+    )
+    .err()
+    .expect("must not start");
     assert!(error.contains("example.com.zone:2: "), "{error}");
 }

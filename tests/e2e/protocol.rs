@@ -9,7 +9,9 @@ use crate::support::*;
 #[test]
 fn edns_is_echoed_with_our_payload_size() {
     let server = example_server("");
-    let query = QueryBuilder::new("mail.example.com", "A").edns(4096).dnssec_ok();
+    let query = QueryBuilder::new("mail.example.com", "A")
+        .edns(4096)
+        .dnssec_ok();
     let response = Response::decode(&server.udp(&query.build()).unwrap());
     let edns = response.message.edns.as_ref().expect("OPT in response");
     assert_eq!(edns.max_payload(), 1232);
@@ -27,7 +29,9 @@ fn edns_is_echoed_with_our_payload_size() {
 #[test]
 fn edns_version_above_zero_is_badvers() {
     let server = example_server("");
-    let query = QueryBuilder::new("mail.example.com", "A").edns(1232).edns_version(1);
+    let query = QueryBuilder::new("mail.example.com", "A")
+        .edns(1232)
+        .edns_version(1);
     let response = Response::decode(&server.udp(&query.build()).unwrap());
     assert_eq!(response.rcode(), 16);
     assert!(response.answers().is_empty());
@@ -58,11 +62,17 @@ fn other_opcodes_are_notimp_and_bad_questions_formerr() {
     two_questions[5] = 2;
     two_questions.extend_from_slice(&wire_name("example.com"));
     two_questions.extend_from_slice(&[0, 6, 0, 1]);
-    assert_eq!(Response::decode(&server.udp(&two_questions).unwrap()).rcode(), 1);
+    assert_eq!(
+        Response::decode(&server.udp(&two_questions).unwrap()).rcode(),
+        1
+    );
     let mut no_question = QueryBuilder::new("example.com", "SOA").build();
     no_question[5] = 0;
     no_question.truncate(12);
-    assert_eq!(Response::decode(&server.udp(&no_question).unwrap()).rcode(), 1);
+    assert_eq!(
+        Response::decode(&server.udp(&no_question).unwrap()).rcode(),
+        1
+    );
     let bad_label = QueryBuilder::new("x", "A").raw_name(b"\x05abc");
     let raw = server.udp(&bad_label.build()).unwrap();
     assert_eq!(raw[3] & 0x0F, 1);
@@ -82,7 +92,9 @@ fn responses_and_runts_get_no_answer() {
 fn big_zone_server() -> Server {
     let mut zone = example_zone();
     for i in 0..30 {
-        zone.push_str(&format!("big IN TXT \"record number {i:02} with some padding to make it long\"\n"));
+        zone.push_str(&format!(
+            "big IN TXT \"record number {i:02} with some padding to make it long\"\n"
+        ));
     }
     Server::start(&example_config(""), &[("example.com.zone", zone.as_str())])
 }
@@ -111,9 +123,15 @@ fn large_answers_truncate_over_udp_and_come_whole_over_tcp() {
 fn tcp_carries_several_pipelined_queries_per_connection() {
     let server = example_server("");
     let mut stream = TcpStream::connect(server.dns).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
     for id in 1..=5u16 {
-        write_framed(&mut stream, &QueryBuilder::new("mail.example.com", "A").id(id).build()).unwrap();
+        write_framed(
+            &mut stream,
+            &QueryBuilder::new("mail.example.com", "A").id(id).build(),
+        )
+        .unwrap();
     }
     for id in 1..=5u16 {
         let response = Response::decode(&read_framed(&mut stream).expect("answer"));
@@ -121,7 +139,11 @@ fn tcp_carries_several_pipelined_queries_per_connection() {
         assert_eq!(response.answers().len(), 1);
     }
     // And one more after the pipeline drained.
-    write_framed(&mut stream, &QueryBuilder::new("ns1.example.com", "A").id(9).build()).unwrap();
+    write_framed(
+        &mut stream,
+        &QueryBuilder::new("ns1.example.com", "A").id(9).build(),
+    )
+    .unwrap();
     assert_eq!(Response::decode(&read_framed(&mut stream).unwrap()).id(), 9);
 }
 
@@ -129,25 +151,45 @@ fn tcp_carries_several_pipelined_queries_per_connection() {
 fn idle_tcp_connections_are_closed() {
     let server = example_server("tcp_idle_timeout = \"300ms\"");
     let mut stream = TcpStream::connect(server.dns).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .unwrap();
     let start = Instant::now();
-    assert!(read_framed(&mut stream).is_none(), "closed without an answer");
+    assert!(
+        read_framed(&mut stream).is_none(),
+        "closed without an answer"
+    );
     assert!(start.elapsed() < Duration::from_secs(2));
 }
 
 #[test]
 fn tcp_connection_cap_refuses_extra_connections_only() {
     let server = example_server("tcp_max_connections = 2\ntcp_idle_timeout = \"5s\"");
-    let mut held: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(server.dns).unwrap()).collect();
+    let mut held: Vec<TcpStream> = (0..2)
+        .map(|_| TcpStream::connect(server.dns).unwrap())
+        .collect();
     std::thread::sleep(Duration::from_millis(100));
     let mut extra = TcpStream::connect(server.dns).unwrap();
-    extra.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
-    let _ = write_framed(&mut extra, &QueryBuilder::new("mail.example.com", "A").build());
-    assert!(read_framed(&mut extra).is_none(), "third connection is closed");
+    extra
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
+    let _ = write_framed(
+        &mut extra,
+        &QueryBuilder::new("mail.example.com", "A").build(),
+    );
+    assert!(
+        read_framed(&mut extra).is_none(),
+        "third connection is closed"
+    );
     for stream in &mut held {
-        stream.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(2)))
+            .unwrap();
         write_framed(stream, &QueryBuilder::new("mail.example.com", "A").build()).unwrap();
-        assert!(read_framed(stream).is_some(), "held connections still answer");
+        assert!(
+            read_framed(stream).is_some(),
+            "held connections still answer"
+        );
     }
     // UDP is unaffected.
     assert_eq!(server.ask("mail.example.com", "A").rcode(), 0);
@@ -163,7 +205,10 @@ fn chaos_identity_and_hidden_version() {
         assert_eq!(response.answer_data(), vec!["ns1.example.com"], "{name}");
     }
     let version = QueryBuilder::new("version.bind", "TXT").class(3);
-    assert_eq!(Response::decode(&server.udp(&version.build()).unwrap()).rcode(), 5);
+    assert_eq!(
+        Response::decode(&server.udp(&version.build()).unwrap()).rcode(),
+        5
+    );
     let server = example_server("version = \"switchyard test\"");
     let response = Response::decode(&server.udp(&version.build()).unwrap());
     assert_eq!(response.answer_data(), vec!["switchyard test"]);

@@ -45,7 +45,11 @@ pub fn read_framed(stream: &mut TcpStream) -> Option<Vec<u8>> {
 /// Wire form of a presentation name.
 pub fn wire_name(name: &str) -> Vec<u8> {
     let mut out = Vec::new();
-    for label in name.trim_end_matches('.').split('.').filter(|l| !l.is_empty()) {
+    for label in name
+        .trim_end_matches('.')
+        .split('.')
+        .filter(|l| !l.is_empty())
+    {
         out.push(label.len() as u8);
         out.extend_from_slice(label.as_bytes());
     }
@@ -214,7 +218,11 @@ impl Response {
 
     /// Full rcode: header bits plus the OPT record's upper bits.
     pub fn rcode(&self) -> u16 {
-        let high = self.message.edns.as_ref().map_or(0, |e| u16::from(e.rcode_high()));
+        let high = self
+            .message
+            .edns
+            .as_ref()
+            .map_or(0, |e| u16::from(e.rcode_high()));
         (high << 4) | u16::from(self.raw[3] & 0x0F)
     }
 
@@ -241,7 +249,10 @@ impl Response {
     }
 
     fn render(records: &[hickory_proto::rr::Record]) -> Vec<String> {
-        records.iter().map(|r| r.to_string().to_lowercase()).collect()
+        records
+            .iter()
+            .map(|r| r.to_string().to_lowercase())
+            .collect()
     }
 
     /// Answer records as `name ttl class type rdata`, lowercased.
@@ -268,7 +279,11 @@ impl Response {
 
     /// Data of the answer records (the rdata as text).
     pub fn answer_data(&self) -> Vec<String> {
-        self.message.answers.iter().map(|r| r.data.to_string()).collect()
+        self.message
+            .answers
+            .iter()
+            .map(|r| r.data.to_string())
+            .collect()
     }
 
     /// The raw data of an EDNS option in the response.

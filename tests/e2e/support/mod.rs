@@ -69,8 +69,13 @@ impl Server {
         let reader = std::thread::spawn(move || read_stdout(stdout, ready_tx));
         match ready_rx.recv_timeout(Duration::from_secs(30)) {
             Ok(line) => {
-                let value: serde_json::Value = serde_json::from_str(&line).expect("ready line is JSON");
-                let dns = value["udp"][0].as_str().expect("udp address").parse().unwrap();
+                let value: serde_json::Value =
+                    serde_json::from_str(&line).expect("ready line is JSON");
+                let dns = value["udp"][0]
+                    .as_str()
+                    .expect("udp address")
+                    .parse()
+                    .unwrap();
                 let admin = value["admin"].as_str().map(|a| a.parse().unwrap());
                 Ok(Server {
                     child: Some(child),
