@@ -7,6 +7,7 @@ pub mod answer;
 pub mod check;
 pub mod config;
 pub mod daemon;
+pub mod explain;
 pub mod geo;
 pub mod health;
 pub mod logging;

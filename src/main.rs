@@ -1,4 +1,4 @@
-//! The `switchyard` command line: serve | check | explain.
+//! The `switchyard` command line: serve | check | explain | geoip-build.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,6 +34,27 @@ enum Command {
     Serve,
     /// Validate the configuration and every zone file; print every error; exit non-zero on any.
     Check,
+    /// Explain the answer to a query: client location, rule, datacenter order, health, answer.
+    Explain {
+        /// The name asked for.
+        name: String,
+        /// The record type (A, AAAA, ...).
+        #[arg(default_value = "A")]
+        qtype: String,
+        /// The resolver's address, or an ECS subnet as ADDRESS/PREFIX.
+        #[arg(long)]
+        client: String,
+        /// Treat this datacenter as down (repeatable).
+        #[arg(long)]
+        down: Vec<String>,
+    },
+    /// Build a MaxMind DB from a CSV table (see geoip/README.md).
+    GeoipBuild {
+        #[arg(long)]
+        csv: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -52,6 +73,43 @@ fn main() -> ExitCode {
             }
         }
         Command::Check => switchyard::check::run(&cli.config),
+        Command::Explain {
+            name,
+            qtype,
+            client,
+            down,
+        } => match switchyard::explain::command(&cli.config, &name, &qtype, &client, &down) {
+            Ok(lines) => {
+                for line in lines {
+                    println!("{line}");
+                }
+                ExitCode::SUCCESS
+            }
+            Err(errors) => {
+                for error in errors {
+                    eprintln!("{error}");
+                }
+                ExitCode::FAILURE
+            }
+        },
+        Command::GeoipBuild { csv, out } => {
+            let built = std::fs::read_to_string(&csv)
+                .map_err(|e| format!("{}: {e}", csv.display()))
+                .and_then(|text| {
+                    switchyard::geo::build_city_database(&text)
+                        .map_err(|e| format!("{}: {e}", csv.display()))
+                })
+                .and_then(|bytes| {
+                    std::fs::write(&out, bytes).map_err(|e| format!("{}: {e}", out.display()))
+                });
+            match built {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("{e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
     }
 }
 

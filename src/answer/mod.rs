@@ -239,9 +239,16 @@ fn answer_query(
                 &mut flags,
                 &mut summary,
             ),
-            rtype::CLASS_CH => {
-                answer_chaos(snapshot, query, lower, &mut w, &mut flags, &mut summary)
-            }
+            rtype::CLASS_CH => answer_chaos(
+                snapshot,
+                request,
+                query,
+                subnet.as_ref(),
+                lower,
+                &mut w,
+                &mut flags,
+                &mut summary,
+            ),
             _ => summary.rcode = rcode::REFUSED,
         }
     }
@@ -302,32 +309,53 @@ fn answer_in(
     }
 }
 
+/// Class CH: `id.server`, `hostname.bind`, `version.bind`, and for names in our zones the
+/// decision trace when the asker is in `[server] trace_from`. Everything else is REFUSED.
+#[allow(clippy::too_many_arguments)]
 fn answer_chaos(
     snapshot: &Snapshot,
+    request: &Request<'_>,
     query: &query::Query<'_>,
+    subnet: Option<&ClientSubnet>,
     lower: &[u8],
     w: &mut Writer<'_>,
     flags: &mut u16,
     summary: &mut Summary,
 ) {
     let settings = &snapshot.settings;
-    let text = if query.qtype == rtype::TXT {
-        chaos::chaos_text(
-            lower,
-            settings.identity.as_deref(),
-            settings.version.as_deref(),
-        )
-    } else {
-        None
-    };
-    let Some(text) = text else {
+    if query.qtype != rtype::TXT {
         summary.rcode = rcode::REFUSED;
         return;
-    };
-    let mut record = Vec::with_capacity(text.len() + 16);
-    chaos::encode_txt(text, &mut record);
+    }
+    let mut lines = Vec::new();
+    if let Some(text) = chaos::chaos_text(
+        lower,
+        settings.identity.as_deref(),
+        settings.version.as_deref(),
+    ) {
+        lines.push(text.to_string());
+    } else if settings
+        .trace_from
+        .iter()
+        .any(|net| net.contains(&request.source.ip()))
+    {
+        let client = steer::client(subnet, request.source.ip());
+        if let Some(trace) = crate::explain::chaos_trace(snapshot, lower, &client) {
+            lines = trace;
+        }
+    }
+    if lines.is_empty() {
+        summary.rcode = rcode::REFUSED;
+        return;
+    }
     *flags |= flags::AA;
-    if w.record(Section::Answer, query.qname, &record).is_err() {
-        *flags |= flags::TC;
+    let mut record = Vec::with_capacity(512);
+    for line in &lines {
+        record.clear();
+        chaos::encode_txt(line, &mut record);
+        if w.record(Section::Answer, query.qname, &record).is_err() {
+            *flags |= flags::TC;
+            return;
+        }
     }
 }

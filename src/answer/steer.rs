@@ -101,8 +101,8 @@ pub fn write_decision(
     fallback: Option<crate::zone::RRsetRef<'_>>,
 ) -> Result<bool, NoSpace> {
     match decision.reason {
-        Reason::NoTargets => return Ok(false),
-        Reason::Fallback => {
+        // No target of this family at all, or nothing healthy: the zone file's records.
+        Reason::NoTargets | Reason::Fallback => {
             return match fallback {
                 Some(set) => w.rrset(Section::Answer, owner, set.encoded()).map(|_| true),
                 None => Ok(false),

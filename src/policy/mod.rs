@@ -112,7 +112,7 @@ pub enum Reason {
     Fallback,
     /// No healthy target and no zone records: the first datacenter's targets anyway.
     FailOpen,
-    /// The service has no target of the queried family.
+    /// The service has no target of the queried family: the zone file's records, if any.
     NoTargets,
 }
 

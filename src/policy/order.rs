@@ -266,31 +266,29 @@ pub fn great_circle_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
 }
 
 fn describe_location(ip: IpAddr, location: &Location) -> String {
-    let mut parts = vec![format!("client {ip}")];
+    let network = ipnet::IpNet::new(ip, location.prefix_len)
+        .map(|n| n.trunc().to_string())
+        .unwrap_or_else(|_| ip.to_string());
     if location.is_unknown() {
-        parts.push(format!(
-            "not in the GeoIP database (network /{})",
-            location.prefix_len
-        ));
-    } else {
-        parts.push(format!("network /{}", location.prefix_len));
-        if let Some(c) = location.continent {
-            parts.push(format!("continent {}", c.as_str()));
-        }
-        if let Some(c) = location.country {
-            parts.push(format!("country {}", c.as_str()));
-        }
-        if let Some(s) = location.subdivision {
-            parts.push(format!("subdivision {}", s.as_str()));
-        }
-        if let Some((lat, lon)) = location.coordinates {
-            parts.push(format!("at {lat:.4}, {lon:.4}"));
-        }
-        if let Some(asn) = location.asn {
-            parts.push(format!("AS{asn} (/{})", location.asn_prefix_len));
-        }
+        return format!("GeoIP: {network} is not in the database");
     }
-    parts.join(", ")
+    let mut parts = Vec::new();
+    if let Some(c) = location.continent {
+        parts.push(format!("continent {}", c.as_str()));
+    }
+    if let Some(c) = location.country {
+        parts.push(format!("country {}", c.as_str()));
+    }
+    if let Some(s) = location.subdivision {
+        parts.push(format!("subdivision {}", s.as_str()));
+    }
+    if let Some((lat, lon)) = location.coordinates {
+        parts.push(format!("at {lat:.4}, {lon:.4}"));
+    }
+    if let Some(asn) = location.asn {
+        parts.push(format!("AS{asn} (/{})", location.asn_prefix_len));
+    }
+    format!("GeoIP: {network}: {}", parts.join(", "))
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod backend;
 pub mod dns;
 
 use std::io::{BufRead, BufReader};
@@ -11,6 +12,7 @@ use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+pub use backend::*;
 pub use dns::*;
 
 /// A running server and the directory holding its files.
