@@ -1,6 +1,7 @@
 //! Sockets: binds UDP (one `SO_REUSEPORT` socket per worker thread) and TCP on every listen
 //! address, announces the bound addresses, and stops cleanly. No DNS policy lives here.
 
+pub mod hickory;
 pub mod tcp;
 pub mod udp;
 
