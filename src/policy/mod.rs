@@ -7,6 +7,8 @@
 pub mod build;
 pub mod order;
 pub mod pick;
+#[cfg(test)]
+mod tests;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;

@@ -92,7 +92,11 @@ pub async fn serve(
     tcp.set_nonblocking(true)?;
     let mut server = hickory_server::Server::new(Handler::new(shared));
     server.register_socket(tokio::net::UdpSocket::from_std(udp)?);
-    server.register_listener(tokio::net::TcpListener::from_std(tcp)?, idle_timeout, MAX_MESSAGE);
+    server.register_listener(
+        tokio::net::TcpListener::from_std(tcp)?,
+        idle_timeout,
+        MAX_MESSAGE,
+    );
     let _ = stop.changed().await;
     server
         .shutdown_gracefully()
