@@ -1,0 +1,131 @@
+//! Answers a benchmark's query file in a loop, in process: the per-query work of a UDP worker
+//! (`respond` and the metrics) without the sockets, for instruction counts under callgrind.
+//!
+//! Usage: respond_loop CONFIG QUERIES ROUNDS
+//!   QUERIES is a dnsperf file: text ("name type" per line, sent without EDNS as dnsperf does)
+//!   or, when it ends in `.bin`, dnsperf's -B format (2-byte length, then the raw query).
+//!
+//! Under `valgrind --tool=callgrind --toggle-collect='*answer_all*'` only the answering is
+//! counted: instructions ÷ (queries × ROUNDS) is the cost of one query (bench/profile.sh).
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use switchyard::answer::{Request, Transport, respond};
+use switchyard::config;
+use switchyard::metrics::Metrics;
+use switchyard::snapshot::{self, Health, Snapshot};
+use switchyard::wire::{Name, rtype};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() != 4 {
+        eprintln!("usage: respond_loop CONFIG QUERIES ROUNDS");
+        return ExitCode::FAILURE;
+    }
+    let loaded = match config::load(Path::new(&args[1])) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("{e:?}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let metrics = Metrics::default();
+    let snapshot = match snapshot::build(&loaded, 1, &metrics, Health::Offline { down: &[] }) {
+        Ok((snapshot, _)) => snapshot,
+        Err(report) => {
+            for error in report.errors {
+                eprintln!("{error}");
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    let queries = match read_queries(&args[2]) {
+        Ok(queries) => queries,
+        Err(e) => {
+            eprintln!("{}: {e}", args[2]);
+            return ExitCode::FAILURE;
+        }
+    };
+    let rounds: usize = args[3].parse().unwrap_or(1);
+    let mut out = vec![0u8; 65535];
+    let started = Instant::now();
+    let (answered, bytes) = answer_all(&snapshot, &metrics, &queries, rounds, &mut out);
+    let elapsed = started.elapsed();
+    let total = rounds * queries.len();
+    println!(
+        "queries {total} answered {answered} response bytes {bytes} ns/query {:.1}",
+        elapsed.as_nanos() as f64 / total.max(1) as f64
+    );
+    ExitCode::SUCCESS
+}
+
+/// The measured loop; callgrind collects only inside it (`--toggle-collect=*answer_all*`).
+#[inline(never)]
+fn answer_all(
+    snapshot: &Snapshot,
+    metrics: &Metrics,
+    queries: &[Vec<u8>],
+    rounds: usize,
+    out: &mut [u8],
+) -> (usize, usize) {
+    let source = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 40000);
+    let mut answered = 0usize;
+    let mut bytes = 0usize;
+    for _ in 0..rounds {
+        for packet in queries {
+            let request = Request {
+                packet,
+                source,
+                transport: Transport::Udp,
+            };
+            if let Some(summary) = respond(snapshot, &request, &mut out[..1232]) {
+                let zone = summary
+                    .zone
+                    .map_or(0, |index| snapshot.zone_metric_id(index));
+                metrics.observe_query(zone, &request, &summary);
+                answered += 1;
+                bytes += summary.len;
+            }
+        }
+    }
+    (answered, bytes)
+}
+
+fn read_queries(path: &str) -> Result<Vec<Vec<u8>>, String> {
+    let data = std::fs::read(path).map_err(|e| e.to_string())?;
+    let mut queries = Vec::new();
+    if path.ends_with(".bin") {
+        let mut rest = &data[..];
+        while rest.len() >= 2 {
+            let len = usize::from(u16::from_be_bytes([rest[0], rest[1]]));
+            let packet = rest.get(2..2 + len).ok_or("truncated packet")?;
+            queries.push(packet.to_vec());
+            rest = &rest[2 + len..];
+        }
+        return Ok(queries);
+    }
+    let text = String::from_utf8(data).map_err(|e| e.to_string())?;
+    for (i, line) in text.lines().enumerate() {
+        let mut fields = line.split_whitespace();
+        let (Some(name), Some(qtype)) = (fields.next(), fields.next()) else {
+            continue;
+        };
+        // dnsperf treats every name as absolute.
+        let name = Name::parse(&format!("{}.", name.trim_end_matches('.')), None)
+            .map_err(|e| format!("line {}: {e}", i + 1))?;
+        let qtype = rtype::type_from_str(qtype).ok_or(format!("line {}: type", i + 1))?;
+        // Header: ID, RD set (as dnsperf sends it), one question.
+        let id = (i as u16).wrapping_add(1);
+        let mut packet = Vec::with_capacity(12 + name.len() + 4);
+        packet.extend_from_slice(&id.to_be_bytes());
+        packet.extend_from_slice(&[1, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+        packet.extend_from_slice(name.as_wire());
+        packet.extend_from_slice(&qtype.to_be_bytes());
+        packet.extend_from_slice(&rtype::CLASS_IN.to_be_bytes());
+        queries.push(packet);
+    }
+    Ok(queries)
+}
