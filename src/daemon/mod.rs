@@ -221,12 +221,17 @@ pub fn serve(config_path: &Path) -> anyhow::Result<()> {
     }
     let watcher = watch::spawn(daemon.clone())?;
 
+    // Handlers go in before the ready line: a SIGHUP right after it must reload, not kill.
+    let signals = {
+        let _guard = runtime.enter();
+        Signals::install()?
+    };
     daemon.ready.store(true, Ordering::Relaxed);
     let addresses = daemon.dns_addresses();
     announce(&addresses, daemon.admin_address())?;
     tracing::info!(addresses = ?addresses, admin = ?daemon.admin_address(), workers, "serving");
 
-    runtime.block_on(wait_for_signals(daemon.clone()));
+    runtime.block_on(signals.wait(daemon.clone()));
     tracing::info!("stopping");
     daemon.ready.store(false, Ordering::Relaxed);
     shared.stopping.store(true, Ordering::Relaxed);
@@ -263,24 +268,33 @@ fn announce(addresses: &[SocketAddr], admin: Option<SocketAddr>) -> std::io::Res
     stdout.flush()
 }
 
-/// Waits for SIGTERM or SIGINT; reloads on SIGHUP meanwhile.
-async fn wait_for_signals(daemon: Arc<Daemon>) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::hangup()),
-    ) else {
-        tracing::error!("cannot install signal handlers");
-        return;
-    };
-    loop {
-        tokio::select! {
-            _ = term.recv() => return,
-            _ = int.recv() => return,
-            _ = hup.recv() => {
-                let daemon = daemon.clone();
-                let _ = tokio::task::spawn_blocking(move || daemon.reload("SIGHUP")).await;
+/// The signals the daemon acts on.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+            hup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    /// Waits for SIGTERM or SIGINT; reloads on SIGHUP meanwhile.
+    async fn wait(mut self, daemon: Arc<Daemon>) {
+        loop {
+            tokio::select! {
+                _ = self.term.recv() => return,
+                _ = self.int.recv() => return,
+                _ = self.hup.recv() => {
+                    let daemon = daemon.clone();
+                    let _ = tokio::task::spawn_blocking(move || daemon.reload("SIGHUP")).await;
+                }
             }
         }
     }
