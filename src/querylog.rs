@@ -15,6 +15,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::net::SocketAddr;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -51,6 +52,8 @@ pub struct Entry {
 /// A running query log: the sending side and the writer thread.
 pub struct QueryLog {
     path: PathBuf,
+    /// Device and inode of the file written (a renamed file is reopened on reload).
+    file_id: (u64, u64),
     /// Probability that a query is logged, as a threshold on a random `u64`.
     threshold: AtomicU64,
     sender: SyncSender<Entry>,
@@ -78,6 +81,7 @@ impl QueryLog {
             .append(true)
             .open(path)
             .map_err(error)?;
+        let file_id = file.metadata().map(|m| (m.dev(), m.ino())).map_err(error)?;
         let (sender, receiver) = sync_channel(CAPACITY);
         let writer_metrics = metrics.clone();
         let writer = std::thread::Builder::new()
@@ -86,6 +90,7 @@ impl QueryLog {
             .map_err(error)?;
         Ok(QueryLog {
             path: path.to_path_buf(),
+            file_id,
             threshold: AtomicU64::new(threshold(sample)),
             sender,
             writer: Some(writer),
@@ -95,6 +100,12 @@ impl QueryLog {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether `path` still names the file being written (not renamed away by rotation).
+    pub fn writes_to(&self, path: &Path) -> bool {
+        self.path == path
+            && std::fs::metadata(path).is_ok_and(|m| (m.dev(), m.ino()) == self.file_id)
     }
 
     /// Changes the fraction of queries logged (`[log] sample`, on reload).

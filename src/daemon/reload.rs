@@ -279,8 +279,8 @@ pub fn bind_admin(
     }))
 }
 
-/// The query log `[log]` asks for: the running one when its path is unchanged (with the new
-/// sample rate), else a new one.
+/// The query log `[log]` asks for: the running one when it still writes to that path (with
+/// the new sample rate), else a new one, so that rotation is: rename the file, then reload.
 pub fn open_query_log(
     loaded: &LoadedConfig,
     metrics: &Metrics,
@@ -291,7 +291,7 @@ pub fn open_query_log(
         return Ok(None);
     };
     let path = loaded.resolve(path);
-    if let Some(current) = current.filter(|c| c.path() == path) {
+    if let Some(current) = current.filter(|c| c.writes_to(&path)) {
         current.set_sample(log.sample);
         return Ok(Some(current.clone()));
     }

@@ -90,3 +90,11 @@ pub fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn the_production_example_config_validates() {
+    let path = repo().join("contrib/production.toml");
+    if let Err(errors) = switchyard::config::load(&path) {
+        panic!("{errors}");
+    }
+}

@@ -198,6 +198,12 @@ fn the_query_log_writes_sampled_json_lines() {
     assert!(lines[1].get("service").is_none());
     assert_eq!(lines[2]["transport"], "tcp");
 
+    // Rotation: rename the file and reload; the log starts a new file.
+    std::fs::rename(server.path("queries.log"), server.path("queries.log.1")).unwrap();
+    assert_eq!(server.post("/reload", "").status, 200);
+    assert_eq!(server.ask("probe.example.net", "A").rcode(), 0);
+    assert!(eventually(Duration::from_secs(3), || read().len() == 1));
+
     // Sample 0 logs nothing more; the count of written lines is exported.
     let quiet = config(&Parts {
         tables: "[log]\nqueries = \"queries.log\"\nsample = 0.0",
@@ -209,11 +215,11 @@ fn the_query_log_writes_sampled_json_lines() {
         server.ask("probe.example.net", "A");
     }
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(read().len(), 3);
+    assert_eq!(read().len(), 1);
     let metrics = server.metrics();
     let written = [("outcome", "written")];
     assert_eq!(
         metrics.get("switchyard_query_log_lines_total", &written),
-        Some(3.0)
+        Some(4.0)
     );
 }

@@ -5,6 +5,9 @@ use super::{Parts, start, www};
 use crate::support::admin::Exposition;
 use crate::support::*;
 
+/// A counter, its labels and how much it must have moved.
+type Expected = (&'static str, Vec<(&'static str, String)>, f64);
+
 const QUERIES: &str = "switchyard_queries_total";
 const STEERING: &str = "switchyard_steering_decisions_total";
 
@@ -79,7 +82,7 @@ fn counters_move_by_exactly_what_was_asked() {
     assert_eq!(server.post("/reload", "").status, 422);
 
     let after = server.metrics();
-    let expected: &[(&str, Vec<(&str, String)>, f64)] = &[
+    let expected: &[Expected] = &[
         (QUERIES, query("example.net.", "A", "noerror", "udp"), 5.0),
         (
             QUERIES,
@@ -139,5 +142,5 @@ fn counters_move_by_exactly_what_was_asked() {
     let timed = after
         .get("switchyard_answer_duration_seconds_count", &[])
         .unwrap();
-    assert!(timed >= 1.0 && timed <= 12.0, "{timed}");
+    assert!((1.0..=12.0).contains(&timed), "{timed}");
 }
