@@ -229,7 +229,13 @@ pub fn serve(config_path: &Path) -> anyhow::Result<()> {
     daemon.ready.store(true, Ordering::Relaxed);
     let addresses = daemon.dns_addresses();
     announce(&addresses, daemon.admin_address())?;
-    tracing::info!(addresses = ?addresses, admin = ?daemon.admin_address(), workers, "serving");
+    let admin = daemon.admin_address().map(|a| a.to_string());
+    tracing::info!(
+        addresses = ?addresses,
+        admin = admin.as_deref().unwrap_or("none"),
+        workers,
+        "serving"
+    );
 
     runtime.block_on(signals.wait(daemon.clone()));
     tracing::info!("stopping");
