@@ -277,6 +277,53 @@ mod tests {
     use super::*;
 
     #[test]
+    fn entries_become_json_lines() {
+        // www.example.com A with ECS 198.51.100.0/24.
+        let mut packet = vec![0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1];
+        packet.extend_from_slice(b"\x03www\x07example\x03com\x00\x00\x01\x00\x01");
+        packet.extend_from_slice(&[0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 11]);
+        packet.extend_from_slice(&[0, 8, 0, 7, 0, 1, 24, 0, 198, 51, 100]);
+        let mut entry = Entry {
+            time: std::time::UNIX_EPOCH,
+            client: "192.0.2.1:5353".parse().unwrap(),
+            transport: Transport::Udp,
+            packet: [0; PACKET_COPY],
+            len: packet.len() as u16,
+            summary: Summary {
+                len: 0,
+                rcode: 3,
+                qtype: 1,
+                zone: None,
+                truncated: false,
+                steering: None,
+            },
+            snapshot: None,
+        };
+        entry.packet[..packet.len()].copy_from_slice(&packet);
+        let mut line = String::new();
+        format_entry(&entry, &mut line);
+        assert!(line.ends_with('\n'));
+        let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({
+                "time": "1970-01-01T00:00:00.000Z",
+                "client": "192.0.2.1",
+                "transport": "udp",
+                "ecs": "198.51.100.0/24",
+                "name": "www.example.com.",
+                "type": "A",
+                "rcode": "nxdomain",
+            })
+        );
+        // A runt still gives a line, with what could be read.
+        entry.len = 5;
+        line.clear();
+        format_entry(&entry, &mut line);
+        assert!(line.contains("\"name\":\"\""), "{line}");
+    }
+
+    #[test]
     fn thresholds() {
         assert_eq!(threshold(1.0), u64::MAX);
         assert_eq!(threshold(0.0), 0);

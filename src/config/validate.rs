@@ -378,3 +378,34 @@ fn service_problems(config: &Config, i: usize, service: &ServiceConfig, report: 
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<(String, String)> {
+        validate(&toml::from_str::<Config>(text).unwrap())
+    }
+
+    #[test]
+    fn operations_keys() {
+        assert!(problems("[log]\nlevel = \"info,switchyard::health=debug\"").is_empty());
+        let keys: Vec<String> = problems(
+            "[server]\nstate_file = \"\"\n[admin]\nlisten = \"127.0.0.1:0\"\ntoken_file = \" \"\n\
+             [log]\nlevel = \"info,[[[\"\nqueries = \"\"\nsample = 2.0\n",
+        )
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect();
+        assert_eq!(
+            keys,
+            [
+                "log.sample",
+                "log.level",
+                "log.queries",
+                "server.state_file",
+                "admin.token_file"
+            ]
+        );
+    }
+}

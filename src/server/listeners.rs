@@ -105,6 +105,10 @@ impl Listeners {
             let listener = self.start(configured, sockets)?;
             self.active.push(listener);
         }
+        // Listeners retired by earlier reloads that have finished are forgotten.
+        self.retired.retain(|l| {
+            !(l.tcp_task.is_finished() && l.udp_threads.iter().all(JoinHandle::is_finished))
+        });
         let mut closed = Vec::new();
         let mut kept = Vec::new();
         for listener in self.active.drain(..) {

@@ -4,6 +4,8 @@
 //! until they finish.
 
 pub mod build;
+#[cfg(test)]
+mod tests;
 
 pub use build::{BuildReport, Health, build, build_next};
 
