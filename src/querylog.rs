@@ -142,13 +142,14 @@ impl QueryLog {
     }
 }
 
-impl Drop for QueryLog {
-    /// Lets the writer drain what was queued, then waits for it (bounded by the queue).
-    fn drop(&mut self) {
-        // Replacing the sender closes the channel once in-flight `record` calls are done.
-        let (closed, _) = sync_channel(0);
-        drop(std::mem::replace(&mut self.sender, closed));
-        if let Some(writer) = self.writer.take() {
+impl QueryLog {
+    /// Stops the log and waits until the writer has written everything queued. (Dropping a
+    /// `QueryLog` instead lets the writer finish on its own, without waiting: the last
+    /// reference may be dropped on the answer path.)
+    pub fn close(mut self) {
+        let writer = self.writer.take();
+        drop(self);
+        if let Some(writer) = writer {
             let _ = writer.join();
         }
     }

@@ -251,8 +251,10 @@ pub fn serve(config_path: &Path) -> anyhow::Result<()> {
     if let Some(listeners) = listeners {
         listeners.shutdown();
     }
-    // Writes what the query log still holds.
-    shared.set_query_log(None);
+    // Every worker has stopped: write what the query log still holds.
+    if let Some(Ok(log)) = shared.set_query_log(None).map(Arc::try_unwrap) {
+        log.close();
+    }
     let _ = watcher.join();
     runtime.shutdown_timeout(Duration::from_secs(1));
     tracing::info!("stopped");

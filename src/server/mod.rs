@@ -96,11 +96,11 @@ impl Shared {
         }
     }
 
-    /// Starts, replaces or stops the query log.
-    pub fn set_query_log(&self, log: Option<Arc<QueryLog>>) {
+    /// Starts, replaces or stops the query log; returns the one it replaces (whose writer
+    /// finishes on its own once the last query holding it is done).
+    pub fn set_query_log(&self, log: Option<Arc<QueryLog>>) -> Option<Arc<QueryLog>> {
         self.query_log_on.store(log.is_some(), Ordering::Relaxed);
-        // The old log (if no query holds it any more) drains and closes here.
-        drop(self.query_log.swap(log));
+        self.query_log.swap(log)
     }
 
     /// The running query log.
