@@ -163,7 +163,8 @@ impl Daemon {
         drop(previous);
 
         // Nothing below rejects the configuration.
-        self.shared.snapshot.store(Arc::new(snapshot));
+        let old_snapshot = self.shared.snapshot.swap(Arc::new(snapshot));
+        retire(old_snapshot);
         self.generation.store(generation, Ordering::Relaxed);
         let config = &loaded.config;
         self.shared.tcp.set_limits(tcp_limits(&config.server));
@@ -207,6 +208,16 @@ impl Daemon {
             admin: state.admin.as_ref().map(AdminServer::address),
         })
     }
+}
+
+/// Frees a replaced snapshot on this (reload) thread rather than on whichever answering thread
+/// happens to drop the last reference: waits, briefly, for queries still answering from it.
+fn retire(snapshot: Arc<snapshot::Snapshot>) {
+    let deadline = Instant::now() + std::time::Duration::from_secs(1);
+    while Arc::strong_count(&snapshot) > 1 && Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    drop(snapshot);
 }
 
 /// Settings that changed but apply only at the next start.
