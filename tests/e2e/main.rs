@@ -5,5 +5,6 @@ mod support;
 
 mod authoritative;
 mod cli;
+mod operations;
 mod protocol;
 mod steering;
