@@ -189,7 +189,12 @@ pub fn serve(config_path: &Path) -> anyhow::Result<()> {
         reload::open_query_log(&loaded, &metrics, None).map_err(|e| anyhow::anyhow!("{e}"))?;
     shared.set_query_log(query_log);
 
-    let mut listeners = Listeners::new(runtime.handle().clone(), shared.clone(), workers);
+    let mut listeners = Listeners::new(
+        runtime.handle().clone(),
+        shared.clone(),
+        workers,
+        loaded.config.server.engine,
+    );
     let wanted = listen_addresses(&loaded);
     let fresh = listeners.prepare(&wanted)?;
     listeners.commit(&wanted, fresh)?;

@@ -229,6 +229,9 @@ fn restart_needed(old: &LoadedConfig, new: &LoadedConfig, workers: usize) -> Vec
             "server.workers changed: applies at restart (serving with {workers} UDP threads per address)"
         ));
     }
+    if old.server.engine != new.server.engine {
+        notes.push("server.engine changed: applies at restart".to_string());
+    }
     if old.server.state_file != new.server.state_file {
         notes.push(
             "server.state_file changed: applies at restart (drains and forced states are still kept in the old file)"

@@ -13,7 +13,8 @@ use std::time::Duration;
 use tokio::runtime::Handle;
 use tokio::sync::watch;
 
-use super::{Bound, Shared, bind, tcp, udp};
+use super::{Bound, Shared, bind, hickory, tcp, udp};
+use crate::config::Engine;
 
 /// How long TCP connections get to finish after their listener stops.
 pub const TCP_GRACE: Duration = Duration::from_secs(3);
@@ -57,17 +58,25 @@ pub struct Listeners {
     shared: Arc<Shared>,
     /// UDP sockets (and threads) per address, fixed at start.
     workers: usize,
+    engine: Engine,
     active: Vec<Listener>,
     /// Listeners a reload removed, still finishing; joined at shutdown.
     retired: Vec<Listener>,
 }
 
 impl Listeners {
-    pub fn new(runtime: Handle, shared: Arc<Shared>, workers: usize) -> Listeners {
+    pub fn new(runtime: Handle, shared: Arc<Shared>, workers: usize, engine: Engine) -> Listeners {
+        // hickory-server reads one UDP socket per address itself.
+        let workers = if engine == Engine::Hickory {
+            1
+        } else {
+            workers.max(1)
+        };
         Listeners {
             runtime,
             shared,
-            workers: workers.max(1),
+            workers,
+            engine,
             active: Vec::new(),
             retired: Vec::new(),
         }
@@ -127,6 +136,9 @@ impl Listeners {
     }
 
     fn start(&self, configured: SocketAddr, sockets: Bound) -> io::Result<Listener> {
+        if self.engine == Engine::Hickory {
+            return self.start_hickory(configured, sockets);
+        }
         let stop_udp = Arc::new(AtomicBool::new(false));
         let mut udp_threads = Vec::with_capacity(sockets.udp.len());
         for (i, socket) in sockets.udp.into_iter().enumerate() {
@@ -166,6 +178,36 @@ impl Listeners {
             bound: sockets.address,
             stop_udp,
             udp_threads,
+            stop_tcp,
+            tcp_task,
+        })
+    }
+
+    /// Serves an address with hickory-server: one task for its UDP socket and TCP listener.
+    fn start_hickory(&self, configured: SocketAddr, sockets: Bound) -> io::Result<Listener> {
+        let address = sockets.address;
+        let udp = sockets
+            .udp
+            .into_iter()
+            .next()
+            .ok_or_else(|| io::Error::other("no UDP socket bound"))?;
+        let (stop_tcp, stop_rx) = watch::channel(false);
+        let idle_timeout = self.shared.tcp.limits().idle_timeout;
+        let shared = self.shared.clone();
+        let tcp_task = {
+            let _guard = self.runtime.enter();
+            let serving = hickory::serve(udp, sockets.tcp, shared, idle_timeout, stop_rx);
+            self.runtime.spawn(async move {
+                if let Err(error) = serving.await {
+                    tracing::error!(%error, %address, "hickory-server engine stopped");
+                }
+            })
+        };
+        Ok(Listener {
+            configured,
+            bound: address,
+            stop_udp: Arc::new(AtomicBool::new(false)),
+            udp_threads: Vec::new(),
             stop_tcp,
             tcp_task,
         })

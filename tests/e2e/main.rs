@@ -5,6 +5,7 @@ mod support;
 
 mod authoritative;
 mod cli;
+mod engines;
 mod operations;
 mod protocol;
 mod steering;
