@@ -86,11 +86,11 @@ pub fn answer(
             let node = match zone.lookup(current.lower()) {
                 Lookup::Found(id) | Lookup::Wildcard(id) => zone.node(id),
                 Lookup::BelowCut(cut) => {
-                    referral(w, zone, zone.node(cut))?;
+                    // Cleared before writing: a referral cut short by TC is still no answer.
                     if hops == 0 {
                         out.authoritative = false;
                     }
-                    return Ok(());
+                    return referral(w, zone, zone.node(cut));
                 }
                 Lookup::NxDomain(_) => {
                     out.rcode = rcode::NXDOMAIN;
@@ -102,11 +102,10 @@ pub fn answer(
                 return Ok(());
             }
             if node.is_delegation() && !(qtype == rtype::DS && hops == 0) {
-                referral(w, zone, node)?;
                 if hops == 0 {
                     out.authoritative = false;
                 }
-                return Ok(());
+                return referral(w, zone, node);
             }
             if let Some(service) = node.service()
                 && (qtype == rtype::A || qtype == rtype::AAAA)

@@ -6,3 +6,4 @@ mod support;
 mod authoritative;
 mod cli;
 mod protocol;
+mod regressions;
