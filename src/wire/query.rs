@@ -82,12 +82,14 @@ pub fn parse(packet: &[u8]) -> Parsed<'_> {
         question,
         edns,
     };
+    // RFC 6891 §6.1.1: a query with an OPT record gets one back, errors included; when the
+    // question cannot be used the OPT record is still looked for.
     let opcode = (flags & flags::OPCODE_MASK) >> 11;
     if opcode != 0 {
-        return error(rcode::NOTIMP, None, None);
+        return error(rcode::NOTIMP, None, find_opt(packet));
     }
     if qdcount != 1 {
-        return error(rcode::FORMERR, None, None);
+        return error(rcode::FORMERR, None, find_opt(packet));
     }
     let Some(qname_len) = question_name_len(&packet[12..]) else {
         return error(rcode::FORMERR, None, None);
@@ -103,7 +105,7 @@ pub fn parse(packet: &[u8]) -> Parsed<'_> {
     let question = Some((qname, qtype, qclass));
 
     if ancount != 0 || nscount != 0 {
-        return error(rcode::FORMERR, question, None);
+        return error(rcode::FORMERR, question, find_opt(packet));
     }
     let mut edns = None;
     for index in 0..arcount {
@@ -113,12 +115,17 @@ pub fn parse(packet: &[u8]) -> Parsed<'_> {
         pos = record.end;
         match record.rtype {
             rtype::OPT => {
-                if edns.is_some() || !record.owner_is_root {
-                    return error(rcode::FORMERR, question, None);
+                // RFC 6891 §6.1.1: one OPT, owned by the root; §7: a FORMERR for a bad OPT
+                // record still carries an OPT record.
+                if edns.is_some() {
+                    return error(rcode::FORMERR, question, edns);
+                }
+                if !record.owner_is_root {
+                    return error(rcode::FORMERR, question, Some(opt_fixed(&record)));
                 }
                 match parse_opt(&record) {
                     Some(opt) => edns = Some(opt),
-                    None => return error(rcode::FORMERR, question, None),
+                    None => return error(rcode::FORMERR, question, Some(opt_fixed(&record))),
                 }
             }
             rtype::TSIG => {
@@ -234,18 +241,43 @@ fn skip_name(packet: &[u8], mut pos: usize) -> Option<(usize, bool)> {
     }
 }
 
-/// Reads the OPT pseudo-record (RFC 6891 §6.1.2). Malformed options make the query FORMERR.
-fn parse_opt<'a>(record: &RawRecord<'a>) -> Option<Edns<'a>> {
-    let payload = record.class.max(512);
-    let version = ((record.ttl >> 16) & 0xFF) as u8;
-    let dnssec_ok = record.ttl & 0x8000 != 0;
-    let mut edns = Edns {
-        payload,
-        version,
-        dnssec_ok,
+/// The fixed fields of an OPT record (payload size, version, DO), its options left out.
+fn opt_fixed<'a>(record: &RawRecord<'a>) -> Edns<'a> {
+    Edns {
+        payload: record.class.max(512),
+        version: ((record.ttl >> 16) & 0xFF) as u8,
+        dnssec_ok: record.ttl & 0x8000 != 0,
         nsid: false,
         client_subnet: None,
-    };
+    }
+}
+
+/// The first OPT record of a message that could not be parsed as a query (another opcode, no
+/// or several questions, records where a query has none): every section is walked record by
+/// record; `None` when that fails or there is no OPT.
+fn find_opt(packet: &[u8]) -> Option<Edns<'_>> {
+    let count = |i: usize| usize::from(u16::from_be_bytes([packet[4 + 2 * i], packet[5 + 2 * i]]));
+    let mut pos = 12;
+    for _ in 0..count(0) {
+        let (end, _) = skip_name(packet, pos)?;
+        pos = end + 4;
+    }
+    for _ in 0..count(1) + count(2) {
+        pos = read_record(packet, pos)?.end;
+    }
+    for _ in 0..count(3) {
+        let record = read_record(packet, pos)?;
+        if record.rtype == rtype::OPT && record.owner_is_root {
+            return Some(parse_opt(&record).unwrap_or_else(|| opt_fixed(&record)));
+        }
+        pos = record.end;
+    }
+    None
+}
+
+/// Reads the OPT pseudo-record (RFC 6891 §6.1.2). Malformed options make the query FORMERR.
+fn parse_opt<'a>(record: &RawRecord<'a>) -> Option<Edns<'a>> {
+    let mut edns = opt_fixed(record);
     let mut rest = record.rdata;
     while !rest.is_empty() {
         let header = rest.get(..4)?;
@@ -316,6 +348,46 @@ mod tests {
         assert_eq!(edns.payload, 4096);
         assert!(edns.dnssec_ok && edns.nsid);
         assert_eq!(edns.client_subnet, Some(&ecs[4..]));
+    }
+
+    #[test]
+    fn errors_keep_the_opt_record() {
+        let edns = |parsed: Parsed<'_>| match parsed {
+            Parsed::Error { rcode, edns, .. } => (rcode, edns.map(|e| (e.payload, e.dnssec_ok))),
+            other => panic!("not an error: {other:?}"),
+        };
+        // An option running past the rdata: FORMERR, with the OPT's fixed fields (RFC 6891 §7).
+        let short_option = query(b"\x00", 1, &opt(4096, 0x8000, &[0, 3, 0, 5, 1]), 1);
+        assert_eq!(
+            edns(parse(&short_option)),
+            (rcode::FORMERR, Some((4096, true)))
+        );
+        // No question at all, then an OPT record (RFC 6891 §6.1.1).
+        let mut no_question = vec![0x12, 0x34, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 1];
+        no_question.extend_from_slice(&opt(1232, 0, &[]));
+        assert_eq!(
+            edns(parse(&no_question)),
+            (rcode::FORMERR, Some((1232, false)))
+        );
+        // Another opcode: NOTIMP, still with OPT.
+        let mut status = query(b"\x00", 1, &opt(1232, 0x8000, &[]), 1);
+        status[2] |= 2 << 3;
+        assert_eq!(edns(parse(&status)), (rcode::NOTIMP, Some((1232, true))));
+        // Two OPT records: FORMERR with the first.
+        let two = query(
+            b"\x00",
+            1,
+            &[opt(1400, 0, &[]), opt(1232, 0, &[])].concat(),
+            2,
+        );
+        assert_eq!(edns(parse(&two)), (rcode::FORMERR, Some((1400, false))));
+        // Without OPT, none comes back.
+        let plain_status = {
+            let mut p = query(b"\x00", 1, &[], 0);
+            p[2] |= 2 << 3;
+            p
+        };
+        assert_eq!(edns(parse(&plain_status)), (rcode::NOTIMP, None));
     }
 
     #[test]

@@ -22,10 +22,52 @@ fn truncated_referral_is_not_authoritative() {
     for name in ["host.big-deleg.example.net", "big-deleg.example.net"] {
         let udp = server.ask(name, "A");
         assert!(udp.tc(), "{name}: required glue does not fit in 512 bytes");
-        assert!(!udp.aa(), "{name}: a truncated referral is not authoritative");
+        assert!(
+            !udp.aa(),
+            "{name}: a truncated referral is not authoritative"
+        );
         let tcp = server.ask_tcp(name, "A");
         assert!(!tcp.tc() && !tcp.aa(), "{name}");
         assert_eq!(tcp.authority().len(), 8, "{name}");
         assert_eq!(tcp.additional().len(), 16, "{name}: all glue over TCP");
+    }
+}
+
+/// RFC 6891 §6.1.1 and §7: a query with an OPT record gets an OPT record back, also when it is
+/// answered FORMERR (a bad option, no question) or NOTIMP (another opcode).
+#[test]
+fn error_responses_keep_the_opt_record() {
+    let server = example_server("");
+    let opt = |rdata: &[u8]| {
+        let mut o = vec![0, 0, 41, 0x10, 0x00, 0, 0, 0x80, 0];
+        o.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
+        o.extend_from_slice(rdata);
+        o
+    };
+    let mut bad_option = QueryBuilder::new("example.com", "SOA").build();
+    bad_option[11] = 1;
+    bad_option.extend_from_slice(&opt(&[0, 8, 0, 9, 0, 1]));
+    let mut no_question = vec![0x77, 0x77, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 1];
+    no_question.extend_from_slice(&opt(&[]));
+    let mut other_opcode = QueryBuilder::new("example.com", "SOA").build();
+    other_opcode[2] |= 2 << 3;
+    other_opcode[11] = 1;
+    other_opcode.extend_from_slice(&opt(&[]));
+    for (what, packet, rcode) in [
+        ("option cut short", bad_option, 1),
+        ("no question", no_question, 1),
+        ("opcode 2", other_opcode, 4),
+    ] {
+        for raw in [server.udp(&packet), server.tcp(&packet)] {
+            let response = Response::decode(&raw.expect(what));
+            assert_eq!(response.rcode(), rcode, "{what}");
+            let edns = response
+                .message
+                .edns
+                .as_ref()
+                .unwrap_or_else(|| panic!("{what}: no OPT"));
+            assert_eq!(edns.max_payload(), 1232, "{what}");
+            assert!(edns.flags().dnssec_ok, "{what}: DO copied");
+        }
     }
 }
