@@ -104,8 +104,17 @@ pub fn parse(packet: &[u8]) -> Parsed<'_> {
     pos += 4;
     let question = Some((qname, qtype, qclass));
 
-    if ancount != 0 || nscount != 0 {
+    // RFC 1995 §3: an IXFR query carries the client's SOA in AUTHORITY; other queries carry
+    // no records there or in ANSWER.
+    let ixfr_soa = qtype == rtype::IXFR && ancount == 0 && nscount == 1;
+    if (ancount != 0 || nscount != 0) && !ixfr_soa {
         return error(rcode::FORMERR, question, find_opt(packet));
+    }
+    if ixfr_soa {
+        match read_record(packet, pos) {
+            Some(record) if record.rtype == rtype::SOA => pos = record.end,
+            _ => return error(rcode::FORMERR, question, find_opt(packet)),
+        }
     }
     let mut edns = None;
     for index in 0..arcount {

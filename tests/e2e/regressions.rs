@@ -71,3 +71,33 @@ fn error_responses_keep_the_opt_record() {
         }
     }
 }
+
+/// RFC 1995 §3: an IXFR query carries the client's SOA in AUTHORITY. It is a well-formed query,
+/// refused like AXFR (transfers are not offered), not a format error.
+#[test]
+fn ixfr_with_its_soa_is_refused_not_formerr() {
+    let server = example_server("");
+    let mut ixfr = QueryBuilder::new("example.com", "IXFR").build();
+    ixfr[9] = 1; // NSCOUNT
+    let mut soa = wire_name("example.com");
+    soa.extend_from_slice(&[0, 6, 0, 1, 0, 0, 0, 0]);
+    let mut rdata = wire_name("ns1.example.com");
+    rdata.extend_from_slice(&wire_name("hostmaster.example.com"));
+    rdata.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1]);
+    soa.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
+    soa.extend_from_slice(&rdata);
+    ixfr.extend_from_slice(&soa);
+    for raw in [server.udp(&ixfr), server.tcp(&ixfr)] {
+        let response = Response::decode(&raw.expect("an answer"));
+        assert_eq!(response.rcode(), 5, "REFUSED");
+        assert_eq!(response.question_wire(), &wire_name("example.com")[..]);
+        assert!(response.answers().is_empty());
+    }
+    // Any other record where a query has none is still a format error.
+    let mut a_in_authority = QueryBuilder::new("example.com", "A").build();
+    a_in_authority[9] = 1;
+    a_in_authority.extend_from_slice(&wire_name("example.com"));
+    a_in_authority.extend_from_slice(&[0, 1, 0, 1, 0, 0, 0, 0, 0, 4, 192, 0, 2, 1]);
+    let response = Response::decode(&server.udp(&a_in_authority).unwrap());
+    assert_eq!(response.rcode(), 1);
+}
