@@ -1,7 +1,7 @@
 //! Parses just what the answer path needs from a query: header, the one question and the OPT
 //! record. Nothing is allocated; the question name is borrowed from the packet.
 
-use super::name::MAX_LABEL_LEN;
+use super::name::{MAX_LABEL_LEN, MAX_NAME_LEN};
 use super::rtype::{self, rcode};
 
 /// EDNS option codes we act on.
@@ -47,6 +47,25 @@ pub struct Query<'a> {
     pub edns: Option<Edns<'a>>,
 }
 
+/// The TSIG record of a signed query (RFC 8945 §4.2). We hold no keys, so every signed query is
+/// answered NOTAUTH with TSIG error BADKEY; this is what that response echoes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tsig<'a> {
+    key: [u8; MAX_NAME_LEN],
+    key_len: usize,
+    /// Algorithm name, time signed and fudge, as sent.
+    pub head: &'a [u8],
+    /// The Original ID field.
+    pub original_id: u16,
+}
+
+impl Tsig<'_> {
+    /// The key name (the record's owner), uncompressed.
+    pub fn key(&self) -> &[u8] {
+        &self.key[..self.key_len]
+    }
+}
+
 /// What a packet turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Parsed<'a> {
@@ -60,6 +79,8 @@ pub enum Parsed<'a> {
         rcode: u16,
         question: Option<(&'a [u8], u16, u16)>,
         edns: Option<Edns<'a>>,
+        /// A TSIG record to answer with error BADKEY.
+        tsig: Option<Tsig<'a>>,
     },
 }
 
@@ -81,6 +102,7 @@ pub fn parse(packet: &[u8]) -> Parsed<'_> {
         rcode,
         question,
         edns,
+        tsig: None,
     };
     // RFC 6891 §6.1.1: a query with an OPT record gets one back, errors included; when the
     // question cannot be used the OPT record is still looked for.
@@ -118,6 +140,7 @@ pub fn parse(packet: &[u8]) -> Parsed<'_> {
     }
     let mut edns = None;
     for index in 0..arcount {
+        let start = pos;
         let Some(record) = read_record(packet, pos) else {
             return error(rcode::FORMERR, question, edns);
         };
@@ -138,13 +161,22 @@ pub fn parse(packet: &[u8]) -> Parsed<'_> {
                 }
             }
             rtype::TSIG => {
-                // TSIG must be the last record; we hold no keys, so a signed query is NOTAUTH.
-                let rcode = if index + 1 == arcount {
-                    rcode::NOTAUTH
-                } else {
-                    rcode::FORMERR
+                // TSIG must be the last record (RFC 8945 §5.1). We hold no keys: RFC 8945
+                // §5.2.2, the answer is NOTAUTH with a TSIG record carrying error BADKEY.
+                if index + 1 != arcount || pos != packet.len() {
+                    return error(rcode::FORMERR, question, edns);
+                }
+                return match parse_tsig(packet, start, &record) {
+                    Some(tsig) => Parsed::Error {
+                        id,
+                        flags,
+                        rcode: rcode::NOTAUTH,
+                        question,
+                        edns,
+                        tsig: Some(tsig),
+                    },
+                    None => error(rcode::FORMERR, question, edns),
                 };
-                return error(rcode, question, edns);
             }
             _ => {}
         }
@@ -282,6 +314,59 @@ fn find_opt(packet: &[u8]) -> Option<Edns<'_>> {
         pos = record.end;
     }
     None
+}
+
+/// Reads a TSIG record whose owner starts at `start`: the owner (compression followed), the
+/// algorithm name, time signed and fudge, and the original ID; `None` when malformed.
+fn parse_tsig<'a>(packet: &'a [u8], start: usize, record: &RawRecord<'a>) -> Option<Tsig<'a>> {
+    let mut key = [0u8; MAX_NAME_LEN];
+    let key_len = expand_name(packet, start, &mut key)?;
+    let rdata = record.rdata;
+    let head_len = super::name::wire_name_len(rdata)? + 8;
+    let mac_len = usize::from(u16::from_be_bytes(
+        rdata.get(head_len..head_len + 2)?.try_into().ok()?,
+    ));
+    let id_at = head_len + 2 + mac_len;
+    let fixed = rdata.get(id_at..id_at + 6)?;
+    let other_len = usize::from(u16::from_be_bytes([fixed[4], fixed[5]]));
+    if id_at + 6 + other_len != rdata.len() {
+        return None;
+    }
+    Some(Tsig {
+        key,
+        key_len,
+        head: &rdata[..head_len],
+        original_id: u16::from_be_bytes([fixed[0], fixed[1]]),
+    })
+}
+
+/// Copies the possibly compressed name at `pos` into `out`, uncompressed; its length, or `None`
+/// for a bad name. Pointers must point backwards, so the walk ends.
+fn expand_name(packet: &[u8], mut pos: usize, out: &mut [u8; MAX_NAME_LEN]) -> Option<usize> {
+    let mut len = 0usize;
+    loop {
+        let label = *packet.get(pos)?;
+        match label & 0xC0 {
+            0x00 => {
+                let end = pos + 1 + usize::from(label);
+                let bytes = packet.get(pos..end)?;
+                out.get_mut(len..len + bytes.len())?.copy_from_slice(bytes);
+                len += bytes.len();
+                if label == 0 {
+                    return Some(len);
+                }
+                pos = end;
+            }
+            0xC0 => {
+                let target = (usize::from(label & 0x3F) << 8) | usize::from(*packet.get(pos + 1)?);
+                if target >= pos {
+                    return None;
+                }
+                pos = target;
+            }
+            _ => return None,
+        }
+    }
 }
 
 /// Reads the OPT pseudo-record (RFC 6891 §6.1.2). Malformed options make the query FORMERR.

@@ -101,3 +101,47 @@ fn ixfr_with_its_soa_is_refused_not_formerr() {
     let response = Response::decode(&server.udp(&a_in_authority).unwrap());
     assert_eq!(response.rcode(), 1);
 }
+
+/// RFC 8945 §5.2.2: a query signed with a key the server does not know is answered NOTAUTH with
+/// a TSIG record carrying error BADKEY; §5.3.2: that record is unsigned (MAC size 0) and echoes
+/// the algorithm, time signed, fudge and original ID; §5.1: it is the last record.
+#[test]
+fn unknown_tsig_key_gets_badkey() {
+    let server = example_server("");
+    let mut rdata = wire_name("hmac-sha256.");
+    let head_len = rdata.len() + 8;
+    rdata.extend_from_slice(&[0, 0, 0x65, 0x43, 0x21, 0x00, 0x01, 0x2C]); // time, fudge 300
+    rdata.extend_from_slice(&32u16.to_be_bytes());
+    rdata.extend_from_slice(&[0x5A; 32]);
+    rdata.extend_from_slice(&[0xAB, 0xCD, 0, 0, 0, 0]); // original ID, error, other length
+    let mut tsig = wire_name("Some-Key.");
+    tsig.extend_from_slice(&[0, 250, 0, 255, 0, 0, 0, 0]);
+    tsig.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
+    tsig.extend_from_slice(&rdata);
+    let mut expected = rdata[..head_len].to_vec();
+    expected.extend_from_slice(&[0, 0, 0xAB, 0xCD, 0, 17, 0, 0]);
+    for edns in [false, true] {
+        let mut query = QueryBuilder::new("www.example.com", "A").id(0xABCD);
+        if edns {
+            query = query.edns(1232);
+        }
+        let mut packet = query.build();
+        packet[11] += 1;
+        packet.extend_from_slice(&tsig);
+        for raw in [server.udp(&packet), server.tcp(&packet)] {
+            let raw = raw.expect("an answer");
+            let response = Response::decode(&raw);
+            assert_eq!(response.rcode(), 9, "NOTAUTH");
+            assert!(response.answers().is_empty());
+            assert_eq!(response.message.edns.is_some(), edns, "OPT as asked");
+            // The TSIG record is the last thing in the message: owner, fixed part, rdata.
+            let tail = &raw[raw.len() - expected.len() - 10..];
+            assert_eq!(&tail[..8], &[0, 250, 0, 255, 0, 0, 0, 0], "TSIG ANY, TTL 0");
+            assert_eq!(
+                &tail[10..],
+                &expected[..],
+                "BADKEY, unsigned, fields echoed"
+            );
+        }
+    }
+}
