@@ -145,3 +145,33 @@ fn unknown_tsig_key_gets_badkey() {
         }
     }
 }
+
+/// RFC 9460 §4.1: answers to SVCB and HTTPS queries carry the addresses of their TargetNames in
+/// the zone in the additional section; in ServiceMode the target "." is the owner itself.
+#[test]
+fn svcb_targets_get_additional_addresses() {
+    let server = test_zone_server();
+    let svcb = server.ask("svcb.example.net", "SVCB");
+    assert_eq!(
+        svcb.additional(),
+        vec!["target.example.net. 600 in a 192.0.2.2"]
+    );
+    let alias = server.ask("svcb-alias.example.net", "SVCB");
+    assert_eq!(alias.additional(), svcb.additional(), "AliasMode too");
+    let mut own = server.ask("many.example.net", "HTTPS").additional();
+    own.sort();
+    assert_eq!(
+        own,
+        vec![
+            "many.example.net. 600 in a 192.0.2.95",
+            "many.example.net. 600 in aaaa 2001:db8::95"
+        ]
+    );
+    // The owner of this ServiceMode "." record has no addresses.
+    assert!(
+        server
+            .ask("https.example.net", "HTTPS")
+            .additional()
+            .is_empty()
+    );
+}
