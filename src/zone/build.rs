@@ -345,6 +345,9 @@ impl ZoneBuilder {
         for id in 0..draft.nodes.len() {
             let name = draft.name(id as NodeId).to_vec();
             let node_types = types(&draft.nodes[id]);
+            if node_types.contains(&rtype::DNAME) {
+                draft.nodes[id].flags |= flag::DNAME;
+            }
             let has_cname = node_types.contains(&rtype::CNAME);
             let other = node_types
                 .iter()

@@ -175,3 +175,52 @@ fn svcb_targets_get_additional_addresses() {
             .is_empty()
     );
 }
+
+/// RFC 6672 §3.2: a name below a DNAME owner is answered with the DNAME and a CNAME synthesised
+/// from it (TTL of the DNAME), followed inside the zone; a substitution longer than 255 bytes
+/// is YXDOMAIN (§2.2). The DNAME owner itself keeps its data.
+#[test]
+fn names_below_a_dname_are_redirected() {
+    let server = test_zone_server();
+    // (hickory shows DNAME rdata as opaque bytes: the type is checked, not the text.)
+    let out_of_zone = server.ask("Host.dname.example.net", "A");
+    assert_eq!(out_of_zone.rcode(), 0);
+    assert!(out_of_zone.aa());
+    assert_eq!(out_of_zone.answer_types(), vec!["DNAME", "CNAME"]);
+    assert!(out_of_zone.answers()[0].starts_with("dname.example.net. 600 in dname"));
+    assert_eq!(
+        out_of_zone.answers()[1],
+        "host.dname.example.net. 600 in cname host.example.com."
+    );
+    assert!(out_of_zone.authority().is_empty());
+    // Into this zone, onto the wildcard *.w.
+    let in_zone = server.ask_tcp("a.b.dname-in.example.net", "A");
+    assert_eq!(in_zone.answer_types(), vec!["DNAME", "CNAME", "A"]);
+    assert_eq!(
+        in_zone.answers()[1..],
+        [
+            "a.b.dname-in.example.net. 600 in cname a.b.w.example.net.",
+            "a.b.w.example.net. 600 in a 192.0.2.1"
+        ]
+    );
+    // A CNAME question stops at the synthesised CNAME.
+    let cname = server.ask("host.dname-in.example.net", "CNAME");
+    assert_eq!(cname.answer_types(), vec!["DNAME", "CNAME"]);
+    assert!(cname.authority().is_empty());
+    // The owner itself.
+    let owner = server.ask("dname.example.net", "DNAME");
+    assert_eq!(owner.answer_types(), vec!["DNAME"]);
+    assert_eq!(owner.answers()[0], out_of_zone.answers()[0]);
+    // Too long once substituted.
+    let mut long = wire_name("dname-long.example.net");
+    while long.len() + 64 <= 255 {
+        let mut label = vec![63u8];
+        label.extend_from_slice(&[b'l'; 63]);
+        label.extend_from_slice(&long);
+        long = label;
+    }
+    let query = QueryBuilder::new("x", "A").raw_name(&long).build();
+    let too_long = Response::decode(&server.udp(&query).unwrap());
+    assert_eq!(too_long.rcode(), 6, "YXDOMAIN");
+    assert_eq!(too_long.answer_types(), vec!["DNAME"]);
+}
