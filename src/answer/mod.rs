@@ -167,7 +167,12 @@ fn write_badkey(w: &mut Writer<'_>, tsig: &query::Tsig<'_>) {
     let tail = &mut rdata[tsig.head.len()..];
     tail[2..4].copy_from_slice(&tsig.original_id.to_be_bytes());
     tail[4..6].copy_from_slice(&BADKEY.to_be_bytes());
-    let _ = w.record(Section::Additional, tsig.key(), &record[..10 + rdlen]);
+    let mut key = [0u8; MAX_NAME_LEN];
+    let _ = w.record(
+        Section::Additional,
+        tsig.key(&mut key),
+        &record[..10 + rdlen],
+    );
 }
 
 fn write_opt(w: &mut Writer<'_>, opt: Option<&ResponseOpt<'_>>) {

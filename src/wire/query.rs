@@ -51,8 +51,9 @@ pub struct Query<'a> {
 /// answered NOTAUTH with TSIG error BADKEY; this is what that response echoes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tsig<'a> {
-    key: [u8; MAX_NAME_LEN],
-    key_len: usize,
+    packet: &'a [u8],
+    /// Where the record's owner, the key name, starts (it may be compressed).
+    key_at: usize,
     /// Algorithm name, time signed and fudge, as sent.
     pub head: &'a [u8],
     /// The Original ID field.
@@ -60,9 +61,10 @@ pub struct Tsig<'a> {
 }
 
 impl Tsig<'_> {
-    /// The key name (the record's owner), uncompressed.
-    pub fn key(&self) -> &[u8] {
-        &self.key[..self.key_len]
+    /// The key name, uncompressed into `buf` (checked when the query was parsed).
+    pub fn key<'b>(&self, buf: &'b mut [u8; MAX_NAME_LEN]) -> &'b [u8] {
+        let len = expand_name(self.packet, self.key_at, buf).unwrap_or(0);
+        &buf[..len]
     }
 }
 
@@ -319,8 +321,7 @@ fn find_opt(packet: &[u8]) -> Option<Edns<'_>> {
 /// Reads a TSIG record whose owner starts at `start`: the owner (compression followed), the
 /// algorithm name, time signed and fudge, and the original ID; `None` when malformed.
 fn parse_tsig<'a>(packet: &'a [u8], start: usize, record: &RawRecord<'a>) -> Option<Tsig<'a>> {
-    let mut key = [0u8; MAX_NAME_LEN];
-    let key_len = expand_name(packet, start, &mut key)?;
+    expand_name(packet, start, &mut [0u8; MAX_NAME_LEN])?;
     let rdata = record.rdata;
     let head_len = super::name::wire_name_len(rdata)? + 8;
     let mac_len = usize::from(u16::from_be_bytes(
@@ -333,8 +334,8 @@ fn parse_tsig<'a>(packet: &'a [u8], start: usize, record: &RawRecord<'a>) -> Opt
         return None;
     }
     Some(Tsig {
-        key,
-        key_len,
+        packet,
+        key_at: start,
         head: &rdata[..head_len],
         original_id: u16::from_be_bytes([fixed[0], fixed[1]]),
     })
