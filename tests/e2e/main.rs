@@ -5,5 +5,6 @@ mod support;
 
 mod authoritative;
 mod cli;
+mod differential;
 mod protocol;
 mod regressions;
