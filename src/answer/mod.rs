@@ -198,7 +198,7 @@ fn answer_query(
         lower[..len].make_ascii_lowercase();
         &lower[..len]
     };
-    // RFC 7871 §7.1.2: a malformed ECS option makes the query FORMERR.
+    // RFC 7871 §7.2.1 (and §6): a malformed ECS option makes the query FORMERR.
     let subnet = match query
         .edns
         .and_then(|e| e.client_subnet)

@@ -382,7 +382,8 @@ fn parse_opt<'a>(record: &RawRecord<'a>) -> Option<Edns<'a>> {
         match code {
             OPTION_NSID => edns.nsid = true,
             OPTION_CLIENT_SUBNET => {
-                // RFC 7871 §7.1: a query with more than one ECS option is FORMERR.
+                // A second ECS option is taken as a wrongly formatted one (RFC 7871 §7.2.1):
+                // the echo §7.2.1 asks for cannot match both.
                 if edns.client_subnet.is_some() {
                     return None;
                 }
