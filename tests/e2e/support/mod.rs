@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod backend;
 pub mod dns;
+pub mod knot;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
