@@ -145,6 +145,13 @@ pub const ALLOWED: &[Allowed] = &[
         matcher: chaos_aa,
     },
     Allowed {
+        name: "CH TXT for a name in our zones: our decision trace where Knot refuses",
+        rfc: "RFC 1035 §3.2.4 and §4.1.1: class CH holds whatever the server defines and REFUSED \
+              is a policy choice; we explain the steering decision to [server] trace_from \
+              networks (loopback here), as the design asks",
+        matcher: chaos_trace,
+    },
+    Allowed {
         name: "FORMERR from us where Knot sends nothing",
         rfc: "RFC 1035 §4.1.1: FORMERR when the query cannot be interpreted; RFC 8906 (BCP 231) \
               explains why servers should answer rather than stay silent",

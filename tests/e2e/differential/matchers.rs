@@ -343,6 +343,32 @@ pub(super) fn chaos_aa(ctx: &Ctx<'_>, ours: &mut Outcome, theirs: &mut Outcome) 
     false
 }
 
+/// CH TXT for a name in one of our zones, asked from a `trace_from` network: our decision trace
+/// (TXT records of class CH, TTL 0) where Knot refuses.
+pub(super) fn chaos_trace(ctx: &Ctx<'_>, ours: &mut Outcome, theirs: &mut Outcome) -> bool {
+    let Some((a, b)) = responses(ours, theirs) else {
+        return false;
+    };
+    let trace = ctx.qclass() == Some(3)
+        && ctx.qtype() == Some(16)
+        && a.rcode() == 0
+        && a.has(AA)
+        && !a.answer.is_empty()
+        && a.answer
+            .iter()
+            .all(|r| r.rtype == 16 && r.class == 3 && r.ttl == 0)
+        && a.authority.is_empty()
+        && a.additional.is_empty()
+        && bare(b, 5)
+        && a.question == b.question;
+    if trace {
+        a.answer.clear();
+        a.flags = b.flags;
+        return true;
+    }
+    false
+}
+
 pub(super) fn formerr_not_silence(ctx: &Ctx<'_>, ours: &mut Outcome, theirs: &mut Outcome) -> bool {
     // Only for packets without exactly one readable question.
     let malformed = ctx.query.as_ref().is_none_or(|q| q.question.len() != 1);
