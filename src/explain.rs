@@ -43,6 +43,31 @@ pub fn explain(snapshot: &Snapshot, lower_name: &[u8], qtype: u16, client: &Clie
                 lines.push(format!("{} does not exist: NXDOMAIN", presentation(&name)));
                 return lines;
             }
+            Lookup::Dname(owner) => {
+                let owner = zone.node(owner);
+                let Some(target) = owner.rrset(rtype::DNAME).and_then(|d| d.rdatas().next()) else {
+                    return lines;
+                };
+                let prefix = &name[..name.len() - owner.name().len()];
+                let mut substituted = prefix.to_vec();
+                substituted.extend_from_slice(&target.to_ascii_lowercase());
+                if substituted.len() > crate::wire::name::MAX_NAME_LEN {
+                    lines.push("the DNAME substitution is too long: YXDOMAIN".into());
+                    return lines;
+                }
+                lines.push(format!(
+                    "{} is below the DNAME at {}: redirected to {}",
+                    presentation(&name),
+                    presentation(owner.name()),
+                    presentation(&substituted)
+                ));
+                name = substituted;
+                if !crate::wire::name::is_subdomain(&name, zone.origin().as_wire()) {
+                    lines.push("the target is outside the zone: the chain ends here".into());
+                    return lines;
+                }
+                continue;
+            }
         };
         if node.is_delegation() && qtype != rtype::DS {
             lines.push(format!(

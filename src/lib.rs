@@ -3,6 +3,7 @@
 //! The query path is [`answer::respond`]; everything slow (zone parsing, GeoIP loading, health
 //! probes) happens elsewhere and is published to it through lock-free swaps.
 
+pub mod admin;
 pub mod answer;
 pub mod check;
 pub mod config;
@@ -13,6 +14,7 @@ pub mod health;
 pub mod logging;
 pub mod metrics;
 pub mod policy;
+pub mod querylog;
 pub mod server;
 pub mod snapshot;
 pub mod wire;

@@ -1,6 +1,7 @@
 //! Answers from zone data, following RFC 1034 §4.3.2: exact matches, CNAME chains inside the
-//! zone, wildcards (RFC 4592), referrals at zone cuts, NXDOMAIN and NODATA with the SOA
-//! (RFC 2308), the additional section, and minimal ANY over UDP (RFC 8482).
+//! zone, DNAME substitution (RFC 6672), wildcards (RFC 4592), referrals at zone cuts, NXDOMAIN
+//! and NODATA with the SOA (RFC 2308), the additional section, and minimal ANY over UDP
+//! (RFC 8482).
 
 use crate::wire::name::MAX_NAME_LEN;
 use crate::wire::query::flags;
@@ -86,15 +87,35 @@ pub fn answer(
             let node = match zone.lookup(current.lower()) {
                 Lookup::Found(id) | Lookup::Wildcard(id) => zone.node(id),
                 Lookup::BelowCut(cut) => {
-                    referral(w, zone, zone.node(cut))?;
+                    // Cleared before writing: a referral cut short by TC is still no answer.
                     if hops == 0 {
                         out.authoritative = false;
                     }
-                    return Ok(());
+                    return referral(w, zone, zone.node(cut));
                 }
                 Lookup::NxDomain(_) => {
                     out.rcode = rcode::NXDOMAIN;
                     return negative(w, zone);
+                }
+                Lookup::Dname(owner) => {
+                    let owner = zone.node(owner);
+                    if visited[..hops].contains(&owner.id()) {
+                        return Ok(());
+                    }
+                    let Some(target) = dname(w, owner, &mut current)? else {
+                        out.rcode = rcode::YXDOMAIN;
+                        return Ok(());
+                    };
+                    visited[hops] = owner.id();
+                    hops += 1;
+                    // A CNAME question is answered by the synthesised CNAME itself.
+                    if qtype == rtype::CNAME
+                        || !crate::wire::name::is_subdomain(target, zone.origin().as_wire())
+                        || hops == MAX_CHAIN
+                    {
+                        return Ok(());
+                    }
+                    continue;
                 }
             };
             if visited[..hops].contains(&node.id()) {
@@ -102,11 +123,10 @@ pub fn answer(
                 return Ok(());
             }
             if node.is_delegation() && !(qtype == rtype::DS && hops == 0) {
-                referral(w, zone, node)?;
                 if hops == 0 {
                     out.authoritative = false;
                 }
-                return Ok(());
+                return referral(w, zone, node);
             }
             if let Some(service) = node.service()
                 && (qtype == rtype::A || qtype == rtype::AAAA)
@@ -159,6 +179,42 @@ pub fn answer(
         w.set_flags(w.flags() | flags::TC);
     }
     out
+}
+
+/// RFC 6672 §3.2 step 3c: the DNAME at `owner` goes into the answer with a CNAME synthesised
+/// from it (owner the name being answered, TTL the DNAME's), and the name being answered becomes
+/// the CNAME's target, returned lowercased. `None` when the new name would exceed 255 bytes
+/// (YXDOMAIN, RFC 6672 §2.2); the DNAME is then answered alone.
+fn dname<'c>(
+    w: &mut Writer<'_>,
+    owner: NodeRef<'_>,
+    current: &'c mut Current,
+) -> Result<Option<&'c [u8]>, NoSpace> {
+    let Some(set) = owner.rrset(rtype::DNAME) else {
+        return Ok(None);
+    };
+    w.rrset(Section::Answer, owner.name(), set.encoded())?;
+    let Some(target) = set.rdatas().next() else {
+        return Ok(None);
+    };
+    let prefix = current.written_len - owner.name().len();
+    let len = prefix + target.len();
+    if len > MAX_NAME_LEN {
+        return Ok(None);
+    }
+    let mut record = [0u8; 10 + MAX_NAME_LEN];
+    record[0..2].copy_from_slice(&rtype::CNAME.to_be_bytes());
+    record[2..4].copy_from_slice(&rtype::CLASS_IN.to_be_bytes());
+    record[4..8].copy_from_slice(&set.ttl().to_be_bytes());
+    record[8..10].copy_from_slice(&(len as u16).to_be_bytes());
+    record[10..10 + prefix].copy_from_slice(&current.written()[..prefix]);
+    record[10 + prefix..10 + len].copy_from_slice(target);
+    w.record(Section::Answer, current.written(), &record[..10 + len])?;
+    let mut next = [0u8; MAX_NAME_LEN];
+    next[..len].copy_from_slice(&record[10..10 + len]);
+    next[..len].make_ascii_lowercase();
+    current.set(&next[..len]);
+    Ok(Some(current.lower()))
 }
 
 /// The SOA in AUTHORITY for NXDOMAIN and NODATA.

@@ -77,6 +77,7 @@ pub fn respond(snapshot: &Snapshot, request: &Request<'_>, out: &mut [u8]) -> Op
             rcode,
             question,
             edns,
+            tsig,
         } => Some(error_response(
             snapshot,
             request,
@@ -86,6 +87,7 @@ pub fn respond(snapshot: &Snapshot, request: &Request<'_>, out: &mut [u8]) -> Op
             rcode,
             question,
             edns,
+            tsig,
         )),
         Parsed::Query(query) => Some(answer_query(snapshot, request, &query, out)),
     }
@@ -120,6 +122,7 @@ fn error_response(
     code: u16,
     question: Option<(&[u8], u16, u16)>,
     edns: Option<query::Edns<'_>>,
+    tsig: Option<query::Tsig<'_>>,
 ) -> Summary {
     let limit = size_limit(snapshot, request, edns.as_ref());
     let opt = edns.map(|e| ResponseOpt {
@@ -136,6 +139,9 @@ fn error_response(
         let _ = w.question(qname, qt, qclass);
     }
     write_opt(&mut w, opt.as_ref());
+    if let Some(tsig) = tsig {
+        write_badkey(&mut w, &tsig);
+    }
     Summary {
         len: w.finish(),
         rcode: code,
@@ -144,6 +150,29 @@ fn error_response(
         truncated: false,
         steering: None,
     }
+}
+
+/// TSIG error BADKEY (RFC 8945 §5.2.2): the key is unknown, so the response is unsigned (MAC
+/// size 0, §5.3.2); algorithm, time signed, fudge and original ID are those of the query. It
+/// goes last, after the OPT record (§5.1).
+fn write_badkey(w: &mut Writer<'_>, tsig: &query::Tsig<'_>) {
+    const BADKEY: u16 = 17;
+    let mut record = [0u8; 10 + MAX_NAME_LEN + 8 + 8];
+    let rdlen = tsig.head.len() + 8;
+    record[0..2].copy_from_slice(&rtype::TSIG.to_be_bytes());
+    record[2..4].copy_from_slice(&rtype::CLASS_ANY.to_be_bytes());
+    record[8..10].copy_from_slice(&(rdlen as u16).to_be_bytes());
+    let rdata = &mut record[10..10 + rdlen];
+    rdata[..tsig.head.len()].copy_from_slice(tsig.head);
+    let tail = &mut rdata[tsig.head.len()..];
+    tail[2..4].copy_from_slice(&tsig.original_id.to_be_bytes());
+    tail[4..6].copy_from_slice(&BADKEY.to_be_bytes());
+    let mut key = [0u8; MAX_NAME_LEN];
+    let _ = w.record(
+        Section::Additional,
+        tsig.key(&mut key),
+        &record[..10 + rdlen],
+    );
 }
 
 fn write_opt(w: &mut Writer<'_>, opt: Option<&ResponseOpt<'_>>) {
@@ -169,7 +198,7 @@ fn answer_query(
         lower[..len].make_ascii_lowercase();
         &lower[..len]
     };
-    // RFC 7871 §7.1.2: a malformed ECS option makes the query FORMERR.
+    // RFC 7871 §7.2.1 (and §6): a malformed ECS option makes the query FORMERR.
     let subnet = match query
         .edns
         .and_then(|e| e.client_subnet)
@@ -191,6 +220,7 @@ fn answer_query(
                 rcode::FORMERR,
                 question,
                 edns,
+                None,
             );
         }
         None => None,

@@ -46,6 +46,9 @@ pub struct ServerConfig {
     /// UDP worker threads; 0 means one per CPU core.
     #[serde(default)]
     pub workers: usize,
+    /// Transport engine: our own batched UDP and capped TCP loops, or hickory-server.
+    #[serde(default)]
+    pub engine: Engine,
     /// Largest UDP response we send to EDNS clients (RFC 6891 advertised size).
     #[serde(default = "default_udp_payload")]
     pub udp_payload: u16,
@@ -79,6 +82,7 @@ impl Default for ServerConfig {
             version: None,
             trace_from: default_trace_from(),
             workers: 0,
+            engine: Engine::default(),
             udp_payload: default_udp_payload(),
             tcp_idle_timeout: default_tcp_idle_timeout(),
             tcp_query_timeout: default_tcp_query_timeout(),
@@ -89,6 +93,17 @@ impl Default for ServerConfig {
             state_file: None,
         }
     }
+}
+
+/// Which code receives and sends DNS messages; both answer through the same `respond()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    /// recvmmsg/sendmmsg UDP workers and the capped tokio TCP loop (Linux).
+    #[default]
+    Native,
+    /// hickory-server's UDP and TCP handling (portable; no TCP caps, no RRL, no batching).
+    Hickory,
 }
 
 fn default_listen() -> Vec<String> {

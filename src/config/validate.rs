@@ -63,6 +63,28 @@ pub fn validate(config: &Config) -> Vec<(String, String)> {
     if !matches!(config.log.format.as_str(), "text" | "json") {
         report("log.format".into(), "must be \"text\" or \"json\"".into());
     }
+    if !crate::logging::valid_level(&config.log.level) {
+        report(
+            "log.level".into(),
+            format!(
+                "{:?} is not a level (error, warn, info, debug, trace) or a filter such as \"info,switchyard::health=debug\"",
+                config.log.level
+            ),
+        );
+    }
+    let paths = [
+        ("log.queries", config.log.queries.as_ref()),
+        ("server.state_file", config.server.state_file.as_ref()),
+        (
+            "admin.token_file",
+            config.admin.as_ref().and_then(|a| a.token_file.as_ref()),
+        ),
+    ];
+    for (key, path) in paths {
+        if path.is_some_and(|p| p.trim().is_empty()) {
+            report(key.into(), "must not be empty".into());
+        }
+    }
     let rrl = &config.rrl;
     if rrl.enabled && rrl.rate == 0 {
         report(
@@ -353,6 +375,37 @@ fn service_problems(config: &Config, i: usize, service: &ServiceConfig, report: 
         report(
             key("policy"),
             "policies geo and nearest need a [geoip] database".into(),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<(String, String)> {
+        validate(&toml::from_str::<Config>(text).unwrap())
+    }
+
+    #[test]
+    fn operations_keys() {
+        assert!(problems("[log]\nlevel = \"info,switchyard::health=debug\"").is_empty());
+        let keys: Vec<String> = problems(
+            "[server]\nstate_file = \"\"\n[admin]\nlisten = \"127.0.0.1:0\"\ntoken_file = \" \"\n\
+             [log]\nlevel = \"info,[[[\"\nqueries = \"\"\nsample = 2.0\n",
+        )
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect();
+        assert_eq!(
+            keys,
+            [
+                "log.sample",
+                "log.level",
+                "log.queries",
+                "server.state_file",
+                "admin.token_file"
+            ]
         );
     }
 }

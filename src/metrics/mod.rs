@@ -1,80 +1,63 @@
 //! Counters for Prometheus, cheap enough for the query path.
 //!
-//! Every thread adds to its own shard of lock-free counter tables keyed by packed labels; a
-//! scrape sums the shards. Zone names get stable numeric ids that survive reloads.
+//! Every thread adds to its own shard of lock-free counter tables keyed by packed labels (see
+//! [`keys`]); a scrape sums the shards. Zone, service and datacenter names get stable numeric
+//! ids that survive reloads. Answer time is a histogram fed by one query in
+//! [`histogram::TIME_ONE_IN`] per thread. Nothing here locks or allocates on the query path.
 
+pub mod histogram;
+pub mod keys;
 pub mod table;
+pub mod text;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
-use crate::answer::{Request, Summary, Transport};
+use crate::answer::{Summary, Transport};
 use crate::wire::rtype;
+use histogram::{BOUNDS_NS, Histogram, HistogramValues};
+pub use keys::{Key, Kind, QueryKey, SteeringKey};
 use table::CounterTable;
+use text::{TextWriter, Type};
 
 /// Shards; threads beyond this share.
 const SHARDS: usize = 32;
-
-/// What a packed key counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u64)]
-pub enum Kind {
-    /// Answered queries by zone, qtype, rcode and transport.
-    Query = 1,
-    /// Truncated responses by zone and transport.
-    Truncated = 2,
-}
-
-/// Labels of one query counter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct QueryKey {
-    pub zone: u32,
-    /// 0 when the type is not one we name (keeps label cardinality bounded).
-    pub qtype: u16,
-    pub rcode: u16,
-    pub transport: Transport,
-}
-
-impl QueryKey {
-    fn pack(&self, kind: Kind) -> u64 {
-        ((kind as u64) << 60)
-            | (u64::from(self.zone & 0xFF_FFFF) << 32)
-            | (u64::from(self.qtype) << 16)
-            | (u64::from(self.rcode & 0xFF) << 8)
-            | match self.transport {
-                Transport::Udp => 0,
-                Transport::Tcp => 1,
-            }
-    }
-
-    fn unpack(key: u64) -> (u64, QueryKey) {
-        (
-            key >> 60,
-            QueryKey {
-                zone: ((key >> 32) & 0xFF_FFFF) as u32,
-                qtype: ((key >> 16) & 0xFFFF) as u16,
-                rcode: ((key >> 8) & 0xFF) as u16,
-                transport: if key & 1 == 1 {
-                    Transport::Tcp
-                } else {
-                    Transport::Udp
-                },
-            },
-        )
-    }
-}
+/// Type codes below this may be named; all named types are below it.
+const NAMED_TYPES: usize = 258;
 
 #[derive(Default)]
 struct Shard {
     counters: CounterTable,
+    answer_time: Histogram,
+}
+
+/// Names that labels refer to by id.
+#[derive(Default)]
+struct Labels {
+    zones: HashMap<String, u32>,
+    services: HashMap<String, u32>,
+    datacenters: HashMap<String, u32>,
+}
+
+/// Counters outside the query path (one atomic each).
+#[derive(Default)]
+struct Events {
+    tcp_refused: AtomicU64,
+    reloads_ok: AtomicU64,
+    reloads_failed: AtomicU64,
+    query_log_written: AtomicU64,
+    query_log_dropped: AtomicU64,
 }
 
 struct Inner {
     shards: Box<[Shard]>,
     next_shard: AtomicUsize,
-    tcp_refused: AtomicU64,
-    zone_ids: Mutex<HashMap<String, u32>>,
+    events: Events,
+    /// Whether a type code has a mnemonic (others count as type "other").
+    named_types: [bool; NAMED_TYPES],
+    labels: Mutex<Labels>,
 }
 
 /// The process's counters; cheap to clone.
@@ -89,8 +72,11 @@ impl Default for Metrics {
             inner: Arc::new(Inner {
                 shards: (0..SHARDS).map(|_| Shard::default()).collect(),
                 next_shard: AtomicUsize::new(0),
-                tcp_refused: AtomicU64::new(0),
-                zone_ids: Mutex::new(HashMap::new()),
+                events: Events::default(),
+                named_types: std::array::from_fn(|code| {
+                    rtype::type_mnemonic(code as u16).is_some()
+                }),
+                labels: Mutex::new(Labels::default()),
             }),
         }
     }
@@ -100,7 +86,22 @@ thread_local! {
     static SHARD: std::cell::Cell<usize> = const { std::cell::Cell::new(usize::MAX) };
 }
 
+/// The id of `name` in `ids`, assigned on first use (1-based; 0 means none).
+fn intern(ids: &mut HashMap<String, u32>, name: &str) -> u32 {
+    if let Some(&id) = ids.get(name) {
+        return id;
+    }
+    let id = ids.len() as u32 + 1;
+    ids.insert(name.to_string(), id);
+    id
+}
+
+fn names(ids: &HashMap<String, u32>) -> HashMap<u32, String> {
+    ids.iter().map(|(name, id)| (*id, name.clone())).collect()
+}
+
 impl Metrics {
+    #[inline]
     fn shard(&self) -> &Shard {
         let index = SHARD.with(|cell| {
             let mut index = cell.get();
@@ -113,38 +114,40 @@ impl Metrics {
         &self.inner.shards[index % SHARDS]
     }
 
+    fn labels(&self) -> MutexGuard<'_, Labels> {
+        self.inner.labels.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// A stable id for a zone name (1-based; 0 means "no zone").
     pub fn zone_id(&self, zone: &str) -> u32 {
-        let mut ids = self
-            .inner
-            .zone_ids
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let next = ids.len() as u32 + 1;
-        *ids.entry(zone.to_string()).or_insert(next)
+        intern(&mut self.labels().zones, zone)
+    }
+
+    /// A stable id for a steered name.
+    pub fn service_id(&self, service: &str) -> u32 {
+        intern(&mut self.labels().services, service)
+    }
+
+    /// A stable id for a datacenter name.
+    pub fn datacenter_id(&self, datacenter: &str) -> u32 {
+        intern(&mut self.labels().datacenters, datacenter)
     }
 
     /// Zone names by id.
     pub fn zone_names(&self) -> HashMap<u32, String> {
-        let ids = self
-            .inner
-            .zone_ids
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        ids.iter().map(|(name, id)| (*id, name.clone())).collect()
+        names(&self.labels().zones)
     }
 
     /// Counts one answered query; `zone_id` is the zone's metric id (0 for none).
-    pub fn observe_query(&self, zone_id: u32, request: &Request<'_>, summary: &Summary) {
+    #[inline]
+    pub fn observe_query(&self, zone_id: u32, transport: Transport, summary: &Summary) {
+        let qtype = usize::from(summary.qtype);
+        let named = self.inner.named_types.get(qtype).copied().unwrap_or(false);
         let key = QueryKey {
             zone: zone_id,
-            qtype: if rtype::type_mnemonic(summary.qtype).is_some() {
-                summary.qtype
-            } else {
-                0
-            },
+            qtype: if named { summary.qtype } else { 0 },
             rcode: summary.rcode,
-            transport: request.transport,
+            transport,
         };
         let shard = self.shard();
         shard.counters.add(key.pack(Kind::Query), 1);
@@ -158,40 +161,245 @@ impl Metrics {
         }
     }
 
+    /// Counts one steering decision.
+    #[inline]
+    pub fn observe_steering(&self, key: SteeringKey) {
+        self.shard().counters.add(key.pack(), 1);
+    }
+
+    /// The start time when this query is one to time (see [`histogram`]).
+    #[inline]
+    pub fn start_timer(&self) -> Option<Instant> {
+        histogram::start_timer()
+    }
+
+    /// Records the time spent answering a timed query.
+    pub fn observe_answer_time(&self, started: Instant) {
+        let ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.shard().answer_time.observe_ns(ns);
+    }
+
     /// Counts a TCP connection refused by a connection cap.
     pub fn tcp_refused(&self) {
-        self.inner.tcp_refused.fetch_add(1, Ordering::Relaxed);
+        self.inner
+            .events
+            .tcp_refused
+            .fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn tcp_refused_total(&self) -> u64 {
-        self.inner.tcp_refused.load(Ordering::Relaxed)
+        self.inner.events.tcp_refused.load(Ordering::Relaxed)
     }
 
-    /// Sums every shard: (kind, labels) → count.
-    pub fn query_counts(&self) -> HashMap<(u64, QueryKey), u64> {
+    /// Counts a reload, applied or rejected.
+    pub fn reload(&self, ok: bool) {
+        let events = &self.inner.events;
+        let counter = if ok {
+            &events.reloads_ok
+        } else {
+            &events.reloads_failed
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts query-log lines written, and entries dropped because the writer was behind.
+    pub fn query_log(&self, written: u64, dropped: u64) {
+        let events = &self.inner.events;
+        events
+            .query_log_written
+            .fetch_add(written, Ordering::Relaxed);
+        events
+            .query_log_dropped
+            .fetch_add(dropped, Ordering::Relaxed);
+    }
+
+    /// Sums every shard: labels → count.
+    pub fn counts(&self) -> HashMap<Key, u64> {
         let mut totals = HashMap::new();
         for shard in self.inner.shards.iter() {
             shard.counters.for_each(|key, count| {
-                let (kind, labels) = QueryKey::unpack(key);
-                *totals.entry((kind, labels)).or_insert(0) += count;
+                if let Some(key) = Key::unpack(key) {
+                    *totals.entry(key).or_insert(0) += count;
+                }
             });
         }
         totals
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+    /// The answer-time histogram, all shards together.
+    pub fn answer_time(&self) -> HistogramValues {
+        let mut total = HistogramValues::default();
+        for shard in self.inner.shards.iter() {
+            total.add(&shard.answer_time.values());
+        }
+        total
+    }
 
-    #[test]
-    fn keys_round_trip() {
-        let key = QueryKey {
-            zone: 42,
-            qtype: 28,
-            rcode: 3,
-            transport: Transport::Tcp,
+    /// Writes every family this module counts.
+    pub fn render(&self, w: &mut TextWriter) {
+        let (zones, services, datacenters) = {
+            let labels = self.labels();
+            (
+                names(&labels.zones),
+                names(&labels.services),
+                names(&labels.datacenters),
+            )
         };
-        assert_eq!(QueryKey::unpack(key.pack(Kind::Query)), (1, key));
+        let name_of = |ids: &HashMap<u32, String>, id: u32| -> String {
+            ids.get(&id).cloned().unwrap_or_default()
+        };
+        let mut queries: BTreeMap<[String; 4], u64> = BTreeMap::new();
+        let mut truncated: BTreeMap<[String; 2], u64> = BTreeMap::new();
+        let mut steering: BTreeMap<[String; 4], u64> = BTreeMap::new();
+        for (key, count) in self.counts() {
+            match key {
+                Key::Query(q) => {
+                    let qtype = if q.qtype == 0 {
+                        "other".to_string()
+                    } else {
+                        rtype::type_to_string(q.qtype)
+                    };
+                    let labels = [
+                        name_of(&zones, q.zone),
+                        qtype,
+                        rtype::rcode::name(q.rcode).to_string(),
+                        q.transport.name().to_string(),
+                    ];
+                    *queries.entry(labels).or_insert(0) += count;
+                }
+                Key::Truncated(q) => {
+                    let labels = [name_of(&zones, q.zone), q.transport.name().to_string()];
+                    *truncated.entry(labels).or_insert(0) += count;
+                }
+                Key::Steering(s) => {
+                    let labels = [
+                        name_of(&services, s.service),
+                        name_of(&datacenters, s.datacenter),
+                        s.reason.as_str().to_string(),
+                        s.ecs.to_string(),
+                    ];
+                    *steering.entry(labels).or_insert(0) += count;
+                }
+            }
+        }
+        let name = "switchyard_queries_total";
+        w.family(
+            name,
+            Type::Counter,
+            "Queries answered, by zone (empty: none matched), type, rcode and transport.",
+        );
+        for ([zone, qtype, rcode, transport], count) in &queries {
+            let labels = [
+                ("zone", zone.as_str()),
+                ("type", qtype.as_str()),
+                ("rcode", rcode.as_str()),
+                ("transport", transport.as_str()),
+            ];
+            w.sample(name, &labels, *count);
+        }
+        let name = "switchyard_responses_truncated_total";
+        w.family(
+            name,
+            Type::Counter,
+            "Responses sent with TC=1, by zone and transport.",
+        );
+        for ([zone, transport], count) in &truncated {
+            let labels = [("zone", zone.as_str()), ("transport", transport.as_str())];
+            w.sample(name, &labels, *count);
+        }
+        let name = "switchyard_steering_decisions_total";
+        w.family(
+            name,
+            Type::Counter,
+            "Steered answers, by service, answering datacenter (empty: none), reason \
+             (geo, nearest, failover, weighted, fallback, fail-open, no-targets) and whether \
+             the client was located by EDNS Client Subnet.",
+        );
+        for ([service, datacenter, reason, ecs], count) in &steering {
+            let labels = [
+                ("service", service.as_str()),
+                ("datacenter", datacenter.as_str()),
+                ("reason", reason.as_str()),
+                ("ecs", ecs.as_str()),
+            ];
+            w.sample(name, &labels, *count);
+        }
+        self.render_answer_time(w);
+        self.render_events(w);
+    }
+
+    fn render_answer_time(&self, w: &mut TextWriter) {
+        let values = self.answer_time();
+        let name = "switchyard_answer_duration_seconds";
+        w.family(
+            name,
+            Type::Histogram,
+            &format!(
+                "Time spent answering a query (parse to response written into the buffer), \
+                 sampled: one query in {} per thread.",
+                histogram::TIME_ONE_IN
+            ),
+        );
+        let bucket = format!("{name}_bucket");
+        let mut cumulative = 0;
+        for (i, count) in values.buckets.iter().enumerate() {
+            cumulative += count;
+            let le = match BOUNDS_NS.get(i) {
+                Some(ns) => text::float(*ns as f64 / 1e9),
+                None => "+Inf".to_string(),
+            };
+            w.sample(&bucket, &[("le", le.as_str())], cumulative);
+        }
+        w.sample(&format!("{name}_sum"), &[], values.sum_ns as f64 / 1e9);
+        w.sample(&format!("{name}_count"), &[], cumulative);
+    }
+
+    fn render_events(&self, w: &mut TextWriter) {
+        let events = &self.inner.events;
+        let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        let name = "switchyard_tcp_connections_refused_total";
+        w.family(
+            name,
+            Type::Counter,
+            "TCP connections closed at once because a connection cap was reached.",
+        );
+        w.sample(name, &[], load(&events.tcp_refused));
+        let name = "switchyard_reloads_total";
+        w.family(
+            name,
+            Type::Counter,
+            "Configuration reloads, by result (ok: applied; failed: rejected, old one kept).",
+        );
+        w.sample(name, &[("result", "ok")], load(&events.reloads_ok));
+        w.sample(name, &[("result", "failed")], load(&events.reloads_failed));
+        let name = "switchyard_query_log_lines_total";
+        w.family(
+            name,
+            Type::Counter,
+            "Query log entries, by outcome (written; dropped because the writer was behind).",
+        );
+        w.sample(
+            name,
+            &[("outcome", "written")],
+            load(&events.query_log_written),
+        );
+        w.sample(
+            name,
+            &[("outcome", "dropped")],
+            load(&events.query_log_dropped),
+        );
+        let overflow: u64 = self
+            .inner
+            .shards
+            .iter()
+            .map(|s| s.counters.overflow())
+            .sum();
+        let name = "switchyard_metrics_overflow_total";
+        w.family(
+            name,
+            Type::Counter,
+            "Counts not kept because a counter table was full (should stay 0).",
+        );
+        w.sample(name, &[], overflow);
     }
 }

@@ -1,46 +1,112 @@
 //! Sockets: binds UDP (one `SO_REUSEPORT` socket per worker thread) and TCP on every listen
-//! address, announces the bound addresses, and stops cleanly. No DNS policy lives here.
+//! address, opens and closes listen addresses on reload ([`listeners`]), and stops cleanly. No
+//! DNS policy lives here: [`Shared::answer`] hands each query to `answer::respond` and counts
+//! the result.
 
 pub mod hickory;
+pub mod listeners;
 pub mod tcp;
 pub mod udp;
 
 use std::io;
 use std::net::{SocketAddr, TcpListener as StdTcpListener, UdpSocket};
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use arc_swap::ArcSwap;
+use arc_swap::{ArcSwap, ArcSwapOption};
 use socket2::{Domain, Protocol, Socket, Type};
 
-use crate::answer::{Request, Summary};
-use crate::metrics::Metrics;
+use crate::answer::{Request, Summary, respond};
+use crate::metrics::{Metrics, SteeringKey};
+use crate::querylog::QueryLog;
 use crate::snapshot::Snapshot;
 
 /// State shared by every transport.
 pub struct Shared {
     /// What queries are answered from; replaced whole on reload.
     pub snapshot: ArcSwap<Snapshot>,
-    /// Set once at shutdown; UDP workers poll it.
+    /// Set once at shutdown.
     pub stopping: AtomicBool,
     pub metrics: Metrics,
+    /// TCP limits (replaced on reload) and connection counts.
+    pub tcp: tcp::TcpShared,
+    /// The query log, when `[log] queries` is set; `query_log_on` mirrors whether it is.
+    query_log: ArcSwapOption<QueryLog>,
+    query_log_on: AtomicBool,
 }
 
 impl Shared {
-    pub fn new(snapshot: Arc<Snapshot>, metrics: Metrics) -> Shared {
+    pub fn new(snapshot: Arc<Snapshot>, metrics: Metrics, tcp_limits: tcp::TcpLimits) -> Shared {
         Shared {
             snapshot: ArcSwap::new(snapshot),
             stopping: AtomicBool::new(false),
             metrics,
+            tcp: tcp::TcpShared::new(tcp_limits),
+            query_log: ArcSwapOption::empty(),
+            query_log_on: AtomicBool::new(false),
         }
     }
 
+    /// Answers one query into `out` and counts it; logs it when it is in the query-log sample.
+    #[inline]
+    pub fn answer(
+        &self,
+        snapshot: &Arc<Snapshot>,
+        request: &Request<'_>,
+        out: &mut [u8],
+    ) -> Option<Summary> {
+        let timer = self.metrics.start_timer();
+        let summary = respond(snapshot, request, out)?;
+        if let Some(started) = timer {
+            self.metrics.observe_answer_time(started);
+        }
+        self.observe(snapshot, request, &summary);
+        if self.query_log_on.load(Ordering::Relaxed) {
+            self.log_query(snapshot, request, &summary);
+        }
+        Some(summary)
+    }
+
     /// Counts an answered query.
+    #[inline]
     pub fn observe(&self, snapshot: &Snapshot, request: &Request<'_>, summary: &Summary) {
         let zone_id = summary
             .zone
             .map_or(0, |index| snapshot.zone_metric_id(index));
-        self.metrics.observe_query(zone_id, request, summary);
+        self.metrics
+            .observe_query(zone_id, request.transport, summary);
+        if let Some(steering) = &summary.steering {
+            let (service, datacenter) =
+                snapshot.steering_metric_ids(steering.service, steering.datacenter);
+            self.metrics.observe_steering(SteeringKey {
+                service,
+                datacenter,
+                reason: steering.reason,
+                ecs: steering.ecs,
+            });
+        }
+    }
+
+    #[cold]
+    fn log_query(&self, snapshot: &Arc<Snapshot>, request: &Request<'_>, summary: &Summary) {
+        let log = self.query_log.load();
+        if let Some(log) = log.as_ref()
+            && log.sampled()
+        {
+            log.record(snapshot, request, summary);
+        }
+    }
+
+    /// Starts, replaces or stops the query log; returns the one it replaces (whose writer
+    /// finishes on its own once the last query holding it is done).
+    pub fn set_query_log(&self, log: Option<Arc<QueryLog>>) -> Option<Arc<QueryLog>> {
+        self.query_log_on.store(log.is_some(), Ordering::Relaxed);
+        self.query_log.swap(log)
+    }
+
+    /// The running query log.
+    pub fn query_log(&self) -> Option<Arc<QueryLog>> {
+        self.query_log.load_full()
     }
 }
 
@@ -84,7 +150,8 @@ fn bind_once(address: SocketAddr, workers: usize) -> io::Result<Bound> {
     })
 }
 
-fn bind_tcp(address: SocketAddr) -> io::Result<StdTcpListener> {
+/// A listening TCP socket (also used by the admin server).
+pub fn bind_tcp(address: SocketAddr) -> io::Result<StdTcpListener> {
     let socket = Socket::new(
         Domain::for_address(address),
         Type::STREAM,

@@ -5,25 +5,80 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
+
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::Shared;
-use crate::answer::{MAX_MESSAGE, Request, Transport, respond};
+use crate::answer::{MAX_MESSAGE, Request, Transport};
 
 /// Limits for TCP clients.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TcpLimits {
     pub idle_timeout: Duration,
     pub query_timeout: Duration,
     pub max_connections: usize,
     pub max_per_client: usize,
     pub max_pipeline: usize,
+}
+
+/// TCP state shared by every listener: the limits (replaced on reload; a connection keeps
+/// the limits it was accepted under) and the connection counts the caps apply to.
+pub struct TcpShared {
+    limits: ArcSwap<TcpLimits>,
+    active: Arc<AtomicUsize>,
+    per_client: Arc<PerClient>,
+}
+
+impl TcpShared {
+    pub fn new(limits: TcpLimits) -> TcpShared {
+        TcpShared {
+            limits: ArcSwap::from_pointee(limits),
+            active: Arc::new(AtomicUsize::new(0)),
+            per_client: Arc::new(PerClient::default()),
+        }
+    }
+
+    /// Limits for connections accepted from now on.
+    pub fn set_limits(&self, limits: TcpLimits) {
+        self.limits.store(Arc::new(limits));
+    }
+
+    pub fn limits(&self) -> TcpLimits {
+        **self.limits.load()
+    }
+
+    /// Open connections, all listeners together.
+    pub fn active(&self) -> usize {
+        self.active.load(Ordering::Relaxed)
+    }
+
+    /// A slot for a new connection from `ip`, or `None` when a cap is reached.
+    fn admit(&self, ip: IpAddr, limits: &TcpLimits) -> Option<(ActiveSlot, ClientSlot)> {
+        if self.active.fetch_add(1, Ordering::AcqRel) >= limits.max_connections {
+            self.active.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        let active = ActiveSlot(self.active.clone());
+        let client = self.per_client.try_add(ip, limits.max_per_client)?;
+        Some((active, client))
+    }
+}
+
+/// Releases a connection slot when the connection ends.
+struct ActiveSlot(Arc<AtomicUsize>);
+
+impl Drop for ActiveSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// Connections per client address, counted at accept and close (never on the query path).
@@ -70,12 +125,9 @@ impl Drop for ClientSlot {
 pub async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
-    limits: TcpLimits,
     mut stop: watch::Receiver<bool>,
     grace: Duration,
 ) {
-    let permits = Arc::new(Semaphore::new(limits.max_connections));
-    let per_client = Arc::new(PerClient::default());
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -90,12 +142,8 @@ pub async fn serve(
                         continue;
                     }
                 };
-                let Ok(permit) = permits.clone().try_acquire_owned() else {
-                    shared.metrics.tcp_refused();
-                    drop(stream);
-                    continue;
-                };
-                let Some(slot) = per_client.try_add(peer.ip(), limits.max_per_client) else {
+                let limits = shared.tcp.limits();
+                let Some(slots) = shared.tcp.admit(peer.ip(), &limits) else {
                     shared.metrics.tcp_refused();
                     drop(stream);
                     continue;
@@ -103,8 +151,7 @@ pub async fn serve(
                 let shared = shared.clone();
                 let stop = stop.clone();
                 connections.spawn(async move {
-                    let _permit = permit;
-                    let _slot = slot;
+                    let _slots = slots;
                     let _ = stream.set_nodelay(true);
                     connection(stream, peer, shared, limits, stop).await;
                 });
@@ -135,8 +182,15 @@ async fn connection(
         // Wait for the start of the next query: idle timeout, or shutdown between queries.
         if input.is_empty() {
             let read = tokio::select! {
-                _ = stop.changed() => return,
+                biased;
                 read = tokio::time::timeout(limits.idle_timeout, stream.read_buf(&mut input)) => read,
+                _ = stop.changed() => {
+                    // Bytes that already arrived are a query in flight: answer it, then close.
+                    match stream.try_read_buf(&mut input) {
+                        Ok(n) if n > 0 => Ok(Ok(n)),
+                        _ => return,
+                    }
+                }
             };
             match read {
                 Ok(Ok(n)) if n > 0 => {}
@@ -170,8 +224,7 @@ async fn connection(
                 source: peer,
                 transport: Transport::Tcp,
             };
-            if let Some(summary) = respond(&snapshot, &request, &mut answer_buffer) {
-                shared.observe(&snapshot, &request, &summary);
+            if let Some(summary) = shared.answer(&snapshot, &request, &mut answer_buffer) {
                 output.extend_from_slice(&(summary.len as u16).to_be_bytes());
                 output.extend_from_slice(&answer_buffer[..summary.len]);
             }

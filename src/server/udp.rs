@@ -7,13 +7,13 @@ use std::mem::{MaybeUninit, size_of, zeroed};
 use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6, UdpSocket};
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::Shared;
-use crate::answer::{Request, Transport, respond};
+use crate::answer::{Request, Transport};
 
 /// Datagrams handled per system call.
 const BATCH: usize = 32;
@@ -21,6 +21,11 @@ const BATCH: usize = 32;
 const QUERY_BUFFER: usize = 4096;
 /// How often an idle worker checks for shutdown.
 const POLL_INTERVAL: Duration = Duration::from_millis(200);
+/// Responses are built in buffers this large: the largest `server.udp_payload` accepted, so
+/// that a reload may raise it.
+const RESPONSE_BUFFER: usize = 4096;
+/// Batches answered after shutdown from what is already queued on the socket.
+const DRAIN_BATCHES: usize = 64;
 
 /// Binds one UDP socket with `SO_REUSEPORT` so that every worker can have its own.
 pub fn bind(address: SocketAddr) -> io::Result<UdpSocket> {
@@ -38,23 +43,26 @@ pub fn bind(address: SocketAddr) -> io::Result<UdpSocket> {
     Ok(socket.into())
 }
 
-/// Serves one socket until shutdown.
-pub fn run_worker(socket: UdpSocket, shared: Arc<Shared>, response_limit: usize) {
-    let mut worker = Worker::new(response_limit);
-    while !shared.stopping.load(Ordering::Relaxed) {
-        match worker.receive(&socket) {
+/// Serves one socket until `stop` is set (shutdown, or the address was removed by a reload),
+/// then answers what is already queued on the socket and returns (closing it).
+pub fn run_worker(socket: UdpSocket, shared: Arc<Shared>, stop: Arc<AtomicBool>) {
+    let mut worker = Worker::new();
+    while !stop.load(Ordering::Relaxed) {
+        match worker.receive(&socket, 0) {
             Ok(0) => continue,
-            Ok(count) => {
-                let snapshot = shared.snapshot.load();
-                let replies = worker.answer(count, &snapshot, &shared);
-                drop(snapshot);
-                worker.send(&socket, replies);
-            }
+            Ok(count) => worker.serve(&socket, count, &shared),
             Err(e) if is_transient(&e) => continue,
             Err(e) => {
                 tracing::error!(error = %e, "UDP receive failed");
                 std::thread::sleep(POLL_INTERVAL);
             }
+        }
+    }
+    // Queries that reached the socket before it closes are in flight: answer them.
+    for _ in 0..DRAIN_BATCHES {
+        match worker.receive(&socket, libc::MSG_DONTWAIT) {
+            Ok(count) if count > 0 => worker.serve(&socket, count, &shared),
+            _ => break,
         }
     }
 }
@@ -74,26 +82,33 @@ struct Worker {
     addresses: [libc::sockaddr_storage; BATCH],
     reply_addresses: [libc::sockaddr_storage; BATCH],
     reply_lengths: [usize; BATCH],
-    response_limit: usize,
 }
 
 impl Worker {
-    fn new(response_limit: usize) -> Worker {
+    fn new() -> Worker {
         Worker {
             queries: vec![[0u8; QUERY_BUFFER]; BATCH],
-            responses: vec![vec![0u8; response_limit]; BATCH],
+            responses: vec![vec![0u8; RESPONSE_BUFFER]; BATCH],
             lengths: [0; BATCH],
             // SAFETY: sockaddr_storage is plain old data; all zeroes is a valid value.
             addresses: unsafe { zeroed() },
             // SAFETY: as above.
             reply_addresses: unsafe { zeroed() },
             reply_lengths: [0; BATCH],
-            response_limit,
         }
     }
 
-    /// Receives up to a batch of datagrams, waiting for the first.
-    fn receive(&mut self, socket: &UdpSocket) -> io::Result<usize> {
+    /// Answers a received batch and sends the replies.
+    fn serve(&mut self, socket: &UdpSocket, count: usize, shared: &Shared) {
+        let snapshot = shared.snapshot.load();
+        let replies = self.answer(count, &snapshot, shared);
+        drop(snapshot);
+        self.send(socket, replies);
+    }
+
+    /// Receives up to a batch of datagrams, waiting for the first unless `flags` has
+    /// `MSG_DONTWAIT`.
+    fn receive(&mut self, socket: &UdpSocket, flags: libc::c_int) -> io::Result<usize> {
         let mut iovecs: [MaybeUninit<libc::iovec>; BATCH] = [MaybeUninit::uninit(); BATCH];
         // SAFETY: mmsghdr is plain old data; zeroed is valid and every field we rely on is set.
         let mut headers: [libc::mmsghdr; BATCH] = unsafe { zeroed() };
@@ -116,7 +131,7 @@ impl Worker {
                 socket.as_raw_fd(),
                 headers.as_mut_ptr(),
                 BATCH as libc::c_uint,
-                libc::MSG_WAITFORONE,
+                libc::MSG_WAITFORONE | flags,
                 std::ptr::null_mut(),
             )
         };
@@ -140,7 +155,7 @@ impl Worker {
     fn answer(
         &mut self,
         count: usize,
-        snapshot: &crate::snapshot::Snapshot,
+        snapshot: &Arc<crate::snapshot::Snapshot>,
         shared: &Shared,
     ) -> usize {
         let mut replies = 0;
@@ -153,9 +168,8 @@ impl Worker {
                 source,
                 transport: Transport::Udp,
             };
-            let out = &mut self.responses[replies][..self.response_limit];
-            if let Some(summary) = respond(snapshot, &request, out) {
-                shared.observe(snapshot, &request, &summary);
+            let out = &mut self.responses[replies][..];
+            if let Some(summary) = shared.answer(snapshot, &request, out) {
                 self.reply_addresses[replies] = self.addresses[i];
                 self.reply_lengths[replies] = summary.len;
                 replies += 1;

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{LoadedZone, Settings, Snapshot};
+use super::{FileIdentity, LoadedZone, Settings, Snapshot};
 use crate::config::{CheckConfig, LoadedConfig};
 use crate::geo::GeoDatabase;
 use crate::health::{DatacenterHealth, HealthRegistry, ProbeSpec, TargetHealth};
@@ -38,21 +38,43 @@ pub fn build(
     metrics: &Metrics,
     health: Health<'_>,
 ) -> Result<(Snapshot, BuildReport), BuildReport> {
+    build_next(loaded, generation, metrics, health, None)
+}
+
+/// Builds the snapshot that follows `previous`, reusing its GeoIP database when the database
+/// files are the same (path, size, modification time, inode), so that reloads stay cheap.
+pub fn build_next(
+    loaded: &LoadedConfig,
+    generation: u64,
+    metrics: &Metrics,
+    health: Health<'_>,
+    previous: Option<&Snapshot>,
+) -> Result<(Snapshot, BuildReport), BuildReport> {
     let config = &loaded.config;
     let mut report = BuildReport::default();
     let config_file = loaded.path.display().to_string();
     let mut config_error =
         |key: String, message: String| format!("{config_file}: {key}: {message}");
 
+    let mut geo_files = Vec::new();
     let geo = match &config.geoip {
         Some(geoip) => {
+            let database = loaded.resolve(&geoip.database);
             let asn = geoip.asn_database.as_ref().map(|p| loaded.resolve(p));
-            match GeoDatabase::open(&loaded.resolve(&geoip.database), asn.as_deref()) {
-                Ok(db) => Some(Arc::new(db)),
-                Err(e) => {
-                    report.errors.push(e.to_string());
-                    None
-                }
+            geo_files.push(FileIdentity::of(&database));
+            geo_files.extend(asn.as_deref().map(FileIdentity::of));
+            let reusable = previous
+                .filter(|p| p.geo_files == geo_files && geo_files.iter().all(|f| f.stamp.is_some()))
+                .and_then(|p| p.geo.clone());
+            match reusable {
+                Some(db) => Some(db),
+                None => match GeoDatabase::open(&database, asn.as_deref()) {
+                    Ok(db) => Some(Arc::new(db)),
+                    Err(e) => {
+                        report.errors.push(e.to_string());
+                        None
+                    }
+                },
             }
         }
         None => None,
@@ -99,6 +121,18 @@ pub fn build(
         let Some(records) = parse(&origin, &path, &mut report) else {
             continue;
         };
+        let mut sources: Vec<std::path::PathBuf> = vec![path.clone()];
+        let mut last: Option<&Arc<Path>> = None;
+        for record in &records {
+            let file = &record.source.file;
+            if last.is_some_and(|last| Arc::ptr_eq(last, file)) {
+                continue;
+            }
+            last = Some(file);
+            if !sources.iter().any(|known| **known == **file) {
+                sources.push(file.to_path_buf());
+            }
+        }
         let mut builder = ZoneBuilder::new(&origin, &path);
         for (i, name) in &service_names {
             if zone_of_service[*i] != Some(z) {
@@ -134,6 +168,7 @@ pub fn build(
                     metric_id: metrics.zone_id(&zone.origin().to_string()),
                     zone,
                     file: path,
+                    sources,
                 });
             }
             Err(problems) => {
@@ -158,10 +193,21 @@ pub fn build(
         }
     };
     let settings = settings(loaded);
-    Ok((
-        Snapshot::new(generation, settings, zones, services, geo),
-        report,
-    ))
+    let steering_ids = services
+        .iter()
+        .map(|service| {
+            let datacenters = service
+                .datacenters
+                .iter()
+                .map(|d| metrics.datacenter_id(&d.name))
+                .collect();
+            (metrics.service_id(&service.name.to_string()), datacenters)
+        })
+        .collect();
+    let mut snapshot = Snapshot::new(generation, settings, zones, services, geo);
+    snapshot.steering_ids = steering_ids;
+    snapshot.geo_files = geo_files;
+    Ok((snapshot, report))
 }
 
 fn parse(origin: &Name, path: &Path, report: &mut BuildReport) -> Option<Vec<Record>> {
@@ -247,11 +293,31 @@ fn build_services(loaded: &LoadedConfig, health: Health<'_>) -> Result<Vec<Servi
         return Err(errors);
     }
     let datacenter_names: Vec<String> = config.datacenters.keys().cloned().collect();
+    if matches!(health, Health::Live(_)) {
+        // Check every policy before the registry starts or stops probers: a configuration
+        // rejected here must leave the running targets exactly as they were.
+        let offline = Health::Offline { down: &[] };
+        assemble(loaded, &specs, &spec_of, &datacenter_names, offline)?;
+    }
+    assemble(loaded, &specs, &spec_of, &datacenter_names, health)
+}
+
+/// Builds every service with the health state `health` hands out for the probe specs.
+fn assemble(
+    loaded: &LoadedConfig,
+    specs: &[ProbeSpec],
+    spec_of: &[Vec<Option<usize>>],
+    datacenter_names: &[String],
+    health: Health<'_>,
+) -> Result<Vec<Service>, Vec<String>> {
+    let config = &loaded.config;
+    let config_file = loaded.path.display().to_string();
+    let mut errors = Vec::new();
     let (target_states, datacenter_states): (Vec<Arc<TargetHealth>>, Vec<Arc<DatacenterHealth>>) =
         match health {
             Health::Live(registry) => {
                 let reconciled = registry
-                    .reconcile(&specs, &datacenter_names)
+                    .reconcile(specs, datacenter_names)
                     .map_err(|e| vec![format!("{config_file}: {e}")])?;
                 (reconciled.targets, reconciled.datacenters)
             }

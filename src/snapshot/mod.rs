@@ -4,8 +4,10 @@
 //! until they finish.
 
 pub mod build;
+#[cfg(test)]
+mod tests;
 
-pub use build::{BuildReport, Health, build};
+pub use build::{BuildReport, Health, build, build_next};
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -46,6 +48,8 @@ impl Default for Settings {
 pub struct LoadedZone {
     pub zone: Zone,
     pub file: PathBuf,
+    /// Every file that gave the zone records: `file` and those it `$INCLUDE`s.
+    pub sources: Vec<PathBuf>,
     /// Stable id of the zone's name in the metrics.
     pub metric_id: u32,
 }
@@ -63,6 +67,48 @@ pub struct Snapshot {
     zone_index: HashMap<Box<[u8]>, u32>,
     shortest_origin: usize,
     longest_origin: usize,
+    /// Metric ids of each service and of each of its datacenters (same order as `services`).
+    steering_ids: Vec<(u32, Vec<u32>)>,
+    /// The GeoIP files the database was opened from, as they were then.
+    geo_files: Vec<FileIdentity>,
+}
+
+/// A file as it was when read: path, device and inode, size, modification and change times
+/// (a file replaced by rename, or rewritten in place, gets a new identity). A reload reuses what
+/// was built from files whose identity did not change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileIdentity {
+    pub path: PathBuf,
+    /// `None` when the file could not be read.
+    pub stamp: Option<FileStamp>,
+}
+
+/// What identifies one version of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    pub device: u64,
+    pub inode: u64,
+    pub size: u64,
+    pub modified: (i64, i64),
+    pub changed: (i64, i64),
+}
+
+impl FileIdentity {
+    /// The file's identity now (following symbolic links).
+    pub fn of(path: &std::path::Path) -> FileIdentity {
+        use std::os::unix::fs::MetadataExt;
+        let stamp = std::fs::metadata(path).ok().map(|m| FileStamp {
+            device: m.dev(),
+            inode: m.ino(),
+            size: m.len(),
+            modified: (m.mtime(), m.mtime_nsec()),
+            changed: (m.ctime(), m.ctime_nsec()),
+        });
+        FileIdentity {
+            path: path.to_path_buf(),
+            stamp,
+        }
+    }
 }
 
 impl Snapshot {
@@ -93,6 +139,8 @@ impl Snapshot {
             zone_index,
             shortest_origin,
             longest_origin,
+            steering_ids: Vec::new(),
+            geo_files: Vec::new(),
         }
     }
 
@@ -147,5 +195,24 @@ impl Snapshot {
 
     pub fn zones(&self) -> &[LoadedZone] {
         &self.zones
+    }
+
+    /// Metric ids of a steering decision's service and datacenter (0 when unknown).
+    #[inline]
+    pub fn steering_metric_ids(&self, service: u32, datacenter: Option<u16>) -> (u32, u32) {
+        match self.steering_ids.get(service as usize) {
+            Some((id, datacenters)) => (
+                *id,
+                datacenter
+                    .and_then(|d| datacenters.get(usize::from(d)).copied())
+                    .unwrap_or(0),
+            ),
+            None => (0, 0),
+        }
+    }
+
+    /// The GeoIP files the database was opened from.
+    pub fn geo_files(&self) -> &[FileIdentity] {
+        &self.geo_files
     }
 }

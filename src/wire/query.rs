@@ -1,7 +1,7 @@
 //! Parses just what the answer path needs from a query: header, the one question and the OPT
 //! record. Nothing is allocated; the question name is borrowed from the packet.
 
-use super::name::MAX_LABEL_LEN;
+use super::name::{MAX_LABEL_LEN, MAX_NAME_LEN};
 use super::rtype::{self, rcode};
 
 /// EDNS option codes we act on.
@@ -47,6 +47,27 @@ pub struct Query<'a> {
     pub edns: Option<Edns<'a>>,
 }
 
+/// The TSIG record of a signed query (RFC 8945 §4.2). We hold no keys, so every signed query is
+/// answered NOTAUTH with TSIG error BADKEY; this is what that response echoes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tsig<'a> {
+    packet: &'a [u8],
+    /// Where the record's owner, the key name, starts (it may be compressed).
+    key_at: usize,
+    /// Algorithm name, time signed and fudge, as sent.
+    pub head: &'a [u8],
+    /// The Original ID field.
+    pub original_id: u16,
+}
+
+impl Tsig<'_> {
+    /// The key name, uncompressed into `buf` (checked when the query was parsed).
+    pub fn key<'b>(&self, buf: &'b mut [u8; MAX_NAME_LEN]) -> &'b [u8] {
+        let len = expand_name(self.packet, self.key_at, buf).unwrap_or(0);
+        &buf[..len]
+    }
+}
+
 /// What a packet turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Parsed<'a> {
@@ -60,6 +81,8 @@ pub enum Parsed<'a> {
         rcode: u16,
         question: Option<(&'a [u8], u16, u16)>,
         edns: Option<Edns<'a>>,
+        /// A TSIG record to answer with error BADKEY.
+        tsig: Option<Tsig<'a>>,
     },
 }
 
@@ -81,13 +104,16 @@ pub fn parse(packet: &[u8]) -> Parsed<'_> {
         rcode,
         question,
         edns,
+        tsig: None,
     };
+    // RFC 6891 §6.1.1: a query with an OPT record gets one back, errors included; when the
+    // question cannot be used the OPT record is still looked for.
     let opcode = (flags & flags::OPCODE_MASK) >> 11;
     if opcode != 0 {
-        return error(rcode::NOTIMP, None, None);
+        return error(rcode::NOTIMP, None, find_opt(packet));
     }
     if qdcount != 1 {
-        return error(rcode::FORMERR, None, None);
+        return error(rcode::FORMERR, None, find_opt(packet));
     }
     let Some(qname_len) = question_name_len(&packet[12..]) else {
         return error(rcode::FORMERR, None, None);
@@ -102,33 +128,57 @@ pub fn parse(packet: &[u8]) -> Parsed<'_> {
     pos += 4;
     let question = Some((qname, qtype, qclass));
 
-    if ancount != 0 || nscount != 0 {
-        return error(rcode::FORMERR, question, None);
+    // RFC 1995 §3: an IXFR query carries the client's SOA in AUTHORITY; other queries carry
+    // no records there or in ANSWER.
+    let ixfr_soa = qtype == rtype::IXFR && ancount == 0 && nscount == 1;
+    if (ancount != 0 || nscount != 0) && !ixfr_soa {
+        return error(rcode::FORMERR, question, find_opt(packet));
+    }
+    if ixfr_soa {
+        match read_record(packet, pos) {
+            Some(record) if record.rtype == rtype::SOA => pos = record.end,
+            _ => return error(rcode::FORMERR, question, find_opt(packet)),
+        }
     }
     let mut edns = None;
     for index in 0..arcount {
+        let start = pos;
         let Some(record) = read_record(packet, pos) else {
             return error(rcode::FORMERR, question, edns);
         };
         pos = record.end;
         match record.rtype {
             rtype::OPT => {
-                if edns.is_some() || !record.owner_is_root {
-                    return error(rcode::FORMERR, question, None);
+                // RFC 6891 §6.1.1: one OPT, owned by the root; §7: a FORMERR for a bad OPT
+                // record still carries an OPT record.
+                if edns.is_some() {
+                    return error(rcode::FORMERR, question, edns);
+                }
+                if !record.owner_is_root {
+                    return error(rcode::FORMERR, question, Some(opt_fixed(&record)));
                 }
                 match parse_opt(&record) {
                     Some(opt) => edns = Some(opt),
-                    None => return error(rcode::FORMERR, question, None),
+                    None => return error(rcode::FORMERR, question, Some(opt_fixed(&record))),
                 }
             }
             rtype::TSIG => {
-                // TSIG must be the last record; we hold no keys, so a signed query is NOTAUTH.
-                let rcode = if index + 1 == arcount {
-                    rcode::NOTAUTH
-                } else {
-                    rcode::FORMERR
+                // TSIG must be the last record (RFC 8945 §5.1). We hold no keys: RFC 8945
+                // §5.2.2, the answer is NOTAUTH with a TSIG record carrying error BADKEY.
+                if index + 1 != arcount || pos != packet.len() {
+                    return error(rcode::FORMERR, question, edns);
+                }
+                return match parse_tsig(packet, start, &record) {
+                    Some(tsig) => Parsed::Error {
+                        id,
+                        flags,
+                        rcode: rcode::NOTAUTH,
+                        question,
+                        edns,
+                        tsig: Some(tsig),
+                    },
+                    None => error(rcode::FORMERR, question, edns),
                 };
-                return error(rcode, question, edns);
             }
             _ => {}
         }
@@ -234,18 +284,95 @@ fn skip_name(packet: &[u8], mut pos: usize) -> Option<(usize, bool)> {
     }
 }
 
-/// Reads the OPT pseudo-record (RFC 6891 §6.1.2). Malformed options make the query FORMERR.
-fn parse_opt<'a>(record: &RawRecord<'a>) -> Option<Edns<'a>> {
-    let payload = record.class.max(512);
-    let version = ((record.ttl >> 16) & 0xFF) as u8;
-    let dnssec_ok = record.ttl & 0x8000 != 0;
-    let mut edns = Edns {
-        payload,
-        version,
-        dnssec_ok,
+/// The fixed fields of an OPT record (payload size, version, DO), its options left out.
+fn opt_fixed<'a>(record: &RawRecord<'a>) -> Edns<'a> {
+    Edns {
+        payload: record.class.max(512),
+        version: ((record.ttl >> 16) & 0xFF) as u8,
+        dnssec_ok: record.ttl & 0x8000 != 0,
         nsid: false,
         client_subnet: None,
-    };
+    }
+}
+
+/// The first OPT record of a message that could not be parsed as a query (another opcode, no
+/// or several questions, records where a query has none): every section is walked record by
+/// record; `None` when that fails or there is no OPT.
+fn find_opt(packet: &[u8]) -> Option<Edns<'_>> {
+    let count = |i: usize| usize::from(u16::from_be_bytes([packet[4 + 2 * i], packet[5 + 2 * i]]));
+    let mut pos = 12;
+    for _ in 0..count(0) {
+        let (end, _) = skip_name(packet, pos)?;
+        pos = end + 4;
+    }
+    for _ in 0..count(1) + count(2) {
+        pos = read_record(packet, pos)?.end;
+    }
+    for _ in 0..count(3) {
+        let record = read_record(packet, pos)?;
+        if record.rtype == rtype::OPT && record.owner_is_root {
+            return Some(parse_opt(&record).unwrap_or_else(|| opt_fixed(&record)));
+        }
+        pos = record.end;
+    }
+    None
+}
+
+/// Reads a TSIG record whose owner starts at `start`: the owner (compression followed), the
+/// algorithm name, time signed and fudge, and the original ID; `None` when malformed.
+fn parse_tsig<'a>(packet: &'a [u8], start: usize, record: &RawRecord<'a>) -> Option<Tsig<'a>> {
+    expand_name(packet, start, &mut [0u8; MAX_NAME_LEN])?;
+    let rdata = record.rdata;
+    let head_len = super::name::wire_name_len(rdata)? + 8;
+    let mac_len = usize::from(u16::from_be_bytes(
+        rdata.get(head_len..head_len + 2)?.try_into().ok()?,
+    ));
+    let id_at = head_len + 2 + mac_len;
+    let fixed = rdata.get(id_at..id_at + 6)?;
+    let other_len = usize::from(u16::from_be_bytes([fixed[4], fixed[5]]));
+    if id_at + 6 + other_len != rdata.len() {
+        return None;
+    }
+    Some(Tsig {
+        packet,
+        key_at: start,
+        head: &rdata[..head_len],
+        original_id: u16::from_be_bytes([fixed[0], fixed[1]]),
+    })
+}
+
+/// Copies the possibly compressed name at `pos` into `out`, uncompressed; its length, or `None`
+/// for a bad name. Pointers must point backwards, so the walk ends.
+fn expand_name(packet: &[u8], mut pos: usize, out: &mut [u8; MAX_NAME_LEN]) -> Option<usize> {
+    let mut len = 0usize;
+    loop {
+        let label = *packet.get(pos)?;
+        match label & 0xC0 {
+            0x00 => {
+                let end = pos + 1 + usize::from(label);
+                let bytes = packet.get(pos..end)?;
+                out.get_mut(len..len + bytes.len())?.copy_from_slice(bytes);
+                len += bytes.len();
+                if label == 0 {
+                    return Some(len);
+                }
+                pos = end;
+            }
+            0xC0 => {
+                let target = (usize::from(label & 0x3F) << 8) | usize::from(*packet.get(pos + 1)?);
+                if target >= pos {
+                    return None;
+                }
+                pos = target;
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Reads the OPT pseudo-record (RFC 6891 §6.1.2). Malformed options make the query FORMERR.
+fn parse_opt<'a>(record: &RawRecord<'a>) -> Option<Edns<'a>> {
+    let mut edns = opt_fixed(record);
     let mut rest = record.rdata;
     while !rest.is_empty() {
         let header = rest.get(..4)?;
@@ -255,7 +382,8 @@ fn parse_opt<'a>(record: &RawRecord<'a>) -> Option<Edns<'a>> {
         match code {
             OPTION_NSID => edns.nsid = true,
             OPTION_CLIENT_SUBNET => {
-                // RFC 7871 §7.1: a query with more than one ECS option is FORMERR.
+                // A second ECS option is taken as a wrongly formatted one (RFC 7871 §7.2.1):
+                // the echo §7.2.1 asks for cannot match both.
                 if edns.client_subnet.is_some() {
                     return None;
                 }
@@ -316,6 +444,46 @@ mod tests {
         assert_eq!(edns.payload, 4096);
         assert!(edns.dnssec_ok && edns.nsid);
         assert_eq!(edns.client_subnet, Some(&ecs[4..]));
+    }
+
+    #[test]
+    fn errors_keep_the_opt_record() {
+        let edns = |parsed: Parsed<'_>| match parsed {
+            Parsed::Error { rcode, edns, .. } => (rcode, edns.map(|e| (e.payload, e.dnssec_ok))),
+            other => panic!("not an error: {other:?}"),
+        };
+        // An option running past the rdata: FORMERR, with the OPT's fixed fields (RFC 6891 §7).
+        let short_option = query(b"\x00", 1, &opt(4096, 0x8000, &[0, 3, 0, 5, 1]), 1);
+        assert_eq!(
+            edns(parse(&short_option)),
+            (rcode::FORMERR, Some((4096, true)))
+        );
+        // No question at all, then an OPT record (RFC 6891 §6.1.1).
+        let mut no_question = vec![0x12, 0x34, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 1];
+        no_question.extend_from_slice(&opt(1232, 0, &[]));
+        assert_eq!(
+            edns(parse(&no_question)),
+            (rcode::FORMERR, Some((1232, false)))
+        );
+        // Another opcode: NOTIMP, still with OPT.
+        let mut status = query(b"\x00", 1, &opt(1232, 0x8000, &[]), 1);
+        status[2] |= 2 << 3;
+        assert_eq!(edns(parse(&status)), (rcode::NOTIMP, Some((1232, true))));
+        // Two OPT records: FORMERR with the first.
+        let two = query(
+            b"\x00",
+            1,
+            &[opt(1400, 0, &[]), opt(1232, 0, &[])].concat(),
+            2,
+        );
+        assert_eq!(edns(parse(&two)), (rcode::FORMERR, Some((1400, false))));
+        // Without OPT, none comes back.
+        let plain_status = {
+            let mut p = query(b"\x00", 1, &[], 0);
+            p[2] |= 2 << 3;
+            p
+        };
+        assert_eq!(edns(parse(&plain_status)), (rcode::NOTIMP, None));
     }
 
     #[test]

@@ -164,6 +164,8 @@ pub mod rcode {
     pub const NXDOMAIN: u16 = 3;
     pub const NOTIMP: u16 = 4;
     pub const REFUSED: u16 = 5;
+    /// A DNAME substitution would make a name longer than 255 bytes (RFC 6672 §2.2).
+    pub const YXDOMAIN: u16 = 6;
     pub const NOTAUTH: u16 = 9;
     /// Extended rcode 16, carried in the OPT record (RFC 6891).
     pub const BADVERS: u16 = 16;
@@ -177,6 +179,7 @@ pub mod rcode {
             NXDOMAIN => "nxdomain",
             NOTIMP => "notimp",
             REFUSED => "refused",
+            YXDOMAIN => "yxdomain",
             NOTAUTH => "notauth",
             BADVERS => "badvers",
             _ => "other",

@@ -345,6 +345,9 @@ impl ZoneBuilder {
         for id in 0..draft.nodes.len() {
             let name = draft.name(id as NodeId).to_vec();
             let node_types = types(&draft.nodes[id]);
+            if node_types.contains(&rtype::DNAME) {
+                draft.nodes[id].flags |= flag::DNAME;
+            }
             let has_cname = node_types.contains(&rtype::CNAME);
             let other = node_types
                 .iter()
@@ -403,8 +406,11 @@ impl ZoneBuilder {
                     rtype::NS => 0,
                     rtype::MX => 2,
                     rtype::SRV => 6,
+                    // RFC 9460 §4.1: addresses of SVCB/HTTPS targets in the zone.
+                    rtype::SVCB | rtype::HTTPS => 2,
                     _ => continue,
                 };
+                let svcb = matches!(entry.rtype, rtype::SVCB | rtype::HTTPS);
                 let data = &draft.arena
                     [entry.data.start as usize..(entry.data.start + entry.data.len) as usize];
                 let mut targets = Vec::new();
@@ -415,7 +421,12 @@ impl ZoneBuilder {
                     let Some(len) = wire_name_len(target) else {
                         continue;
                     };
-                    let lower = target[..len].to_ascii_lowercase();
+                    let mut lower = target[..len].to_ascii_lowercase();
+                    // RFC 9460 §2.5.2: in ServiceMode (priority > 0) the target "." stands
+                    // for the owner itself.
+                    if svcb && lower == [0] && record.get(10..12) != Some(&[0, 0]) {
+                        lower = draft.name(node_id as NodeId).to_vec();
+                    }
                     let found = draft.find(&lower);
                     if let Some(id) = found.filter(|&id| has_address(id)) {
                         if !targets.contains(&id) {

@@ -5,6 +5,9 @@ pub mod parse;
 pub mod record;
 pub mod tree;
 
+#[cfg(test)]
+mod tests;
+
 pub use build::{ZoneBuilder, ZoneProblems};
 pub use parse::{ParseOptions, parse_rdata_text, parse_zone_file, parse_zone_text, rdata_to_text};
 pub use record::{Record, SourceLocation, ZoneError};

@@ -30,6 +30,8 @@ pub(crate) mod flag {
     pub const OCCLUDED: u8 = 2;
     /// Has a `*` child.
     pub const WILDCARD_PARENT: u8 = 4;
+    /// Owns a DNAME: names below it are redirected (RFC 6672).
+    pub const DNAME: u8 = 8;
 }
 
 /// Marks a node that is no steering service.
@@ -85,6 +87,8 @@ pub enum Lookup {
     BelowCut(NodeId),
     /// Synthesised from the wildcard node (RFC 4592).
     Wildcard(NodeId),
+    /// Below the owner of a DNAME, which redirects it (RFC 6672 §3.2).
+    Dname(NodeId),
     /// No such name; the closest encloser is given.
     NxDomain(NodeId),
 }
@@ -185,6 +189,10 @@ impl Zone {
                 encloser
             };
             return Lookup::BelowCut(cut);
+        }
+        // RFC 6672 §3.2: a DNAME at the closest encloser comes before any wildcard.
+        if node.flags & flag::DNAME != 0 {
+            return Lookup::Dname(encloser);
         }
         if node.flags & flag::WILDCARD_PARENT != 0 {
             let parent = self.slice(node.name);

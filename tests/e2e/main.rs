@@ -5,5 +5,9 @@ mod support;
 
 mod authoritative;
 mod cli;
+mod differential;
+mod engines;
+mod operations;
 mod protocol;
+mod regressions;
 mod steering;

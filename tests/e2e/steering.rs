@@ -577,3 +577,98 @@ fn steering_configuration_errors_name_the_key() {
         assert!(error.contains(expected), "{error}");
     }
 }
+
+#[test]
+fn asn_and_subdivision_rules_beat_country_rules() {
+    let asn = repo().join("geoip/maxmind-test-data/GeoLite2-ASN-Test.mmdb");
+    let body = r#"
+[[services]]
+name = "www.example.com."
+policy = "geo"
+targets = [
+  { datacenter = "ams", address = "192.0.2.10" },
+  { datacenter = "iad", address = "198.51.100.10" },
+  { datacenter = "sin", address = "203.0.113.10" },
+  { datacenter = "nrt", address = "203.0.113.20" },
+]
+[services.geo]
+"asn:1221" = ["sin"]
+"subdivision:US-WA" = ["nrt"]
+"country:US" = ["iad"]
+default = ["ams"]
+"#;
+    let text = config(GEOIP_CITY_TEST, body).replace(
+        "[zones]",
+        &format!("asn_database = \"{}\"\n\n[zones]", asn.display()),
+    );
+    let zone = example_zone();
+    let server = Server::start(&text, &[("example.com.zone", zone.as_str())]);
+    // 1.128.0.0/11 is AS1221 in the ASN test database.
+    let (answers, scope, _) = ask_ecs(&server, "www.example.com", "A", "1.128.0.1/32");
+    assert_eq!(answers, vec!["203.0.113.10"]);
+    assert!(
+        scope.unwrap() >= 11,
+        "at least the ASN network's prefix: {scope:?}"
+    );
+    // 216.160.83.56 is in Washington, US: the subdivision rule is more specific.
+    assert_eq!(
+        ask_ecs(&server, "www.example.com", "A", "216.160.83.56/32").0,
+        vec!["203.0.113.20"]
+    );
+}
+
+#[test]
+fn a_corrupt_geoip_database_is_refused_at_start_and_on_reload() {
+    let bad = repo().join("geoip/maxmind-test-data/bad-data/libmaxminddb-corrupt-search-tree.mmdb");
+    let zone = example_zone();
+    let error = Server::try_start(
+        &config(bad.to_str().unwrap(), GEO_SERVICE),
+        &[("example.com.zone", zone.as_str())],
+    )
+    .err()
+    .expect("a corrupt database must not start");
+    assert!(error.contains("corrupt MaxMind DB"), "{error}");
+
+    let server = start(GEO_SERVICE);
+    assert_eq!(
+        ask_ecs(&server, "www.example.com", "A", "81.2.69.160/32").0,
+        vec!["192.0.2.10"]
+    );
+    let good = std::fs::read_to_string(server.path("switchyard.toml")).unwrap();
+    let broken = good.replace(
+        repo().join(GEOIP_CITY_TEST).to_str().unwrap(),
+        bad.to_str().unwrap(),
+    );
+    std::fs::write(server.path("switchyard.toml"), broken).unwrap();
+    server.signal("HUP");
+    wait_until(
+        Duration::from_secs(5),
+        "the rejected reload is logged",
+        || server.log().contains("corrupt MaxMind DB"),
+    );
+    // The old database keeps answering.
+    assert_eq!(
+        ask_ecs(&server, "www.example.com", "A", "81.2.69.160/32").0,
+        vec!["192.0.2.10"]
+    );
+}
+
+#[test]
+fn geoip_build_reproduces_the_committed_example_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("example-city.mmdb");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_switchyard"))
+        .arg("geoip-build")
+        .arg("--csv")
+        .arg(repo().join("geoip/example-city.csv"))
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let committed = std::fs::read(repo().join("geoip/example-city.mmdb")).unwrap();
+    assert!(
+        std::fs::read(&out).unwrap() == committed,
+        "geoip/example-city.mmdb drifted from its CSV"
+    );
+}

@@ -2,8 +2,10 @@
 
 #![allow(dead_code)]
 
+pub mod admin;
 pub mod backend;
 pub mod dns;
+pub mod knot;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -117,6 +119,49 @@ impl Server {
 
     /// SIGTERM, then waits (up to 10 s) for the exit status.
     pub fn stop(mut self) -> ExitStatus {
+        self.terminate()
+    }
+
+    /// Stops the server (SIGTERM; it must exit 0) and starts it again on the same directory.
+    pub fn restart(mut self) -> Server {
+        let status = self.terminate();
+        assert!(status.success(), "{status:?}");
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"));
+        Server::spawn(dir).unwrap_or_else(|e| panic!("server did not restart: {e}"))
+    }
+
+    /// Writes a file into the server's directory (replacing it atomically).
+    pub fn write(&self, relative: &str, contents: &str) {
+        let path = self.path(relative);
+        let temporary = self.path(&format!("{relative}.tmp"));
+        std::fs::write(&temporary, contents).unwrap();
+        std::fs::rename(&temporary, &path).unwrap();
+    }
+
+    /// The admin server's address (the config must have `[admin]`).
+    pub fn admin(&self) -> SocketAddr {
+        self.admin.expect("no admin address in the ready line")
+    }
+
+    /// `GET path` on the admin server.
+    pub fn get(&self, path: &str) -> admin::Http {
+        admin::request(self.admin(), "GET", path, &[], "")
+    }
+
+    /// `POST path` on the admin server, without a token.
+    pub fn post(&self, path: &str, body: &str) -> admin::Http {
+        admin::request(self.admin(), "POST", path, &[], body)
+    }
+
+    /// `GET /metrics`, parsed strictly.
+    pub fn metrics(&self) -> admin::Exposition {
+        let response = self.get("/metrics");
+        assert_eq!(response.status, 200);
+        admin::parse_prometheus(&response.body)
+            .unwrap_or_else(|e| panic!("/metrics does not parse: {e}\n{}", response.body))
+    }
+
+    fn terminate(&mut self) -> ExitStatus {
         self.signal("TERM");
         let mut child = self.child.take().unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);

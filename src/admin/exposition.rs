@@ -1,0 +1,180 @@
+//! `GET /metrics`: the query-path counters, plus what is read at scrape time: configuration
+//! generation, zones, datacenters and every target's health.
+
+use hyper::header::{self, HeaderValue};
+use hyper::{Response, StatusCode};
+
+use super::{Body, text};
+use crate::daemon::Daemon;
+use crate::health::{LastResult, State, TargetStatus};
+use crate::metrics::text::{CONTENT_TYPE, TextWriter, Type};
+
+/// `GET /metrics`.
+pub fn metrics(daemon: &Daemon) -> Response<Body> {
+    let mut response = text(StatusCode::OK, &render(daemon));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    response
+}
+
+/// The whole exposition.
+pub fn render(daemon: &Daemon) -> String {
+    let mut w = TextWriter::default();
+    daemon.metrics.render(&mut w);
+    config(daemon, &mut w);
+    health(daemon, &mut w);
+    w.finish()
+}
+
+fn config(daemon: &Daemon, w: &mut TextWriter) {
+    let snapshot = daemon.shared.snapshot.load_full();
+    let name = "switchyard_build_info";
+    w.family(name, Type::Gauge, "Always 1; the version running.");
+    w.sample(name, &[("version", env!("CARGO_PKG_VERSION"))], 1u64);
+    let name = "switchyard_config_generation";
+    w.family(
+        name,
+        Type::Gauge,
+        "Generation of the configuration serving (1 at start, +1 per applied reload).",
+    );
+    w.sample(name, &[], snapshot.generation);
+    let name = "switchyard_config_loaded_timestamp_seconds";
+    w.family(
+        name,
+        Type::Gauge,
+        "When the configuration serving was loaded, Unix seconds.",
+    );
+    let loaded = snapshot
+        .loaded_at
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    w.sample(name, &[], loaded);
+    let name = "switchyard_zone_serial";
+    w.family(name, Type::Gauge, "SOA serial of each zone served.");
+    for zone in snapshot.zones() {
+        let origin = zone.zone.origin().to_string();
+        w.sample(name, &[("zone", &origin)], u64::from(zone.zone.serial()));
+    }
+    let name = "switchyard_zone_records";
+    w.family(name, Type::Gauge, "Records in each zone served.");
+    for zone in snapshot.zones() {
+        let origin = zone.zone.origin().to_string();
+        w.sample(name, &[("zone", &origin)], zone.zone.record_count() as u64);
+    }
+    let name = "switchyard_tcp_connections_open";
+    w.family(name, Type::Gauge, "TCP connections open now.");
+    w.sample(name, &[], daemon.shared.tcp.active() as u64);
+}
+
+fn health(daemon: &Daemon, w: &mut TextWriter) {
+    let name = "switchyard_datacenter_drained";
+    w.family(
+        name,
+        Type::Gauge,
+        "1 when an operator drained the datacenter (it then counts as unhealthy).",
+    );
+    for datacenter in daemon.health.datacenters() {
+        w.sample(
+            name,
+            &[("datacenter", &datacenter.name)],
+            datacenter.drained,
+        );
+    }
+    let targets = daemon.health.targets();
+    let labels = |t: &TargetStatus| {
+        (
+            t.address.to_string(),
+            t.datacenter.clone(),
+            t.check.clone().unwrap_or_default(),
+        )
+    };
+    let name = "switchyard_target_up";
+    w.family(
+        name,
+        Type::Gauge,
+        "Effective state of each target: 1 up, 0 down (forced state, else probes).",
+    );
+    for target in &targets {
+        let (address, datacenter, check) = labels(target);
+        let set = [
+            ("address", address.as_str()),
+            ("datacenter", datacenter.as_str()),
+            ("check", check.as_str()),
+        ];
+        w.sample(name, &set, target.state == State::Up);
+    }
+    let name = "switchyard_target_forced";
+    w.family(
+        name,
+        Type::Gauge,
+        "1 for targets an operator forced up or down, with the forced state.",
+    );
+    for target in &targets {
+        let Some(forced) = target.forced else {
+            continue;
+        };
+        let (address, datacenter, check) = labels(target);
+        let set = [
+            ("address", address.as_str()),
+            ("datacenter", datacenter.as_str()),
+            ("check", check.as_str()),
+            ("state", forced.as_str()),
+        ];
+        w.sample(name, &set, 1u64);
+    }
+    let name = "switchyard_probes_total";
+    w.family(
+        name,
+        Type::Counter,
+        "Health probes of each target, by result (ok or failed).",
+    );
+    for target in &targets {
+        let (address, datacenter, check) = labels(target);
+        for (result, count) in [("ok", target.probes_ok), ("failed", target.probes_failed)] {
+            let set = [
+                ("address", address.as_str()),
+                ("datacenter", datacenter.as_str()),
+                ("check", check.as_str()),
+                ("result", result),
+            ];
+            w.sample(name, &set, count);
+        }
+    }
+    let name = "switchyard_target_state_changes_total";
+    w.family(
+        name,
+        Type::Counter,
+        "Changes of each target's effective state (probes or operator).",
+    );
+    for target in &targets {
+        let (address, datacenter, check) = labels(target);
+        let set = [
+            ("address", address.as_str()),
+            ("datacenter", datacenter.as_str()),
+            ("check", check.as_str()),
+        ];
+        w.sample(name, &set, target.state_changes);
+    }
+    let name = "switchyard_probe_latency_seconds";
+    w.family(
+        name,
+        Type::Gauge,
+        "Duration of each target's latest probe (absent before the first).",
+    );
+    for target in &targets {
+        let Some(ms) = target.last_latency_ms else {
+            continue;
+        };
+        if target.last_result == LastResult::None {
+            continue;
+        }
+        let (address, datacenter, check) = labels(target);
+        let set = [
+            ("address", address.as_str()),
+            ("datacenter", datacenter.as_str()),
+            ("check", check.as_str()),
+        ];
+        w.sample(name, &set, ms / 1000.0);
+    }
+}

@@ -1,0 +1,247 @@
+//! Differential test against Knot DNS: both servers load the same zones (the bundled
+//! example.com and tests/e2e/zones/example.net.zone), a generated corpus is sent to both, and
+//! every response pair must match exactly (rcode, flags, question echo, sections as sets, OPT)
+//! or differ only in a way listed in [`allowed::ALLOWED`], each entry with the RFC that allows
+//! it. Skipped, with a line saying so, where `knotd` is not installed.
+
+mod allowed;
+mod compare;
+mod corpus;
+mod corpus_edge;
+mod matchers;
+mod message;
+mod truth;
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use crate::support::knot::{Knot, KnotSetup};
+use crate::support::{Server, example_zone, read_framed, repo, write_framed};
+use compare::{Outcome, differences};
+use corpus::{Case, Transport};
+
+/// The identity both servers report (CH TXT id.server, NSID).
+const IDENTITY: &str = "ns1.example.com";
+const TIMEOUT: Duration = Duration::from_millis(1500);
+/// Queries in flight at once.
+const WORKERS: usize = 8;
+
+/// A line in the test output even when output is captured.
+fn say(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+#[test]
+fn differential_against_knot() {
+    let example_com = example_zone();
+    let example_net =
+        std::fs::read_to_string(repo().join("tests/e2e/zones/example.net.zone")).unwrap();
+    let zones = [
+        ("example.com.", example_com.as_str()),
+        ("example.net.", example_net.as_str()),
+    ];
+    let knot = match Knot::start(&KnotSetup {
+        zones: &zones,
+        identity: IDENTITY,
+    }) {
+        Ok(Some(knot)) => knot,
+        Ok(None) => {
+            say("knotd not installed: differential test skipped");
+            return;
+        }
+        Err(e) => panic!("knotd did not start: {e}"),
+    };
+    let config = format!(
+        "[server]\nlisten = [\"127.0.0.1:0\"]\nidentity = \"{IDENTITY}\"\n\n[zones]\n\
+         \"example.com.\" = \"example.com.zone\"\n\"example.net.\" = \"example.net.zone\"\n"
+    );
+    let ours = Server::start(
+        &config,
+        &[
+            ("example.com.zone", example_com.as_str()),
+            ("example.net.zone", example_net.as_str()),
+        ],
+    );
+    let truth = truth::Truth::transfer(knot.addr, &["example.com.", "example.net."]);
+    let cases = corpus::build(&truth);
+
+    let mut exact = 0usize;
+    let mut by_entry = vec![0usize; allowed::ALLOWED.len()];
+    let mut allowed_queries = 0usize;
+    let mut failures = Vec::new();
+    let outcomes = exchange_all(ours.dns, knot.addr, &cases);
+    // DIFFERENTIAL_SHOW=text prints both responses to every query whose label contains it.
+    let show = std::env::var("DIFFERENTIAL_SHOW").ok();
+    for (case, (a, b)) in cases.iter().zip(&outcomes) {
+        if let Some(pattern) = &show
+            && case.label.contains(pattern.as_str())
+        {
+            say(&report(case, a, b, &differences(a, b)));
+        }
+        if differences(a, b).is_empty() {
+            exact += 1;
+            continue;
+        }
+        match allowed::explain(case, a, b, &truth) {
+            Ok(entries) => {
+                allowed_queries += 1;
+                for entry in entries {
+                    by_entry[entry] += 1;
+                }
+            }
+            Err(left) => failures.push(report(case, a, b, &left)),
+        }
+    }
+
+    let mut summary = format!(
+        "differential test against knotd: {} queries, {exact} identical, {allowed_queries} \
+         differ only as allowed, {} differ",
+        cases.len(),
+        failures.len()
+    );
+    for (entry, count) in allowed::ALLOWED.iter().zip(&by_entry) {
+        let _ = write!(
+            summary,
+            "\n  {count:5} × {}\n          ({})",
+            entry.name, entry.rfc
+        );
+    }
+    say(&summary);
+    if !failures.is_empty() {
+        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("differential.txt");
+        let _ = std::fs::write(&path, failures.join("\n"));
+        let shown = failures.len().min(40);
+        panic!(
+            "{} of {} queries differ from Knot DNS beyond the allowed differences; all of them \
+             are in {}; the first {shown}:\n\n{}\nknotd log:\n{}",
+            failures.len(),
+            cases.len(),
+            path.display(),
+            failures[..shown].join("\n"),
+            knot.log(),
+        );
+    }
+}
+
+/// Sends every case to both servers, a few cases at a time (so that waiting for a response that
+/// never comes overlaps), and returns the outcomes in corpus order. Where one server answered
+/// and the other did not, the case is asked once more before that is believed, so that a
+/// datagram lost on a loaded machine does not fail the test.
+fn exchange_all(ours: SocketAddr, theirs: SocketAddr, cases: &[Case]) -> Vec<(Outcome, Outcome)> {
+    let all: Vec<usize> = (0..cases.len()).collect();
+    let mut outcomes = exchange_some(ours, theirs, cases, &all);
+    let one_sided: Vec<usize> = all
+        .into_iter()
+        .filter(|&i| {
+            matches!(
+                outcomes[i],
+                (Outcome::Silence, Outcome::Response(_)) | (Outcome::Response(_), Outcome::Silence)
+            )
+        })
+        .collect();
+    for (index, pair) in one_sided
+        .iter()
+        .zip(exchange_some(ours, theirs, cases, &one_sided))
+    {
+        outcomes[*index] = pair;
+    }
+    outcomes
+}
+
+/// The outcomes of the cases at `indices`, in that order, from `WORKERS` threads.
+fn exchange_some(
+    ours: SocketAddr,
+    theirs: SocketAddr,
+    cases: &[Case],
+    indices: &[usize],
+) -> Vec<(Outcome, Outcome)> {
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<(usize, (Outcome, Outcome))> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..WORKERS)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let slot = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&index) = indices.get(slot) else {
+                            return done;
+                        };
+                        done.push((slot, exchange_both(ours, theirs, &cases[index])));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("worker"))
+            .collect()
+    });
+    results.sort_by_key(|(slot, _)| *slot);
+    results.into_iter().map(|(_, pair)| pair).collect()
+}
+
+/// Sends the case to both servers at once and collects both outcomes.
+fn exchange_both(ours: SocketAddr, theirs: SocketAddr, case: &Case) -> (Outcome, Outcome) {
+    match case.transport {
+        Transport::Udp => {
+            let a = send_udp(ours, &case.packet);
+            let b = send_udp(theirs, &case.packet);
+            (
+                Outcome::decode(a.and_then(receive_udp)),
+                Outcome::decode(b.and_then(receive_udp)),
+            )
+        }
+        Transport::Tcp => (
+            Outcome::decode(exchange_tcp(ours, &case.packet)),
+            Outcome::decode(exchange_tcp(theirs, &case.packet)),
+        ),
+    }
+}
+
+fn send_udp(server: SocketAddr, packet: &[u8]) -> Option<UdpSocket> {
+    let socket = UdpSocket::bind("127.0.0.1:0").ok()?;
+    socket.set_read_timeout(Some(TIMEOUT)).ok()?;
+    socket.connect(server).ok()?;
+    socket.send(packet).ok()?;
+    Some(socket)
+}
+
+fn receive_udp(socket: UdpSocket) -> Option<Vec<u8>> {
+    let mut buf = vec![0u8; 65535];
+    let len = socket.recv(&mut buf).ok()?;
+    buf.truncate(len);
+    Some(buf)
+}
+
+fn exchange_tcp(server: SocketAddr, packet: &[u8]) -> Option<Vec<u8>> {
+    let mut stream = std::net::TcpStream::connect_timeout(&server, TIMEOUT).ok()?;
+    stream.set_read_timeout(Some(TIMEOUT)).ok()?;
+    write_framed(&mut stream, packet).ok()?;
+    read_framed(&mut stream)
+}
+
+/// A failure: the query, what differs, and both responses side by side.
+fn report(case: &Case, ours: &Outcome, theirs: &Outcome, left: &[String]) -> String {
+    let ours_text = ours.to_string();
+    let theirs_text = theirs.to_string();
+    let a: Vec<&str> = ours_text.lines().collect();
+    let b: Vec<&str> = theirs_text.lines().collect();
+    let width = a.iter().map(|l| l.len()).max().unwrap_or(0).clamp(20, 90);
+    let mut out = format!("=== {} ({} bytes)\n", case.label, case.packet.len());
+    for line in left {
+        let _ = writeln!(out, "  differs: {line}");
+    }
+    let _ = writeln!(out, "  {:width$} | knotd", "switchyard");
+    for i in 0..a.len().max(b.len()) {
+        let _ = writeln!(
+            out,
+            "  {:width$} | {}",
+            a.get(i).copied().unwrap_or(""),
+            b.get(i).copied().unwrap_or("")
+        );
+    }
+    out
+}
