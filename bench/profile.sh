@@ -2,6 +2,7 @@
 # Instructions per query of the answer path, repeatable on a busy machine.
 #
 #   bench/profile.sh [QUERIES]        (default 50000 queries of each mix)
+#   SERVER=0 bench/profile.sh         (the in-process part only)
 #
 # 1. In process (bench/respond_loop.rs): callgrind counts only inside the loop that answers
 #    each query of the static and the steered mix (`respond` + metrics), setup excluded.
@@ -67,6 +68,7 @@ done
 echo
 echo "Top functions: $OUT/<mix>.profile"
 
+[ "${SERVER:-1}" = 0 ] && exit 0
 echo
 echo "## Real server: instructions per query in the UDP worker thread"
 echo

@@ -1,5 +1,6 @@
 //! Answers a benchmark's query file in a loop, in process: the per-query work of a UDP worker
-//! (`respond` and the metrics) without the sockets, for instruction counts under callgrind.
+//! (`Shared::answer`: `respond` and the metrics) without the sockets, for instruction counts
+//! under callgrind.
 //!
 //! Usage: respond_loop CONFIG QUERIES ROUNDS
 //!   QUERIES is a dnsperf file: text ("name type" per line, sent without EDNS as dnsperf does)
@@ -13,9 +14,13 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use switchyard::answer::{Request, Transport, respond};
+use std::sync::Arc;
+
+use switchyard::answer::{Request, Transport};
 use switchyard::config;
+use switchyard::daemon::tcp_limits;
 use switchyard::metrics::Metrics;
+use switchyard::server::Shared;
 use switchyard::snapshot::{self, Health, Snapshot};
 use switchyard::wire::{Name, rtype};
 
@@ -52,7 +57,9 @@ fn main() -> ExitCode {
     let rounds: usize = args[3].parse().unwrap_or(1);
     let mut out = vec![0u8; 65535];
     let started = Instant::now();
-    let (answered, bytes) = answer_all(&snapshot, &metrics, &queries, rounds, &mut out);
+    let snapshot = Arc::new(snapshot);
+    let shared = Shared::new(snapshot.clone(), metrics, tcp_limits(&loaded.config.server));
+    let (answered, bytes) = answer_all(&shared, &snapshot, &queries, rounds, &mut out);
     let elapsed = started.elapsed();
     let total = rounds * queries.len();
     println!(
@@ -65,8 +72,8 @@ fn main() -> ExitCode {
 /// The measured loop; callgrind collects only inside it (`--toggle-collect=*answer_all*`).
 #[inline(never)]
 fn answer_all(
-    snapshot: &Snapshot,
-    metrics: &Metrics,
+    shared: &Shared,
+    snapshot: &Arc<Snapshot>,
     queries: &[Vec<u8>],
     rounds: usize,
     out: &mut [u8],
@@ -81,11 +88,7 @@ fn answer_all(
                 source,
                 transport: Transport::Udp,
             };
-            if let Some(summary) = respond(snapshot, &request, &mut out[..1232]) {
-                let zone = summary
-                    .zone
-                    .map_or(0, |index| snapshot.zone_metric_id(index));
-                metrics.observe_query(zone, &request, &summary);
+            if let Some(summary) = shared.answer(snapshot, &request, &mut out[..1232]) {
                 answered += 1;
                 bytes += summary.len;
             }
