@@ -24,6 +24,11 @@ pub struct Writer<'a> {
     len: usize,
     limit: usize,
     targets: [u16; MAX_COMPRESSION_TARGETS],
+    /// Uncompressed length of the name at each target: only a target as long as a suffix can
+    /// hold it, so most targets are passed over without reading the message.
+    target_lens: [u8; MAX_COMPRESSION_TARGETS],
+    /// Bit i: target i was written without pointers, so its bytes are the whole name.
+    literal_targets: u64,
     target_count: usize,
     counts: [u16; 4],
 }
@@ -54,6 +59,8 @@ impl<'a> Writer<'a> {
             len: 0,
             limit,
             targets: [0; MAX_COMPRESSION_TARGETS],
+            target_lens: [0; MAX_COMPRESSION_TARGETS],
+            literal_targets: 0,
             target_count: 0,
             counts: [0; 4],
         }
@@ -147,7 +154,7 @@ impl<'a> Writer<'a> {
             self.rollback(mark);
             return result;
         }
-        self.add_targets(start, qname);
+        self.add_targets(start, qname, qname.len(), true);
         self.counts[Section::Question as usize] += 1;
         Ok(())
     }
@@ -255,27 +262,36 @@ impl<'a> Writer<'a> {
             }
             if compress && let Some(target) = self.find_suffix(&name[pos..]) {
                 self.put(&(0xC000 | target).to_be_bytes())?;
-                self.add_targets(start, &name[..pos]);
+                self.add_targets(start, &name[..pos], name.len(), false);
                 return Ok(());
             }
             let end = (pos + 1 + label_len).min(name.len());
             self.put(&name[pos..end])?;
             pos = end;
         }
-        self.add_targets(start, name);
+        self.add_targets(start, name, name.len(), true);
         Ok(())
     }
 
     /// Remembers the label positions of a name written literally at `start` (only the literal
-    /// labels: `prefix` may stop before the end when the rest was a pointer).
-    fn add_targets(&mut self, start: usize, prefix: &[u8]) {
+    /// labels: `prefix` may stop before the end when the rest was a pointer, and then
+    /// `literal` is false). `name_len` is the uncompressed length of the whole name.
+    fn add_targets(&mut self, start: usize, prefix: &[u8], name_len: usize, literal: bool) {
         let mut pos = 0usize;
         while pos < prefix.len() && prefix[pos] != 0 {
             let offset = start + pos;
             if offset > 0x3FFF || self.target_count == MAX_COMPRESSION_TARGETS {
                 return;
             }
-            self.targets[self.target_count] = offset as u16;
+            let i = self.target_count;
+            self.targets[i] = offset as u16;
+            // Names are at most 255 bytes; a longer slice only makes the filter miss.
+            self.target_lens[i] = name_len.saturating_sub(pos).min(255) as u8;
+            if literal {
+                self.literal_targets |= 1 << i;
+            } else {
+                self.literal_targets &= !(1 << i);
+            }
             self.target_count += 1;
             pos += prefix[pos] as usize + 1;
         }
@@ -283,10 +299,24 @@ impl<'a> Writer<'a> {
 
     /// A message offset where `suffix` (uncompressed, non-root) is already written.
     fn find_suffix(&self, suffix: &[u8]) -> Option<u16> {
-        self.targets[..self.target_count]
-            .iter()
-            .copied()
-            .find(|&offset| name_at_equals(&self.buf[..self.len], offset as usize, suffix))
+        let message = &self.buf[..self.len];
+        let count = self.target_count;
+        (0..count)
+            .filter(|&i| usize::from(self.target_lens[i]) == suffix.len())
+            .map(|i| (i, self.targets[i] as usize))
+            .find(|&(i, offset)| {
+                if self.literal_targets & (1 << i) != 0 {
+                    // The bytes at a literal target are the whole name; a label length never
+                    // looks like a letter (lengths are at most 63), so comparing the wire
+                    // names byte for byte, ignoring ASCII case, is exact.
+                    message
+                        .get(offset..offset + suffix.len())
+                        .is_some_and(|bytes| eq_ignore_ascii_case(bytes, suffix))
+                } else {
+                    name_at_equals(message, offset, suffix)
+                }
+            })
+            .map(|(_, offset)| offset as u16)
     }
 
     fn put(&mut self, bytes: &[u8]) -> Result<(), NoSpace> {
@@ -306,6 +336,38 @@ fn compressible(rtype: u16) -> bool {
         rtype,
         rtype::NS | rtype::CNAME | rtype::SOA | rtype::PTR | rtype::MX
     )
+}
+
+/// ASCII case-insensitive equality of two byte strings, eight bytes at a time.
+fn eq_ignore_ascii_case(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut a_words = a.chunks_exact(8);
+    let mut b_words = b.chunks_exact(8);
+    for (x, y) in (&mut a_words).zip(&mut b_words) {
+        let x = u64::from_le_bytes(x.try_into().unwrap_or_default());
+        let y = u64::from_le_bytes(y.try_into().unwrap_or_default());
+        if x != y && lowercase_word(x) != lowercase_word(y) {
+            return false;
+        }
+    }
+    a_words
+        .remainder()
+        .eq_ignore_ascii_case(b_words.remainder())
+}
+
+/// Lowercases the ASCII letters among eight bytes; every other byte is left as it is.
+fn lowercase_word(x: u64) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let low = x & LOW7;
+    // Bit 7 of each byte: set when the byte is >= 'A', and when it is > 'Z' (no carries
+    // cross bytes: each byte's low seven bits plus at most 0x3F stay below 0x100).
+    let at_least_a = low + 0x3F3F_3F3F_3F3F_3F3F;
+    let above_z = low + 0x2525_2525_2525_2525;
+    let upper = at_least_a & !above_z & !x & HIGH;
+    x | (upper >> 2)
 }
 
 /// Compares the (possibly compressed) name at `offset` in `message` with the uncompressed
@@ -443,6 +505,28 @@ mod tests {
         );
         assert_eq!(w.len(), before);
         assert_eq!(w.count(Section::Answer), 0);
+    }
+
+    #[test]
+    fn word_comparison_ignores_ascii_case_only() {
+        for a in 0u8..=255 {
+            for b in [
+                a,
+                a.to_ascii_lowercase(),
+                a.to_ascii_uppercase(),
+                a ^ 0x20,
+                a ^ 0x80,
+            ] {
+                let x = [a, b'x', a, 0, a, b'Z', a, b'9', a];
+                let y = [b, b'X', b, 0, b, b'z', b, b'9', b];
+                assert_eq!(
+                    eq_ignore_ascii_case(&x, &y),
+                    x.eq_ignore_ascii_case(&y),
+                    "{a:#x} {b:#x}"
+                );
+            }
+        }
+        assert!(!eq_ignore_ascii_case(b"abc", b"abcd"));
     }
 
     #[test]
