@@ -41,29 +41,66 @@ pub fn sticky_key(client: &Client) -> StickyKey {
     }
 }
 
+/// Candidates held on the stack in the common case; more spill into a full-size list.
+const FEW_CANDIDATES: usize = 16;
+
 /// Picks up to `answers` targets among `members` that pass `eligible`, by weight; writes their
 /// indices to `out` and returns how many.
 pub fn pick(
     service: &Service,
-    members: impl Iterator<Item = usize>,
+    members: impl Iterator<Item = usize> + Clone,
     eligible: &dyn Fn(&Target) -> bool,
     sticky: Option<&StickyKey>,
     out: &mut [u16; MAX_ANSWERS],
     answers: usize,
 ) -> usize {
-    let mut candidates = [(0u16, 0u32); MAX_CANDIDATES];
+    // A service has a handful of targets: collect them into a small list, and only when there
+    // are more build the full one (initialising 256 entries costs more than the pick itself).
+    let mut few = [(0u16, 0u32); FEW_CANDIDATES];
+    match collect(service, members.clone(), eligible, &mut few) {
+        Some(count) => choose(&mut few[..count], sticky, out, answers),
+        None => {
+            let mut candidates = [(0u16, 0u32); MAX_CANDIDATES];
+            let count =
+                collect(service, members, eligible, &mut candidates).unwrap_or(MAX_CANDIDATES);
+            choose(&mut candidates[..count], sticky, out, answers)
+        }
+    }
+}
+
+/// Fills `candidates` with (index, weight) of the eligible members, in member order; `None`
+/// when more are eligible than it holds, except for the full-size list, which keeps the first
+/// [`MAX_CANDIDATES`].
+fn collect(
+    service: &Service,
+    members: impl Iterator<Item = usize>,
+    eligible: &dyn Fn(&Target) -> bool,
+    candidates: &mut [(u16, u32)],
+) -> Option<usize> {
     let mut count = 0usize;
     for index in members {
         let target = &service.targets[index];
-        if count < MAX_CANDIDATES && eligible(target) {
+        if eligible(target) {
+            if count == candidates.len() {
+                return (candidates.len() == MAX_CANDIDATES).then_some(count);
+            }
             candidates[count] = (index as u16, target.weight.max(1));
             count += 1;
         }
     }
-    let wanted = answers.min(count).min(MAX_ANSWERS);
+    Some(count)
+}
+
+fn choose(
+    candidates: &mut [(u16, u32)],
+    sticky: Option<&StickyKey>,
+    out: &mut [u16; MAX_ANSWERS],
+    answers: usize,
+) -> usize {
+    let wanted = answers.min(candidates.len()).min(MAX_ANSWERS);
     match sticky {
-        Some(key) => rendezvous(&mut candidates[..count], key, &mut out[..wanted]),
-        None => random(&mut candidates[..count], &mut out[..wanted]),
+        Some(key) => rendezvous(candidates, key, &mut out[..wanted]),
+        None => random(candidates, &mut out[..wanted]),
     }
     wanted
 }
