@@ -6,9 +6,10 @@ use std::fmt;
 use std::net::IpAddr;
 use std::path::Path;
 
-use maxminddb::Reader;
+use maxminddb::{LookupResult, Reader};
 use serde::Deserialize;
 
+use super::cache::{self, Place};
 use super::location::Location;
 use super::record::{AsnRecord, CheckedRecord, PlaceRecord};
 use super::tree::{RecordNetwork, check_search_tree};
@@ -105,6 +106,8 @@ struct Source {
     /// The file's path, or the role for a database given as bytes.
     name: String,
     ipv4_only: bool,
+    /// Distinguishes this database's records in the per-thread cache of decoded places.
+    id: u64,
 }
 
 impl Source {
@@ -133,6 +136,7 @@ impl Source {
             reader,
             name: file,
             ipv4_only,
+            id: cache::next_database_id(),
         })
     }
 
@@ -140,6 +144,37 @@ impl Source {
     /// in `ip`'s own family. No allocation on a verified database.
     #[inline]
     fn lookup<'a, T: Deserialize<'a>>(&'a self, ip: IpAddr) -> (Option<T>, u8) {
+        self.lookup_with(ip, |result| result.decode::<T>().ok().flatten())
+    }
+
+    /// As [`Source::lookup`] for a City/Country record, through the per-thread cache of
+    /// decoded places.
+    #[inline]
+    fn lookup_place(&self, ip: IpAddr) -> (Option<Place>, u8) {
+        self.lookup_with(ip, |result| {
+            let decode = || {
+                let record = result.decode::<PlaceRecord<'_>>().ok().flatten()?;
+                Some(Place {
+                    continent: record.continent(),
+                    country: record.country(),
+                    subdivision: record.subdivision(),
+                    coordinates: record.coordinates(),
+                })
+            };
+            match result.offset() {
+                Some(offset) => cache::place(self.id, offset, decode),
+                None => decode(),
+            }
+        })
+    }
+
+    /// Finds the network of `ip` and reads its record with `read`.
+    #[inline]
+    fn lookup_with<'a, T>(
+        &'a self,
+        ip: IpAddr,
+        read: impl FnOnce(&LookupResult<'a, Vec<u8>>) -> Option<T>,
+    ) -> (Option<T>, u8) {
         if self.ipv4_only && ip.is_ipv6() {
             return (None, 0);
         }
@@ -152,7 +187,7 @@ impl Source {
             Ok(network) if network.is_ipv4() == ip.is_ipv4() => network.prefix(),
             _ => 0,
         };
-        (result.decode::<T>().ok().flatten(), prefix_len)
+        (read(&result), prefix_len)
     }
 }
 
@@ -272,13 +307,13 @@ impl GeoDatabase {
     /// that does not decode, gives a location without data (the prefix lengths are still set).
     pub fn locate(&self, ip: IpAddr) -> Location {
         let mut location = Location::default();
-        let (record, prefix_len) = self.place.lookup::<PlaceRecord<'_>>(ip);
+        let (place, prefix_len) = self.place.lookup_place(ip);
         location.prefix_len = prefix_len;
-        if let Some(record) = record {
-            location.continent = record.continent();
-            location.country = record.country();
-            location.subdivision = record.subdivision();
-            location.coordinates = record.coordinates();
+        if let Some(place) = place {
+            location.continent = place.continent;
+            location.country = place.country;
+            location.subdivision = place.subdivision;
+            location.coordinates = place.coordinates;
         }
         if let Some(asn) = &self.asn {
             let (record, prefix_len) = asn.lookup::<AsnRecord>(ip);

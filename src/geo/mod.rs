@@ -6,6 +6,7 @@
 //! query path calls [`GeoDatabase::locate`], which decodes only the fields steering uses and
 //! never allocates.
 
+mod cache;
 mod city_table;
 mod database;
 mod ecs;
