@@ -5,11 +5,13 @@
 use std::fmt;
 use std::net::IpAddr;
 use std::path::Path;
+use std::sync::Arc;
 
 use maxminddb::{LookupResult, Reader};
 use serde::Deserialize;
 
 use super::cache::{self, Place};
+use super::ipv4_index::{self, Ipv4Index};
 use super::location::Location;
 use super::record::{AsnRecord, CheckedRecord, PlaceRecord};
 use super::tree::{RecordNetwork, check_search_tree};
@@ -102,7 +104,11 @@ impl Role {
 
 /// One loaded and verified MaxMind DB file.
 struct Source {
-    reader: Reader<Vec<u8>>,
+    /// The file's bytes, shared with `reader`; the search tree is read from them directly.
+    bytes: Arc<[u8]>,
+    reader: Reader<Arc<[u8]>>,
+    /// Where IPv4 lookups start, when the tree has an IPv4 subtree.
+    ipv4_index: Option<Ipv4Index>,
     /// The file's path, or the role for a database given as bytes.
     name: String,
     ipv4_only: bool,
@@ -127,13 +133,21 @@ impl Source {
 
     fn from_bytes(bytes: Vec<u8>, file: String, role: Role) -> Result<Source, GeoError> {
         check(&bytes, &file, role)?;
-        let reader = Reader::from_source(bytes).map_err(|error| GeoError::Corrupt {
+        let bytes: Arc<[u8]> = bytes.into();
+        let reader = Reader::from_source(bytes.clone()).map_err(|error| GeoError::Corrupt {
             file: file.clone(),
             reason: error.to_string(),
         })?;
-        let ipv4_only = reader.metadata().ip_version == 4;
+        let metadata = reader.metadata();
+        let ipv4_only = metadata.ip_version == 4;
+        let (record_size, node_count) = (metadata.record_size, metadata.node_count);
+        let ipv4_index =
+            ipv4_index::ipv4_start(&bytes, record_size, node_count, metadata.ip_version)
+                .and_then(|start| Ipv4Index::build(&bytes, record_size, node_count, start));
         Ok(Source {
+            bytes,
             reader,
+            ipv4_index,
             name: file,
             ipv4_only,
             id: cache::next_database_id(),
@@ -151,16 +165,25 @@ impl Source {
     /// decoded places.
     #[inline]
     fn lookup_place(&self, ip: IpAddr) -> (Option<Place>, u8) {
-        self.lookup_with(ip, |result| {
-            let decode = || {
-                let record = result.decode::<PlaceRecord<'_>>().ok().flatten()?;
-                Some(Place {
-                    continent: record.continent(),
-                    country: record.country(),
-                    subdivision: record.subdivision(),
-                    coordinates: record.coordinates(),
-                })
+        if let (IpAddr::V4(v4), Some(index)) = (ip, &self.ipv4_index) {
+            let (record, prefix_len) = index.find(&self.bytes, u32::from(v4));
+            // Records up to node_count mean "no data"; data pointers start 16 bytes (the
+            // separator) past the tree, as in the reader's own lookup.
+            let node_count = self.reader.metadata().node_count;
+            let offset = record
+                .checked_sub(node_count)
+                .and_then(|r| r.checked_sub(16));
+            let Some(offset) = offset.filter(|_| record > node_count) else {
+                return (None, prefix_len);
             };
+            let decode = || {
+                let result = self.reader.lookup(ip).ok()?;
+                place_of(result.decode::<PlaceRecord<'_>>().ok().flatten()?)
+            };
+            return (cache::place(self.id, offset as usize, decode), prefix_len);
+        }
+        self.lookup_with(ip, |result| {
+            let decode = || place_of(result.decode::<PlaceRecord<'_>>().ok().flatten()?);
             match result.offset() {
                 Some(offset) => cache::place(self.id, offset, decode),
                 None => decode(),
@@ -173,7 +196,7 @@ impl Source {
     fn lookup_with<'a, T>(
         &'a self,
         ip: IpAddr,
-        read: impl FnOnce(&LookupResult<'a, Vec<u8>>) -> Option<T>,
+        read: impl FnOnce(&LookupResult<'a, Arc<[u8]>>) -> Option<T>,
     ) -> (Option<T>, u8) {
         if self.ipv4_only && ip.is_ipv6() {
             return (None, 0);
@@ -189,6 +212,16 @@ impl Source {
         };
         (read(&result), prefix_len)
     }
+}
+
+/// The fields steering uses of a decoded City/Country record.
+fn place_of(record: PlaceRecord<'_>) -> Option<Place> {
+    Some(Place {
+        continent: record.continent(),
+        country: record.country(),
+        subdivision: record.subdivision(),
+        coordinates: record.coordinates(),
+    })
 }
 
 /// Everything that can be wrong with a database, found at load time, off the query path.

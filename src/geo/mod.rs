@@ -10,6 +10,7 @@ mod cache;
 mod city_table;
 mod database;
 mod ecs;
+mod ipv4_index;
 mod location;
 mod record;
 mod tree;

@@ -11,13 +11,13 @@ mod speed;
 use std::path::PathBuf;
 
 /// A file under geoip/.
-fn geoip_file(name: &str) -> PathBuf {
+pub(super) fn geoip_file(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("geoip")
         .join(name)
 }
 
 /// A file under geoip/maxmind-test-data/.
-fn maxmind_file(name: &str) -> PathBuf {
+pub(super) fn maxmind_file(name: &str) -> PathBuf {
     geoip_file("maxmind-test-data").join(name)
 }
