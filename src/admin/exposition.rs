@@ -7,7 +7,7 @@ use hyper::{Response, StatusCode};
 use super::{Body, text};
 use crate::daemon::Daemon;
 use crate::health::{LastResult, State, TargetStatus};
-use crate::metrics::text::{CONTENT_TYPE, TextWriter, Type};
+use crate::metrics::text::{CONTENT_TYPE, TextWriter, Type, Value};
 
 /// `GET /metrics`.
 pub fn metrics(daemon: &Daemon) -> Response<Body> {
@@ -67,6 +67,24 @@ fn config(daemon: &Daemon, w: &mut TextWriter) {
     w.sample(name, &[], daemon.shared.tcp.active() as u64);
 }
 
+/// One sample labelled with a target's address, datacenter and check, plus `extra`.
+fn target_sample(
+    w: &mut TextWriter,
+    name: &str,
+    target: &TargetStatus,
+    extra: Option<(&str, &str)>,
+    value: impl Into<Value>,
+) {
+    let address = target.address.to_string();
+    let mut labels = vec![
+        ("address", address.as_str()),
+        ("datacenter", target.datacenter.as_str()),
+        ("check", target.check.as_deref().unwrap_or("")),
+    ];
+    labels.extend(extra);
+    w.sample(name, &labels, value);
+}
+
 fn health(daemon: &Daemon, w: &mut TextWriter) {
     let name = "switchyard_datacenter_drained";
     w.family(
@@ -82,13 +100,6 @@ fn health(daemon: &Daemon, w: &mut TextWriter) {
         );
     }
     let targets = daemon.health.targets();
-    let labels = |t: &TargetStatus| {
-        (
-            t.address.to_string(),
-            t.datacenter.clone(),
-            t.check.clone().unwrap_or_default(),
-        )
-    };
     let name = "switchyard_target_up";
     w.family(
         name,
@@ -96,13 +107,7 @@ fn health(daemon: &Daemon, w: &mut TextWriter) {
         "Effective state of each target: 1 up, 0 down (forced state, else probes).",
     );
     for target in &targets {
-        let (address, datacenter, check) = labels(target);
-        let set = [
-            ("address", address.as_str()),
-            ("datacenter", datacenter.as_str()),
-            ("check", check.as_str()),
-        ];
-        w.sample(name, &set, target.state == State::Up);
+        target_sample(w, name, target, None, target.state == State::Up);
     }
     let name = "switchyard_target_forced";
     w.family(
@@ -111,17 +116,9 @@ fn health(daemon: &Daemon, w: &mut TextWriter) {
         "1 for targets an operator forced up or down, with the forced state.",
     );
     for target in &targets {
-        let Some(forced) = target.forced else {
-            continue;
-        };
-        let (address, datacenter, check) = labels(target);
-        let set = [
-            ("address", address.as_str()),
-            ("datacenter", datacenter.as_str()),
-            ("check", check.as_str()),
-            ("state", forced.as_str()),
-        ];
-        w.sample(name, &set, 1u64);
+        if let Some(forced) = target.forced {
+            target_sample(w, name, target, Some(("state", forced.as_str())), 1u64);
+        }
     }
     let name = "switchyard_probes_total";
     w.family(
@@ -130,15 +127,8 @@ fn health(daemon: &Daemon, w: &mut TextWriter) {
         "Health probes of each target, by result (ok or failed).",
     );
     for target in &targets {
-        let (address, datacenter, check) = labels(target);
         for (result, count) in [("ok", target.probes_ok), ("failed", target.probes_failed)] {
-            let set = [
-                ("address", address.as_str()),
-                ("datacenter", datacenter.as_str()),
-                ("check", check.as_str()),
-                ("result", result),
-            ];
-            w.sample(name, &set, count);
+            target_sample(w, name, target, Some(("result", result)), count);
         }
     }
     let name = "switchyard_target_state_changes_total";
@@ -148,13 +138,7 @@ fn health(daemon: &Daemon, w: &mut TextWriter) {
         "Changes of each target's effective state (probes or operator).",
     );
     for target in &targets {
-        let (address, datacenter, check) = labels(target);
-        let set = [
-            ("address", address.as_str()),
-            ("datacenter", datacenter.as_str()),
-            ("check", check.as_str()),
-        ];
-        w.sample(name, &set, target.state_changes);
+        target_sample(w, name, target, None, target.state_changes);
     }
     let name = "switchyard_probe_latency_seconds";
     w.family(
@@ -163,18 +147,11 @@ fn health(daemon: &Daemon, w: &mut TextWriter) {
         "Duration of each target's latest probe (absent before the first).",
     );
     for target in &targets {
-        let Some(ms) = target.last_latency_ms else {
-            continue;
-        };
-        if target.last_result == LastResult::None {
-            continue;
+        if let (Some(ms), false) = (
+            target.last_latency_ms,
+            target.last_result == LastResult::None,
+        ) {
+            target_sample(w, name, target, None, ms / 1000.0);
         }
-        let (address, datacenter, check) = labels(target);
-        let set = [
-            ("address", address.as_str()),
-            ("datacenter", datacenter.as_str()),
-            ("check", check.as_str()),
-        ];
-        w.sample(name, &set, ms / 1000.0);
     }
 }
