@@ -122,7 +122,7 @@ def dnsperf(args, name, queries, binary, client_cores, duration):
         command.append("-B")
     if client_cores:
         command = ["taskset", "-c", core_spec(client_cores)] + command
-    result = subprocess.run(command, capture_output=True, text=True)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
     if result.returncode != 0:
         raise RuntimeError(f"dnsperf failed: {result.stderr[-1000:]}")
     return parse_dnsperf(result.stdout)
