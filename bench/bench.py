@@ -96,10 +96,10 @@ def run_to(path, command):
 # ------------------------------------------------------------------------------ one server
 
 
-def start(args, name, workers, server_cores, zone, geo, tag):
+def start(args, name, workers, server_cores, zone, geo, tag, steering=True):
     work = os.path.join(args.work, "run", tag)
     shutil.rmtree(os.path.join(work, name), ignore_errors=True)
-    command = servers.prepare(name, work, PORTS[name], workers, zone, geo)
+    command = servers.prepare(name, work, PORTS[name], workers, zone, geo, steering)
     log = os.path.join(work, f"{name}.log")
     running = servers.Running(name, command, server_cores, log)
     try:
@@ -299,7 +299,8 @@ def cmd_zone_scale(args):
         for name in args.servers:
             loads, peaks, steadies = [], [], []
             for _ in range(args.repeat):
-                running, load_time = start(args, name, 1, server_cores, zone, geo, f"zone{size}")
+                running, load_time = start(args, name, 1, server_cores, zone, geo, f"zone{size}",
+                                           steering=False)
                 try:
                     time.sleep(0.5)
                     peak, steady = running.memory()
@@ -310,7 +311,8 @@ def cmd_zone_scale(args):
                 steadies.append(steady)
             rows.append((size, name, statistics.median(loads), statistics.median(peaks),
                          statistics.median(steadies)))
-    print(f"\n### Zone scale: time to the first authoritative answer, memory\n")
+    print("\n### Zone scale: time from start to the first authoritative answer, memory\n")
+    print("The zone file alone: no GeoIP database, no steered names.\n")
     print(f"`{' '.join(sys.argv)}`  ")
     busy1 = machine_busy()
     print(f"loadavg before {load0}, after {loadavg()}; machine CPU busy "

@@ -48,7 +48,17 @@ def steered_static_records():
     )
 
 
-def switchyard_config(port, workers, zone, geo):
+def switchyard_config(port, workers, zone, geo, steering=True):
+    if not steering:
+        return "\n".join([
+            "[server]",
+            f'listen = ["127.0.0.1:{port}"]',
+            f"workers = {workers}",
+            "[log]",
+            'level = "warn"',
+            "[zones]",
+            f'"{ORIGIN}." = "{zone}"',
+        ]) + "\n"
     lines = [
         "[server]",
         f'listen = ["127.0.0.1:{port}"]',
@@ -226,8 +236,10 @@ zone:
 """
 
 
-def prepare(server, work, port, workers, base_zone, geo):
-    """Writes the server's zone and configuration under work/<server>; returns its command."""
+def prepare(server, work, port, workers, base_zone, geo, steering=True):
+    """Writes the server's zone and configuration under work/<server>; returns its command.
+    Without `steering`, the zone file alone (zone-scale runs): no GeoIP database, no steered
+    names."""
     run_dir = os.path.join(work, server)
     os.makedirs(run_dir, exist_ok=True)
     with open(base_zone) as f:
@@ -236,18 +248,18 @@ def prepare(server, work, port, workers, base_zone, geo):
         zone = os.path.join(run_dir, f"{ORIGIN}.zone")
         _write(zone, zone_text)
         config = os.path.join(run_dir, "switchyard.toml")
-        _write(config, switchyard_config(port, workers, zone, geo))
+        _write(config, switchyard_config(port, workers, zone, geo, steering))
         binary = os.environ.get("SWITCHYARD", "target/release/switchyard")
         return [binary, "serve", "--config", config]
     if server == "knot":
         zone = os.path.join(run_dir, f"{ORIGIN}.zone")
-        _write(zone, zone_text + steered_static_records())
+        _write(zone, zone_text + (steered_static_records() if steering else ""))
         config = os.path.join(run_dir, "knot.conf")
         _write(config, knot_config(port, workers, run_dir, zone))
         return ["knotd", "-c", config]
     if server == "nsd":
         zone = os.path.join(run_dir, f"{ORIGIN}.zone")
-        _write(zone, zone_text + steered_static_records())
+        _write(zone, zone_text + (steered_static_records() if steering else ""))
         config = os.path.join(run_dir, "nsd.conf")
         _write(config, nsd_config(port, workers, run_dir, zone))
         return ["nsd", "-d", "-c", config]
@@ -255,8 +267,13 @@ def prepare(server, work, port, workers, base_zone, geo):
         zones = os.path.join(run_dir, "zones")
         os.makedirs(zones, exist_ok=True)
         dyn = f"geo {STEERED_TTL} DYNA geoip!geo\nwrr {STEERED_TTL} DYNA weighted!wrr\nfo {STEERED_TTL} DYNA simplefo!fo\n"
-        _write(os.path.join(zones, ORIGIN), zone_text + dyn)
-        _write(os.path.join(run_dir, "config"), gdnsd_config(port, workers, run_dir, geo))
+        if steering:
+            _write(os.path.join(zones, ORIGIN), zone_text + dyn)
+            _write(os.path.join(run_dir, "config"), gdnsd_config(port, workers, run_dir, geo))
+        else:
+            _write(os.path.join(zones, ORIGIN), zone_text)
+            config = gdnsd_config(port, workers, run_dir, geo)
+            _write(os.path.join(run_dir, "config"), config[: config.index("plugins =>")])
         return ["gdnsd", "-c", run_dir, "start"]
     raise ValueError(server)
 
