@@ -66,6 +66,7 @@ impl Daemon {
             );
         }
         self.shared.snapshot.store(Arc::new(snapshot));
+        self.shared.rrl.configure(&loaded.config.rrl);
         self.generation.store(generation, Ordering::Relaxed);
         *self.config.lock().unwrap_or_else(|e| e.into_inner()) = loaded;
         Ok(ReloadOutcome {
@@ -129,6 +130,7 @@ pub fn serve(config_path: &Path) -> anyhow::Result<()> {
         n => n,
     };
     let shared = Arc::new(Shared::new(Arc::new(snapshot), metrics.clone()));
+    shared.rrl.configure(&loaded.config.rrl);
     let daemon = Arc::new(Daemon {
         config_path: config_path.to_path_buf(),
         shared: shared.clone(),

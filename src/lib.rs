@@ -12,6 +12,7 @@ pub mod health;
 pub mod logging;
 pub mod metrics;
 pub mod policy;
+pub mod rrl;
 pub mod server;
 pub mod snapshot;
 pub mod wire;

@@ -14,6 +14,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::answer::{Request, Summary};
 use crate::metrics::Metrics;
+use crate::rrl::Rrl;
 use crate::snapshot::Snapshot;
 
 /// State shared by every transport.
@@ -23,6 +24,8 @@ pub struct Shared {
     /// Set once at shutdown; UDP workers poll it.
     pub stopping: AtomicBool,
     pub metrics: Metrics,
+    /// Response rate limiting for UDP (off unless `[rrl] enabled`).
+    pub rrl: Rrl,
 }
 
 impl Shared {
@@ -31,6 +34,7 @@ impl Shared {
             snapshot: ArcSwap::new(snapshot),
             stopping: AtomicBool::new(false),
             metrics,
+            rrl: Rrl::default(),
         }
     }
 

@@ -14,6 +14,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use super::Shared;
 use crate::answer::{Request, Transport, respond};
+use crate::rrl::RrlWorker;
 
 /// Datagrams handled per system call.
 const BATCH: usize = 32;
@@ -41,12 +42,13 @@ pub fn bind(address: SocketAddr) -> io::Result<UdpSocket> {
 /// Serves one socket until shutdown.
 pub fn run_worker(socket: UdpSocket, shared: Arc<Shared>, response_limit: usize) {
     let mut worker = Worker::new(response_limit);
+    let mut rrl = shared.rrl.worker();
     while !shared.stopping.load(Ordering::Relaxed) {
         match worker.receive(&socket) {
             Ok(0) => continue,
             Ok(count) => {
                 let snapshot = shared.snapshot.load();
-                let replies = worker.answer(count, &snapshot, &shared);
+                let replies = worker.answer(count, &snapshot, &shared, &mut rrl);
                 drop(snapshot);
                 worker.send(&socket, replies);
             }
@@ -142,8 +144,13 @@ impl Worker {
         count: usize,
         snapshot: &crate::snapshot::Snapshot,
         shared: &Shared,
+        rrl: &mut RrlWorker<'_>,
     ) -> usize {
         let mut replies = 0;
+        // Response rate limiting, when on: one clock read per batch.
+        let limiter = shared.rrl.limiter();
+        let limiter = limiter.as_deref();
+        let now = limiter.map_or(0, |l| l.now());
         for i in 0..count {
             let Some(source) = decode_address(&self.addresses[i]) else {
                 continue;
@@ -156,8 +163,15 @@ impl Worker {
             let out = &mut self.responses[replies][..self.response_limit];
             if let Some(summary) = respond(snapshot, &request, out) {
                 shared.observe(snapshot, &request, &summary);
+                let len = match limiter {
+                    None => summary.len,
+                    Some(limiter) => match rrl.apply(limiter, now, source.ip(), &summary, out) {
+                        Some(len) => len,
+                        None => continue,
+                    },
+                };
                 self.reply_addresses[replies] = self.addresses[i];
-                self.reply_lengths[replies] = summary.len;
+                self.reply_lengths[replies] = len;
                 replies += 1;
             }
         }
