@@ -7,6 +7,8 @@ pub mod answer;
 pub mod check;
 pub mod config;
 pub mod daemon;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod geo;
 pub mod health;
 pub mod logging;

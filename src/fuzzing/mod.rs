@@ -1,0 +1,29 @@
+//! Fuzz target bodies and their invariants, shared by the cargo-fuzz crate in `fuzz/` (nightly,
+//! libFuzzer) and by `cargo test`, which replays every committed seed in `fuzz/corpus/<target>/`
+//! on stable Rust. Each body takes arbitrary bytes and panics only when an invariant breaks.
+//!
+//! Not part of the server's interface.
+
+pub mod fixture;
+pub mod hostile;
+pub mod inputs;
+pub mod packet;
+
+#[cfg(test)]
+mod tests;
+
+pub use hostile::{hostile_packet, valid_query};
+pub use inputs::{client_subnet, config, mmdb, zone_file};
+pub use packet::{check_query, packet};
+
+/// A target's body.
+pub type Body = fn(&[u8]);
+
+/// Every target: its name (the directory of its seeds and the name of its fuzz binary) and body.
+pub const TARGETS: &[(&str, Body)] = &[
+    ("packet", packet),
+    ("zone_file", zone_file),
+    ("config", config),
+    ("client_subnet", client_subnet),
+    ("mmdb", mmdb),
+];
