@@ -5,4 +5,5 @@ mod support;
 
 mod authoritative;
 mod cli;
+mod hostile;
 mod protocol;
