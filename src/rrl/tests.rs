@@ -157,3 +157,42 @@ fn workers_slip_every_nth_limited_response_and_count() {
     rrl.configure(&RrlConfig::default());
     assert!(rrl.limiter().is_none());
 }
+
+/// Cost of rate limiting one response (hash of network, class and name, one compare-and-swap),
+/// printed, not asserted: `cargo test --release --lib rrl::tests::cost -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn cost_per_response() {
+    let rrl = Rrl::default();
+    rrl.configure(&RrlConfig {
+        enabled: true,
+        rate: 1_000_000,
+        ..RrlConfig::default()
+    });
+    let limiter = rrl.limiter().clone().expect("enabled");
+    let mut worker = rrl.worker();
+    let template = response();
+    let summary = Summary {
+        len: template.len(),
+        rcode: 0,
+        qtype: 1,
+        zone: Some(0),
+        truncated: false,
+        steering: None,
+    };
+    let mut out = template.clone();
+    for (label, clients) in [("one client", 1u32), ("100,000 clients", 100_000)] {
+        let rounds = 2_000_000u32;
+        let start = std::time::Instant::now();
+        let now = limiter.now();
+        let mut sent = 0usize;
+        for i in 0..rounds {
+            let client = IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + ((i % clients) << 8)));
+            sent += worker
+                .apply(&limiter, now, client, &summary, &mut out)
+                .is_some() as usize;
+        }
+        let per = start.elapsed() / rounds;
+        eprintln!("{label}: {per:?} per response ({sent} sent)");
+    }
+}
