@@ -4,9 +4,11 @@
 //!
 //! Not part of the server's interface.
 //!
-//! Findings worked around here rather than fixed: hickory-proto refuses two things we send on
-//! purpose, a Client Subnet option of FAMILY 0 (echoed as received, RFC 7871) and records with
-//! empty rdata (RFC 3597 `\# 0`); responses holding them are checked by [`wire`] only.
+//! Findings worked around here rather than fixed: hickory-proto refuses things we send on
+//! purpose: a Client Subnet option of FAMILY 0 (echoed as received, RFC 7871), records with
+//! empty rdata (RFC 3597 `\# 0`; such responses are checked by [`wire`] only), and rdata whose
+//! contents it judges (NAPTR flags outside A-Z0-9, accepted by NSD too; such responses must
+//! parse with every rdata read as opaque bytes).
 
 pub mod fixture;
 pub mod hostile;

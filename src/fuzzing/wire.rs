@@ -61,6 +61,23 @@ fn name(message: &[u8], start: usize) -> Result<usize, String> {
 
 /// Checks the structure of `message`.
 pub fn check_structure(message: &[u8]) -> Result<Shape, String> {
+    walk(message, &mut |_, _| {})
+}
+
+/// A copy of a well-formed `message` with the type of every record but OPT replaced by a
+/// private-use type (65280), so that a decoder reads each rdata as opaque bytes.
+pub fn opaque_rdata(message: &[u8]) -> Vec<u8> {
+    let mut copy = message.to_vec();
+    let _ = walk(message, &mut |type_at, rtype| {
+        if rtype != rtype::OPT {
+            copy[type_at..type_at + 2].copy_from_slice(&65280u16.to_be_bytes());
+        }
+    });
+    copy
+}
+
+/// Walks `message`, calling `record(offset of the TYPE field, type)` for each record.
+fn walk(message: &[u8], record: &mut dyn FnMut(usize, u16)) -> Result<Shape, String> {
     let counts = [
         word(message, 4)?,
         word(message, 6)?,
@@ -78,6 +95,7 @@ pub fn check_structure(message: &[u8]) -> Result<Shape, String> {
         let owner = pos;
         pos = name(message, pos)?;
         let rtype = word(message, pos)?;
+        record(pos, rtype);
         let rdlen = usize::from(word(message, pos + 8)?);
         let rdata = pos + 10;
         let end = rdata + rdlen;
