@@ -48,3 +48,37 @@ fn hostile_packets_keep_every_invariant() {
         packet::check_query(snapshot, &packet, source, transport);
     }
 }
+
+/// Found by the zone_file target: an RRset larger than any DNS message was sent over TCP with
+/// TC=1. It is SERVFAIL over TCP now (as Knot DNS does), TC=1 over UDP.
+#[test]
+fn an_answer_too_big_for_tcp_is_servfail() {
+    use std::path::{Path, PathBuf};
+
+    use crate::snapshot::{LoadedZone, Settings, Snapshot};
+    use crate::wire::{Name, rtype};
+    use crate::zone::{ParseOptions, ZoneBuilder, parse_zone_text};
+
+    let text = std::fs::read_to_string(
+        fixture::repository().join("fuzz/corpus/zone_file/rrset-over-64k.zone"),
+    )
+    .unwrap();
+    let origin = Name::parse("fuzz.test.", None).unwrap();
+    let file = Path::new("big.zone");
+    let records = parse_zone_text(&text, file, &origin, &ParseOptions::default()).unwrap();
+    let mut builder = ZoneBuilder::new(&origin, file);
+    builder.add_records(records);
+    let (zone, _) = builder.finish().unwrap();
+    let loaded = LoadedZone {
+        zone,
+        file: PathBuf::from(file),
+        metric_id: 0,
+    };
+    let snapshot = Snapshot::new(1, Settings::default(), vec![loaded], Vec::new(), None);
+    let query = super::inputs::build_query(7, b"\x03big\x04fuzz\x04test\x00", rtype::TXT, None);
+    let source = SocketAddr::new(packet::SOURCES[0], 40_000);
+    let tcp = packet::check_query(&snapshot, &query, source, Transport::Tcp).unwrap();
+    assert_eq!((tcp.rcode, tcp.truncated), (2, false));
+    let udp = packet::check_query(&snapshot, &query, source, Transport::Udp).unwrap();
+    assert!(udp.truncated);
+}
