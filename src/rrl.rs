@@ -29,7 +29,7 @@
 //! its set held by other networks currently being limited is answered without accounting
 //! rather than evicting them. The clock is read once per received batch.
 
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hasher};
 use std::net::IpAddr;
 use std::ops::Range;
 use std::sync::Arc;
@@ -167,13 +167,13 @@ impl Limiter {
     }
 
     /// Charges one response of `class` to `source`'s network; true when it is over the limit.
-    /// `discriminator` separates buckets within a class (a hash of the name, the zone).
+    /// `discriminator` separates buckets within a class (the question, the zone).
     pub fn is_limited(
         &self,
         now: u32,
         source: IpAddr,
         class: ResponseClass,
-        discriminator: u64,
+        discriminator: &[u8],
     ) -> bool {
         let (network, family) = match source.to_canonical() {
             IpAddr::V4(v4) => {
@@ -187,10 +187,11 @@ impl Limiter {
                 (u128::from(v6) & mask, 6u8)
             }
         };
-        let hash = self
-            .hasher
-            .hash_one((network, family, class as u8, discriminator));
-        self.charge(now as u16, hash)
+        let mut hasher = self.hasher.build_hasher();
+        hasher.write_u128(network);
+        hasher.write_u8(family << 4 | class as u8);
+        hasher.write(discriminator);
+        self.charge(now as u16, hasher.finish())
     }
 
     fn charge(&self, now: u16, hash: u64) -> bool {
@@ -338,10 +339,14 @@ impl RrlWorker<'_> {
     ) -> Option<usize> {
         let response = out.get(..summary.len)?;
         let class = ResponseClass::of(summary.rcode);
-        let discriminator = match class {
-            ResponseClass::Answer => question_hash(limiter, response),
-            ResponseClass::NxDomain => summary.zone.map_or(u64::MAX, u64::from),
-            ResponseClass::Error => 0,
+        let mut key = [0u8; MAX_NAME_LEN + 2];
+        let discriminator: &[u8] = match class {
+            ResponseClass::Answer => question_key(response, &mut key),
+            ResponseClass::NxDomain => {
+                key[..4].copy_from_slice(&summary.zone.unwrap_or(u32::MAX).to_be_bytes());
+                &key[..4]
+            }
+            ResponseClass::Error => &[],
         };
         let verdict = if limiter.is_limited(now, source, class, discriminator) {
             self.limited += 1;
@@ -369,18 +374,19 @@ impl RrlWorker<'_> {
     }
 }
 
-/// Hash of the response's question name (lowercased) and type; 0 without a question.
-fn question_hash(limiter: &Limiter, response: &[u8]) -> u64 {
+/// The response's question name (lowercased) and type, written into `key`; empty without a
+/// question.
+fn question_key<'k>(response: &[u8], key: &'k mut [u8; MAX_NAME_LEN + 2]) -> &'k [u8] {
     let Some(name_len) = response.get(12..).and_then(wire_name_len) else {
-        return 0;
+        return &[];
     };
-    let mut name = [0u8; MAX_NAME_LEN];
-    name[..name_len].copy_from_slice(&response[12..12 + name_len]);
-    name[..name_len].make_ascii_lowercase();
-    let qtype = response
-        .get(12 + name_len..14 + name_len)
-        .unwrap_or(&[0, 0]);
-    limiter.hasher.hash_one((&name[..name_len], qtype))
+    let Some(question) = response.get(12..14 + name_len) else {
+        return &[];
+    };
+    let key = &mut key[..name_len + 2];
+    key.copy_from_slice(question);
+    key[..name_len].make_ascii_lowercase();
+    key
 }
 
 fn word(message: &[u8], at: usize) -> Option<u16> {
