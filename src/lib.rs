@@ -9,12 +9,15 @@ pub mod check;
 pub mod config;
 pub mod daemon;
 pub mod explain;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod geo;
 pub mod health;
 pub mod logging;
 pub mod metrics;
 pub mod policy;
 pub mod querylog;
+pub mod rrl;
 pub mod server;
 pub mod snapshot;
 pub mod wire;

@@ -24,7 +24,27 @@ pub fn render(daemon: &Daemon) -> String {
     daemon.metrics.render(&mut w);
     config(daemon, &mut w);
     health(daemon, &mut w);
+    rate_limiting(daemon, &mut w);
     w.finish()
+}
+
+/// What response rate limiting held back (counts survive reloads; zero while it is off).
+fn rate_limiting(daemon: &Daemon, w: &mut TextWriter) {
+    let name = "switchyard_rrl_enabled";
+    w.family(name, Type::Gauge, "1 when response rate limiting is on.");
+    w.sample(name, &[], daemon.shared.rrl.limiter().is_some());
+    let name = "switchyard_rrl_responses_total";
+    w.family(
+        name,
+        Type::Counter,
+        "UDP responses limited by RRL, by response class and action (dropped, or slipped: sent truncated).",
+    );
+    let stats = daemon.shared.rrl.stats();
+    for (i, class) in crate::rrl::ResponseClass::ALL.iter().enumerate() {
+        for (action, count) in [("dropped", stats.dropped[i]), ("slipped", stats.slipped[i])] {
+            w.sample(name, &[("class", class.name()), ("action", action)], count);
+        }
+    }
 }
 
 fn config(daemon: &Daemon, w: &mut TextWriter) {

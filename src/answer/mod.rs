@@ -284,6 +284,28 @@ fn answer_query(
     }
     w.set_flags(flags | (summary.rcode & 0xF) | (w.flags() & flags::TC));
     summary.truncated = w.flags() & flags::TC != 0;
+    if summary.truncated && request.transport == Transport::Tcp {
+        // The answer does not fit in the largest message there is: fail the query, as Knot DNS
+        // does, rather than send TC=1, which only invites a retry over the same transport.
+        let question = Some((query.qname, query.qtype, query.qclass));
+        let edns = query.edns.map(|e| query::Edns {
+            client_subnet: None,
+            ..e
+        });
+        let mut failed = error_response(
+            snapshot,
+            request,
+            out,
+            query.id,
+            query.flags,
+            rcode::SERVFAIL,
+            question,
+            edns,
+            None,
+        );
+        failed.zone = summary.zone;
+        return failed;
+    }
     w.set_limit(limit);
     let mut opt = opt;
     if let (Some(opt), Some(subnet)) = (opt.as_mut(), subnet.as_ref()) {

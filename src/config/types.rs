@@ -331,10 +331,13 @@ fn default_sample() -> f64 {
 pub struct RrlConfig {
     #[serde(default)]
     pub enabled: bool,
-    /// Responses per second allowed per client network and response class.
+    /// Responses per second allowed per client network and response class (and, for answers,
+    /// question name and type).
     #[serde(default = "default_rrl_rate")]
     pub rate: u32,
-    /// Seconds of credit a network may build up.
+    /// Seconds over which a network's excess is remembered: one that went over the rate stays
+    /// limited until its debt (at most `window × rate` responses) is paid back at `rate` per
+    /// second.
     #[serde(default = "default_rrl_window")]
     pub window: u32,
     /// Every Nth limited response is sent truncated (TC=1); 0 drops them all.
@@ -344,6 +347,10 @@ pub struct RrlConfig {
     pub ipv4_prefix: u8,
     #[serde(default = "default_rrl_ipv6_prefix")]
     pub ipv6_prefix: u8,
+    /// Buckets in the rate table (8 bytes each, rounded up to a power of two): the most
+    /// networks and names tracked at once.
+    #[serde(default = "default_rrl_table_size")]
+    pub table_size: usize,
 }
 
 impl Default for RrlConfig {
@@ -355,6 +362,7 @@ impl Default for RrlConfig {
             slip: default_rrl_slip(),
             ipv4_prefix: default_rrl_ipv4_prefix(),
             ipv6_prefix: default_rrl_ipv6_prefix(),
+            table_size: default_rrl_table_size(),
         }
     }
 }
@@ -373,4 +381,7 @@ fn default_rrl_ipv4_prefix() -> u8 {
 }
 fn default_rrl_ipv6_prefix() -> u8 {
     56
+}
+fn default_rrl_table_size() -> usize {
+    1 << 18
 }

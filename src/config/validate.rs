@@ -86,10 +86,16 @@ pub fn validate(config: &Config) -> Vec<(String, String)> {
         }
     }
     let rrl = &config.rrl;
-    if rrl.enabled && rrl.rate == 0 {
+    if rrl.enabled && !(1..=1_000_000).contains(&rrl.rate) {
         report(
             "rrl.rate".into(),
-            "must be at least 1 response per second".into(),
+            "must be 1 to 1000000 responses per second".into(),
+        );
+    }
+    if !(1024..=1 << 26).contains(&rrl.table_size) {
+        report(
+            "rrl.table_size".into(),
+            "must be 1024 to 67108864 buckets".into(),
         );
     }
     if rrl.window == 0 || rrl.window > 3600 {

@@ -188,6 +188,7 @@ pub fn serve(config_path: &Path) -> anyhow::Result<()> {
     let query_log =
         reload::open_query_log(&loaded, &metrics, None).map_err(|e| anyhow::anyhow!("{e}"))?;
     shared.set_query_log(query_log);
+    shared.rrl.configure(&loaded.config.rrl);
 
     let mut listeners = Listeners::new(
         runtime.handle().clone(),

@@ -168,6 +168,7 @@ impl Daemon {
         self.generation.store(generation, Ordering::Relaxed);
         let config = &loaded.config;
         self.shared.tcp.set_limits(tcp_limits(&config.server));
+        self.shared.rrl.configure(&config.rrl);
         drop(self.shared.set_query_log(query_log));
         crate::logging::set_level(&config.log.level);
 

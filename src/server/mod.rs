@@ -19,6 +19,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 use crate::answer::{Request, Summary, respond};
 use crate::metrics::{Metrics, SteeringKey};
 use crate::querylog::QueryLog;
+use crate::rrl::Rrl;
 use crate::snapshot::Snapshot;
 
 /// State shared by every transport.
@@ -33,6 +34,8 @@ pub struct Shared {
     /// The query log, when `[log] queries` is set; `query_log_on` mirrors whether it is.
     query_log: ArcSwapOption<QueryLog>,
     query_log_on: AtomicBool,
+    /// Response rate limiting for UDP (off unless `[rrl] enabled`).
+    pub rrl: Rrl,
 }
 
 impl Shared {
@@ -44,6 +47,7 @@ impl Shared {
             tcp: tcp::TcpShared::new(tcp_limits),
             query_log: ArcSwapOption::empty(),
             query_log_on: AtomicBool::new(false),
+            rrl: Rrl::default(),
         }
     }
 

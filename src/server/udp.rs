@@ -14,6 +14,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use super::Shared;
 use crate::answer::{Request, Transport};
+use crate::rrl::RrlWorker;
 
 /// Datagrams handled per system call.
 const BATCH: usize = 32;
@@ -47,10 +48,11 @@ pub fn bind(address: SocketAddr) -> io::Result<UdpSocket> {
 /// then answers what is already queued on the socket and returns (closing it).
 pub fn run_worker(socket: UdpSocket, shared: Arc<Shared>, stop: Arc<AtomicBool>) {
     let mut worker = Worker::new();
+    let mut rrl = shared.rrl.worker();
     while !stop.load(Ordering::Relaxed) {
         match worker.receive(&socket, 0) {
             Ok(0) => continue,
-            Ok(count) => worker.serve(&socket, count, &shared),
+            Ok(count) => worker.serve(&socket, count, &shared, &mut rrl),
             Err(e) if is_transient(&e) => continue,
             Err(e) => {
                 tracing::error!(error = %e, "UDP receive failed");
@@ -61,7 +63,7 @@ pub fn run_worker(socket: UdpSocket, shared: Arc<Shared>, stop: Arc<AtomicBool>)
     // Queries that reached the socket before it closes are in flight: answer them.
     for _ in 0..DRAIN_BATCHES {
         match worker.receive(&socket, libc::MSG_DONTWAIT) {
-            Ok(count) if count > 0 => worker.serve(&socket, count, &shared),
+            Ok(count) if count > 0 => worker.serve(&socket, count, &shared, &mut rrl),
             _ => break,
         }
     }
@@ -99,9 +101,15 @@ impl Worker {
     }
 
     /// Answers a received batch and sends the replies.
-    fn serve(&mut self, socket: &UdpSocket, count: usize, shared: &Shared) {
+    fn serve(
+        &mut self,
+        socket: &UdpSocket,
+        count: usize,
+        shared: &Shared,
+        rrl: &mut RrlWorker<'_>,
+    ) {
         let snapshot = shared.snapshot.load();
-        let replies = self.answer(count, &snapshot, shared);
+        let replies = self.answer(count, &snapshot, shared, rrl);
         drop(snapshot);
         self.send(socket, replies);
     }
@@ -157,8 +165,13 @@ impl Worker {
         count: usize,
         snapshot: &Arc<crate::snapshot::Snapshot>,
         shared: &Shared,
+        rrl: &mut RrlWorker<'_>,
     ) -> usize {
         let mut replies = 0;
+        // Response rate limiting, when on: one clock read per batch.
+        let limiter = shared.rrl.limiter();
+        let limiter = limiter.as_deref();
+        let now = limiter.map_or(0, |l| l.now());
         for i in 0..count {
             let Some(source) = decode_address(&self.addresses[i]) else {
                 continue;
@@ -170,8 +183,15 @@ impl Worker {
             };
             let out = &mut self.responses[replies][..];
             if let Some(summary) = shared.answer(snapshot, &request, out) {
+                let len = match limiter {
+                    None => summary.len,
+                    Some(limiter) => match rrl.apply(limiter, now, source.ip(), &summary, out) {
+                        Some(len) => len,
+                        None => continue,
+                    },
+                };
                 self.reply_addresses[replies] = self.addresses[i];
-                self.reply_lengths[replies] = summary.len;
+                self.reply_lengths[replies] = len;
                 replies += 1;
             }
         }
