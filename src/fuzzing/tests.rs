@@ -83,3 +83,26 @@ fn an_answer_too_big_for_tcp_is_servfail() {
     let udp = packet::check_query(&snapshot, &query, source, Transport::Udp).unwrap();
     assert!(udp.truncated);
 }
+
+#[test]
+fn packets_from_port_zero_and_responses_get_no_answer() {
+    let snapshot = fixture::snapshot();
+    let query = super::inputs::build_query(7, b"\x04mail\x04fuzz\x04test\x00", 1, None);
+    let mut response = query.clone();
+    response[2] |= 0x80; // QR=1
+    let mut out = vec![0u8; crate::answer::MAX_MESSAGE];
+    for transport in [Transport::Udp, Transport::Tcp] {
+        let answer = |packet: &[u8], source: &str, out: &mut [u8]| {
+            let request = crate::answer::Request {
+                packet,
+                source: source.parse::<SocketAddr>().unwrap(),
+                transport,
+            };
+            crate::answer::respond(snapshot, &request, out)
+        };
+        assert!(answer(&query, "192.0.2.1:5353", &mut out).is_some());
+        assert!(answer(&query, "192.0.2.1:0", &mut out).is_none());
+        assert!(answer(&query, "[2001:db8::1]:0", &mut out).is_none());
+        assert!(answer(&response, "192.0.2.1:5353", &mut out).is_none());
+    }
+}
