@@ -353,7 +353,7 @@ fn answer_in(
         |w: &mut Writer<'_>, service: u32, owner: &[u8], node: crate::zone::NodeRef<'_>| {
             steering.answer(w, service, owner, node)
         };
-    let outcome = authoritative::answer(w, zone, query.qname, query.qtype, udp, &mut hook);
+    let outcome = authoritative::answer(w, zone, query.qname, lower, query.qtype, udp, &mut hook);
     summary.steering = steering.summary;
     summary.rcode = outcome.rcode;
     if outcome.authoritative {
