@@ -62,6 +62,29 @@ fn main() -> ExitCode {
     let (answered, bytes) = answer_all(&shared, &snapshot, &queries, rounds, &mut out);
     let elapsed = started.elapsed();
     let total = rounds * queries.len();
+    // RESPOND_DUMP=FILE: every response (2-byte length, then the bytes), to check that a
+    // change to the answer path leaves each response byte as it was. Weighted picks draw from
+    // the thread's random generator, seeded here so that two runs pick alike.
+    if let Some(path) = std::env::var_os("RESPOND_DUMP") {
+        fastrand::seed(1);
+        let mut dump = Vec::new();
+        for packet in &queries {
+            let request = Request {
+                packet,
+                source: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 40000),
+                transport: Transport::Udp,
+            };
+            let len = shared
+                .answer(&snapshot, &request, &mut out[..1232])
+                .map_or(0, |summary| summary.len);
+            dump.extend_from_slice(&(len as u16).to_be_bytes());
+            dump.extend_from_slice(&out[..len]);
+        }
+        if let Err(e) = std::fs::write(&path, dump) {
+            eprintln!("{}: {e}", path.to_string_lossy());
+            return ExitCode::FAILURE;
+        }
+    }
     println!(
         "queries {total} answered {answered} response bytes {bytes} ns/query {:.1}",
         elapsed.as_nanos() as f64 / total.max(1) as f64

@@ -27,48 +27,47 @@ pub struct ZoneOutcome {
 pub type SteerHook<'h> =
     dyn FnMut(&mut Writer<'_>, u32, &[u8], NodeRef<'_>) -> Result<bool, NoSpace> + 'h;
 
-/// A name being answered: wire bytes as they will be written (case as the client sent them
-/// for the query name) and the lowercased form used for lookups.
-struct Current {
-    written: [u8; MAX_NAME_LEN],
-    written_len: usize,
-    lower: [u8; MAX_NAME_LEN],
+/// A name being answered: wire bytes as they will be written and the lowercased form used for
+/// lookups. The query name is borrowed (written with the client's case); a name reached through
+/// a CNAME or DNAME is lowercased into `chased` (written as stored in the zone). The buffer is
+/// only initialised when a chain is followed, so the common answer neither zeroes nor moves it.
+struct Current<'q> {
+    query: &'q [u8],
+    query_lower: &'q [u8],
+    chased: Option<([u8; MAX_NAME_LEN], usize)>,
 }
 
-impl Current {
-    fn new(name: &[u8]) -> Current {
-        let mut current = Current {
-            written: [0; MAX_NAME_LEN],
-            written_len: 0,
-            lower: [0; MAX_NAME_LEN],
-        };
-        current.set(name);
-        current
-    }
-
+impl Current<'_> {
     fn set(&mut self, name: &[u8]) {
         let len = name.len().min(MAX_NAME_LEN);
-        self.written[..len].copy_from_slice(&name[..len]);
-        self.lower[..len].copy_from_slice(&name[..len]);
-        self.lower[..len].make_ascii_lowercase();
-        self.written_len = len;
+        let (buf, chased_len) = self.chased.get_or_insert(([0; MAX_NAME_LEN], 0));
+        buf[..len].copy_from_slice(&name[..len]);
+        buf[..len].make_ascii_lowercase();
+        *chased_len = len;
     }
 
     fn written(&self) -> &[u8] {
-        &self.written[..self.written_len]
+        match &self.chased {
+            Some((buf, len)) => &buf[..*len],
+            None => self.query,
+        }
     }
 
     fn lower(&self) -> &[u8] {
-        &self.lower[..self.written_len]
+        match &self.chased {
+            Some((buf, len)) => &buf[..*len],
+            None => self.query_lower,
+        }
     }
 }
 
 /// Writes the answer for `qname`/`qtype` from `zone` into the writer (header and question are
-/// already written). `udp` selects minimal ANY responses.
+/// already written). `qname_lower` is `qname` lowercased. `udp` selects minimal ANY responses.
 pub fn answer(
     w: &mut Writer<'_>,
     zone: &Zone,
     qname: &[u8],
+    qname_lower: &[u8],
     qtype: u16,
     udp: bool,
     steer: &mut SteerHook<'_>,
@@ -79,7 +78,11 @@ pub fn answer(
         truncated: false,
         steered: false,
     };
-    let mut current = Current::new(qname);
+    let mut current = Current {
+        query: qname,
+        query_lower: qname_lower,
+        chased: None,
+    };
     let mut visited: [NodeId; MAX_CHAIN] = [0; MAX_CHAIN];
     let mut hops = 0usize;
     let result = (|| -> Result<(), NoSpace> {
@@ -188,7 +191,7 @@ pub fn answer(
 fn dname<'c>(
     w: &mut Writer<'_>,
     owner: NodeRef<'_>,
-    current: &'c mut Current,
+    current: &'c mut Current<'_>,
 ) -> Result<Option<&'c [u8]>, NoSpace> {
     let Some(set) = owner.rrset(rtype::DNAME) else {
         return Ok(None);
@@ -197,7 +200,7 @@ fn dname<'c>(
     let Some(target) = set.rdatas().next() else {
         return Ok(None);
     };
-    let prefix = current.written_len - owner.name().len();
+    let prefix = current.written().len() - owner.name().len();
     let len = prefix + target.len();
     if len > MAX_NAME_LEN {
         return Ok(None);

@@ -342,19 +342,23 @@ fn answer_in(
     }
     let zone = snapshot.zone(zone_index);
     let udp = request.transport == Transport::Udp;
-    let mut steering = steer::Steering {
-        snapshot,
-        qtype: query.qtype,
-        client: steer::client(subnet, request.source.ip()),
-        ecs: subnet.is_some(),
-        summary: None,
-    };
+    // The steering state is built only when a steered name answers (at most once a query).
+    let mut steer_summary = None;
     let mut hook =
         |w: &mut Writer<'_>, service: u32, owner: &[u8], node: crate::zone::NodeRef<'_>| {
-            steering.answer(w, service, owner, node)
+            let mut steering = steer::Steering {
+                snapshot,
+                qtype: query.qtype,
+                client: steer::client(subnet, request.source.ip()),
+                ecs: subnet.is_some(),
+                summary: steer_summary,
+            };
+            let wrote = steering.answer(w, service, owner, node);
+            steer_summary = steering.summary;
+            wrote
         };
-    let outcome = authoritative::answer(w, zone, query.qname, query.qtype, udp, &mut hook);
-    summary.steering = steering.summary;
+    let outcome = authoritative::answer(w, zone, query.qname, lower, query.qtype, udp, &mut hook);
+    summary.steering = steer_summary;
     summary.rcode = outcome.rcode;
     if outcome.authoritative {
         *flags |= flags::AA;

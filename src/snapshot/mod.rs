@@ -65,6 +65,9 @@ pub struct Snapshot {
     geo: Option<Arc<GeoDatabase>>,
     /// Lowercased origin → index in `zones`.
     zone_index: HashMap<Box<[u8]>, u32>,
+    /// The same map as a list when it is short: comparing a few origins costs less than
+    /// hashing each suffix of the name. Empty when there are more than [`FEW_ZONES`].
+    few_origins: Vec<(Box<[u8]>, u32)>,
     shortest_origin: usize,
     longest_origin: usize,
     /// Metric ids of each service and of each of its datacenters (same order as `services`).
@@ -111,6 +114,9 @@ impl FileIdentity {
     }
 }
 
+/// Up to this many zones, [`Snapshot::find_zone`] compares origins instead of hashing.
+const FEW_ZONES: usize = 8;
+
 impl Snapshot {
     /// Assembles a snapshot from loaded parts.
     pub fn new(
@@ -120,7 +126,7 @@ impl Snapshot {
         services: Vec<Service>,
         geo: Option<Arc<GeoDatabase>>,
     ) -> Snapshot {
-        let mut zone_index = HashMap::with_capacity(zones.len());
+        let mut zone_index: HashMap<Box<[u8]>, u32> = HashMap::with_capacity(zones.len());
         let mut shortest_origin = MAX_NAME_LEN;
         let mut longest_origin = 0;
         for (i, loaded) in zones.iter().enumerate() {
@@ -129,6 +135,14 @@ impl Snapshot {
             longest_origin = longest_origin.max(origin.len());
             zone_index.insert(origin.into(), i as u32);
         }
+        let few_origins = if zone_index.len() <= FEW_ZONES {
+            zone_index
+                .iter()
+                .map(|(origin, &index)| (origin.clone(), index))
+                .collect()
+        } else {
+            Vec::new()
+        };
         Snapshot {
             generation,
             loaded_at: SystemTime::now(),
@@ -137,6 +151,7 @@ impl Snapshot {
             services,
             geo,
             zone_index,
+            few_origins,
             shortest_origin,
             longest_origin,
             steering_ids: Vec::new(),
@@ -153,7 +168,7 @@ impl Snapshot {
                 return None;
             }
             if suffix.len() <= self.longest_origin
-                && let Some(&index) = self.zone_index.get(suffix)
+                && let Some(index) = self.origin_index(suffix)
             {
                 return Some(index);
             }
@@ -163,6 +178,17 @@ impl Snapshot {
             pos += suffix[0] as usize + 1;
         }
         None
+    }
+
+    /// The zone whose origin is exactly `lower_name`.
+    fn origin_index(&self, lower_name: &[u8]) -> Option<u32> {
+        if self.few_origins.is_empty() {
+            return self.zone_index.get(lower_name).copied();
+        }
+        self.few_origins
+            .iter()
+            .find(|(origin, _)| **origin == *lower_name)
+            .map(|&(_, index)| index)
     }
 
     pub fn zone(&self, index: u32) -> &Zone {

@@ -338,23 +338,49 @@ fn compressible(rtype: u16) -> bool {
     )
 }
 
-/// ASCII case-insensitive equality of two byte strings, eight bytes at a time.
+/// ASCII case-insensitive equality of two byte strings, eight bytes at a time: whole words,
+/// then one word (or two half words for shorter strings) ending at the last byte, overlapping
+/// bytes already compared. Strings under four bytes go byte by byte.
 fn eq_ignore_ascii_case(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    let mut a_words = a.chunks_exact(8);
-    let mut b_words = b.chunks_exact(8);
-    for (x, y) in (&mut a_words).zip(&mut b_words) {
-        let x = u64::from_le_bytes(x.try_into().unwrap_or_default());
-        let y = u64::from_le_bytes(y.try_into().unwrap_or_default());
-        if x != y && lowercase_word(x) != lowercase_word(y) {
+    let n = a.len();
+    if n < 4 {
+        return a.eq_ignore_ascii_case(b);
+    }
+    if n < 8 {
+        return words_eq(half_at(a, 0), half_at(b, 0))
+            && words_eq(half_at(a, n - 4), half_at(b, n - 4));
+    }
+    let mut i = 0;
+    while i + 8 <= n {
+        if !words_eq(word_at(a, i), word_at(b, i)) {
             return false;
         }
+        i += 8;
     }
-    a_words
-        .remainder()
-        .eq_ignore_ascii_case(b_words.remainder())
+    i == n || words_eq(word_at(a, n - 8), word_at(b, n - 8))
+}
+
+/// Eight bytes from `i` (which the callers keep in bounds; out of bounds reads as zero).
+fn word_at(s: &[u8], i: usize) -> u64 {
+    s.get(i..i + 8)
+        .and_then(|w| w.try_into().ok())
+        .map_or(0, u64::from_le_bytes)
+}
+
+/// Four bytes from `i`, in the low half of a word (the high half zero, which lowercases to
+/// itself).
+fn half_at(s: &[u8], i: usize) -> u64 {
+    s.get(i..i + 4)
+        .and_then(|w| w.try_into().ok())
+        .map_or(0, |w| u64::from(u32::from_le_bytes(w)))
+}
+
+/// Equal words, ignoring ASCII case.
+fn words_eq(x: u64, y: u64) -> bool {
+    x == y || lowercase_word(x) == lowercase_word(y)
 }
 
 /// Lowercases the ASCII letters among eight bytes; every other byte is left as it is.
@@ -404,7 +430,7 @@ fn name_at_equals(message: &[u8], mut offset: usize, name: &[u8]) -> bool {
         ) else {
             return false;
         };
-        if !a.eq_ignore_ascii_case(b) {
+        if !eq_ignore_ascii_case(a, b) {
             return false;
         }
         offset += 1 + len;
@@ -527,6 +553,24 @@ mod tests {
             }
         }
         assert!(!eq_ignore_ascii_case(b"abc", b"abcd"));
+        // Every length and position of a difference, for the whole and overlapping words.
+        let base = b"ab0-CdEfGhIjKlMnOpQrStUvWxYz.9_Z";
+        for n in 0..=base.len() {
+            let a = &base[..n];
+            let upper = a.to_ascii_uppercase();
+            assert!(eq_ignore_ascii_case(a, &upper), "{n}");
+            for at in 0..n {
+                for delta in [1u8, 0x20, 0x80] {
+                    let mut b = upper.clone();
+                    b[at] ^= delta;
+                    assert_eq!(
+                        eq_ignore_ascii_case(a, &b),
+                        a.eq_ignore_ascii_case(&b),
+                        "{n} {at} {delta:#x}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
