@@ -183,6 +183,18 @@ fn write_opt(w: &mut Writer<'_>, opt: Option<&ResponseOpt<'_>>) {
     }
 }
 
+/// What a query asks, as the class handlers read it.
+#[derive(Clone, Copy)]
+struct Asked<'a> {
+    snapshot: &'a Snapshot,
+    request: &'a Request<'a>,
+    query: &'a query::Query<'a>,
+    /// The validated ECS option, if any.
+    subnet: Option<&'a ClientSubnet>,
+    /// The query name, lowercased.
+    lower: &'a [u8],
+}
+
 fn answer_query(
     snapshot: &Snapshot,
     request: &Request<'_>,
@@ -258,27 +270,16 @@ fn answer_query(
     if w.question(query.qname, query.qtype, query.qclass).is_err() {
         summary.rcode = rcode::FORMERR;
     } else {
+        let asked = Asked {
+            snapshot,
+            request,
+            query,
+            subnet: subnet.as_ref(),
+            lower,
+        };
         match query.qclass {
-            rtype::CLASS_IN => answer_in(
-                snapshot,
-                request,
-                query,
-                subnet.as_ref(),
-                lower,
-                &mut w,
-                &mut flags,
-                &mut summary,
-            ),
-            rtype::CLASS_CH => answer_chaos(
-                snapshot,
-                request,
-                query,
-                subnet.as_ref(),
-                lower,
-                &mut w,
-                &mut flags,
-                &mut summary,
-            ),
+            rtype::CLASS_IN => answer_in(asked, &mut w, &mut flags, &mut summary),
+            rtype::CLASS_CH => answer_chaos(asked, &mut w, &mut flags, &mut summary),
             _ => summary.rcode = rcode::REFUSED,
         }
     }
@@ -319,17 +320,14 @@ fn answer_query(
     summary
 }
 
-#[allow(clippy::too_many_arguments)]
-fn answer_in(
-    snapshot: &Snapshot,
-    request: &Request<'_>,
-    query: &query::Query<'_>,
-    subnet: Option<&ClientSubnet>,
-    lower: &[u8],
-    w: &mut Writer<'_>,
-    flags: &mut u16,
-    summary: &mut Summary,
-) {
+fn answer_in(asked: Asked<'_>, w: &mut Writer<'_>, flags: &mut u16, summary: &mut Summary) {
+    let Asked {
+        snapshot,
+        request,
+        query,
+        subnet,
+        lower,
+    } = asked;
     let Some(zone_index) = snapshot.find_zone(lower) else {
         summary.rcode = rcode::REFUSED;
         return;
@@ -367,17 +365,14 @@ fn answer_in(
 
 /// Class CH: `id.server`, `hostname.bind`, `version.bind`, and for names in our zones the
 /// decision trace when the asker is in `[server] trace_from`. Everything else is REFUSED.
-#[allow(clippy::too_many_arguments)]
-fn answer_chaos(
-    snapshot: &Snapshot,
-    request: &Request<'_>,
-    query: &query::Query<'_>,
-    subnet: Option<&ClientSubnet>,
-    lower: &[u8],
-    w: &mut Writer<'_>,
-    flags: &mut u16,
-    summary: &mut Summary,
-) {
+fn answer_chaos(asked: Asked<'_>, w: &mut Writer<'_>, flags: &mut u16, summary: &mut Summary) {
+    let Asked {
+        snapshot,
+        request,
+        query,
+        subnet,
+        lower,
+    } = asked;
     let settings = &snapshot.settings;
     if query.qtype != rtype::TXT {
         summary.rcode = rcode::REFUSED;
