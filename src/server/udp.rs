@@ -3,7 +3,7 @@
 //! thread. The snapshot is loaded once per batch; answering takes no lock.
 
 use std::io;
-use std::mem::{MaybeUninit, size_of, zeroed};
+use std::mem::{size_of, zeroed};
 use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6, UdpSocket};
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
@@ -79,28 +79,57 @@ fn is_transient(e: &io::Error) -> bool {
     ) || e.raw_os_error() == Some(libc::ECONNREFUSED)
 }
 
-/// Buffers and message headers for one batch, allocated once.
+/// Buffers and message headers for one batch, allocated once. The `mmsghdr` and `iovec`
+/// arrays point into the buffers and are built once: a receive only resets the address
+/// lengths the kernel overwrote, and a reply points at the address its query came from, so no
+/// header is zeroed and no address copied per batch. Everything the headers point at lives on
+/// the heap (boxes and vectors never resized), so the pointers stay valid when the `Worker`
+/// itself moves.
 struct Worker {
     queries: Vec<[u8; QUERY_STRIDE]>,
     responses: Vec<Vec<u8>>,
     lengths: [usize; BATCH],
-    addresses: [libc::sockaddr_storage; BATCH],
-    reply_addresses: [libc::sockaddr_storage; BATCH],
-    reply_lengths: [usize; BATCH],
+    addresses: Box<[libc::sockaddr_storage; BATCH]>,
+    receive_iovecs: Box<[libc::iovec; BATCH]>,
+    receive_headers: Box<[libc::mmsghdr; BATCH]>,
+    /// For reply `i`: which query (and so which address slot) it answers.
+    reply_sources: [u8; BATCH],
+    send_iovecs: Box<[libc::iovec; BATCH]>,
+    send_headers: Box<[libc::mmsghdr; BATCH]>,
 }
 
 impl Worker {
     fn new() -> Worker {
-        Worker {
+        let mut worker = Worker {
             queries: vec![[0u8; QUERY_STRIDE]; BATCH],
             responses: vec![vec![0u8; RESPONSE_BUFFER]; BATCH],
             lengths: [0; BATCH],
-            // SAFETY: sockaddr_storage is plain old data; all zeroes is a valid value.
-            addresses: unsafe { zeroed() },
-            // SAFETY: as above.
-            reply_addresses: unsafe { zeroed() },
-            reply_lengths: [0; BATCH],
+            // SAFETY (this and the three below): sockaddr_storage, iovec and mmsghdr are plain
+            // old data; all zeroes is a valid value of each, and every field the kernel reads
+            // is set before the first call.
+            addresses: Box::new(unsafe { zeroed() }),
+            receive_iovecs: Box::new(unsafe { zeroed() }),
+            receive_headers: Box::new(unsafe { zeroed() }),
+            reply_sources: [0; BATCH],
+            send_iovecs: Box::new(unsafe { zeroed() }),
+            send_headers: Box::new(unsafe { zeroed() }),
+        };
+        for i in 0..BATCH {
+            worker.receive_iovecs[i] = libc::iovec {
+                iov_base: worker.queries[i].as_mut_ptr().cast(),
+                iov_len: QUERY_BUFFER,
+            };
+            let header = &mut worker.receive_headers[i].msg_hdr;
+            header.msg_name = (&mut worker.addresses[i] as *mut libc::sockaddr_storage).cast();
+            header.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+            header.msg_iov = &mut worker.receive_iovecs[i];
+            header.msg_iovlen = 1;
+            worker.send_iovecs[i].iov_base = worker.responses[i].as_mut_ptr().cast();
+            let header = &mut worker.send_headers[i].msg_hdr;
+            header.msg_iov = &mut worker.send_iovecs[i];
+            header.msg_iovlen = 1;
         }
+        worker
     }
 
     /// Answers a received batch and sends the replies.
@@ -120,27 +149,12 @@ impl Worker {
     /// Receives up to a batch of datagrams, waiting for the first unless `flags` has
     /// `MSG_DONTWAIT`.
     fn receive(&mut self, socket: &UdpSocket, flags: libc::c_int) -> io::Result<usize> {
-        let mut iovecs: [MaybeUninit<libc::iovec>; BATCH] = [MaybeUninit::uninit(); BATCH];
-        // SAFETY: mmsghdr is plain old data; zeroed is valid and every field we rely on is set.
-        let mut headers: [libc::mmsghdr; BATCH] = unsafe { zeroed() };
-        for i in 0..BATCH {
-            iovecs[i].write(libc::iovec {
-                iov_base: self.queries[i].as_mut_ptr().cast(),
-                iov_len: QUERY_BUFFER,
-            });
-            let header = &mut headers[i].msg_hdr;
-            header.msg_name = (&mut self.addresses[i] as *mut libc::sockaddr_storage).cast();
-            header.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-            header.msg_iov = iovecs[i].as_mut_ptr();
-            header.msg_iovlen = 1;
-        }
-        // SAFETY: every header points at a live buffer and address slot owned by `self` (or by
-        // the local iovec array) for the duration of the call; the kernel writes at most the
-        // lengths given.
+        // SAFETY: every header points at a live buffer and address slot owned by `self` for
+        // the duration of the call; the kernel writes at most the lengths given.
         let received = unsafe {
             libc::recvmmsg(
                 socket.as_raw_fd(),
-                headers.as_mut_ptr(),
+                self.receive_headers.as_mut_ptr(),
                 BATCH as libc::c_uint,
                 libc::MSG_WAITFORONE | flags,
                 std::ptr::null_mut(),
@@ -150,7 +164,11 @@ impl Worker {
             return Err(io::Error::last_os_error());
         }
         let received = received as usize;
-        for (length, header) in self.lengths.iter_mut().zip(&headers[..received]) {
+        for (length, header) in self
+            .lengths
+            .iter_mut()
+            .zip(&mut self.receive_headers[..received])
+        {
             let truncated = header.msg_hdr.msg_flags & libc::MSG_TRUNC != 0;
             // A datagram longer than our buffer is not a query we can read whole.
             *length = if truncated {
@@ -158,6 +176,9 @@ impl Worker {
             } else {
                 header.msg_len as usize
             };
+            // The kernel wrote the sender's address length here; the next receive may be
+            // from a longer address.
+            header.msg_hdr.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
         }
         Ok(received)
     }
@@ -193,8 +214,8 @@ impl Worker {
                         None => continue,
                     },
                 };
-                self.reply_addresses[replies] = self.addresses[i];
-                self.reply_lengths[replies] = len;
+                self.send_iovecs[replies].iov_len = len;
+                self.reply_sources[replies] = i as u8;
                 replies += 1;
             }
         }
@@ -203,29 +224,22 @@ impl Worker {
 
     /// Sends the queued replies, retrying the tail when the kernel takes only part.
     fn send(&mut self, socket: &UdpSocket, replies: usize) {
-        let mut iovecs: [MaybeUninit<libc::iovec>; BATCH] = [MaybeUninit::uninit(); BATCH];
-        // SAFETY: as in `receive`.
-        let mut headers: [libc::mmsghdr; BATCH] = unsafe { zeroed() };
         for i in 0..replies {
-            iovecs[i].write(libc::iovec {
-                iov_base: self.responses[i].as_mut_ptr().cast(),
-                iov_len: self.reply_lengths[i],
-            });
-            let header = &mut headers[i].msg_hdr;
-            header.msg_name = (&mut self.reply_addresses[i] as *mut libc::sockaddr_storage).cast();
-            header.msg_namelen = address_length(&self.reply_addresses[i]);
-            header.msg_iov = iovecs[i].as_mut_ptr();
-            header.msg_iovlen = 1;
+            let address = &mut self.addresses[usize::from(self.reply_sources[i])];
+            let header = &mut self.send_headers[i].msg_hdr;
+            header.msg_namelen = address_length(address);
+            header.msg_name = (address as *mut libc::sockaddr_storage).cast();
         }
         let mut sent = 0usize;
         let mut attempts = 0;
         while sent < replies && attempts < 4 {
             attempts += 1;
-            // SAFETY: headers[sent..replies] point at live response buffers and addresses.
+            // SAFETY: send_headers[sent..replies] point at live response buffers (lengths set
+            // in `answer`) and at the address slots of the queries they answer.
             let result = unsafe {
                 libc::sendmmsg(
                     socket.as_raw_fd(),
-                    headers[sent..].as_mut_ptr(),
+                    self.send_headers[sent..].as_mut_ptr(),
                     (replies - sent) as libc::c_uint,
                     0,
                 )
