@@ -88,7 +88,17 @@ pub fn answer(
     let result = (|| -> Result<(), NoSpace> {
         loop {
             let node = match zone.lookup(current.lower()) {
-                Lookup::Found(id) | Lookup::Wildcard(id) => zone.node(id),
+                Lookup::Found(id) | Lookup::Wildcard(id) => {
+                    // The common case: an answer prepared at load time for this node. A
+                    // wildcard's was written for the wildcard's own, shorter name.
+                    if hops == 0
+                        && let Some(prepared) = zone.prepared(id, qtype)
+                        && w.prepared(&prepared)
+                    {
+                        return Ok(());
+                    }
+                    zone.node(id)
+                }
                 Lookup::BelowCut(cut) => {
                     // Cleared before writing: a referral cut short by TC is still no answer.
                     if hops == 0 {
@@ -221,7 +231,12 @@ fn dname<'c>(
 }
 
 /// The SOA in AUTHORITY for NXDOMAIN and NODATA.
-fn negative(w: &mut Writer<'_>, zone: &Zone) -> Result<(), NoSpace> {
+pub(super) fn negative(w: &mut Writer<'_>, zone: &Zone) -> Result<(), NoSpace> {
+    if let Some(prepared) = zone.prepared_negative()
+        && w.prepared(&prepared)
+    {
+        return Ok(());
+    }
     w.record(
         Section::Authority,
         zone.origin().as_wire(),
@@ -254,7 +269,12 @@ fn any(
 /// A referral to the zone cut at `cut`: NS in AUTHORITY, glue in ADDITIONAL. Glue for name
 /// servers inside the delegated zone is required (RFC 9471): when it does not fit the response
 /// is truncated; other addresses are left out silently.
-fn referral(w: &mut Writer<'_>, zone: &Zone, cut: NodeRef<'_>) -> Result<(), NoSpace> {
+pub(super) fn referral(w: &mut Writer<'_>, zone: &Zone, cut: NodeRef<'_>) -> Result<(), NoSpace> {
+    if let Some(prepared) = zone.prepared_referral(cut.id())
+        && w.prepared(&prepared)
+    {
+        return Ok(());
+    }
     let Some(ns) = cut.rrset(rtype::NS) else {
         return negative(w, zone);
     };

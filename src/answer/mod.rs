@@ -7,6 +7,7 @@
 pub mod authoritative;
 pub mod chaos;
 pub mod edns;
+pub mod prepared;
 pub mod steer;
 
 use std::net::SocketAddr;

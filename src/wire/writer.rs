@@ -10,7 +10,7 @@ use super::name::wire_name_len;
 use super::rtype;
 
 /// Offsets of name positions the writer may point back to; more names are written uncompressed.
-const MAX_COMPRESSION_TARGETS: usize = 48;
+pub(crate) const MAX_COMPRESSION_TARGETS: usize = 48;
 /// Header size.
 pub const HEADER_LEN: usize = 12;
 
@@ -192,6 +192,90 @@ impl<'a> Writer<'a> {
             }
         }
         Ok(())
+    }
+
+    /// The length of the question name while the message holds only the header and one
+    /// question; `None` once any record is written.
+    pub fn question_only(&self) -> Option<usize> {
+        (self.counts == [1, 0, 0, 0]).then(|| self.len.saturating_sub(HEADER_LEN + 4))
+    }
+
+    /// Appends sections prepared at load time (see [`crate::zone::Prepared`]) after the
+    /// question, which must be the only thing written and end in the prepared answer's
+    /// reference name. Returns false, writing nothing, when it does not fit or when the
+    /// general path would write other bytes: the question name compresses a name of the
+    /// answer further, or its labels push the compression targets past what the writer keeps.
+    pub fn prepared(&mut self, prepared: &crate::zone::Prepared<'_>) -> bool {
+        let Some(qname_len) = self.question_only() else {
+            return false;
+        };
+        let Some(delta) = qname_len.checked_sub(usize::from(prepared.reference_len)) else {
+            return false;
+        };
+        if (delta != 0 || !prepared.labels.is_empty())
+            && !self.prepared_applies(prepared, qname_len)
+        {
+            return false;
+        }
+        let start = self.len;
+        if self.put(prepared.bytes).is_err() {
+            return false;
+        }
+        if delta != 0 {
+            for pair in prepared.pointers.chunks_exact(2) {
+                let at = start + usize::from(u16::from_be_bytes([pair[0], pair[1]]));
+                let pointer = u16::from_be_bytes([self.buf[at], self.buf[at + 1]]);
+                let moved = pointer.wrapping_add(delta as u16);
+                self.buf[at..at + 2].copy_from_slice(&moved.to_be_bytes());
+            }
+        }
+        for (count, added) in self.counts[1..].iter_mut().zip(prepared.counts) {
+            *count += added;
+        }
+        true
+    }
+
+    /// For a question name longer than the reference: its labels and the prepared names'
+    /// targets fit among the compression targets, and the label directly above the checked
+    /// suffix is none of those the prepared names have there.
+    fn prepared_applies(&self, prepared: &crate::zone::Prepared<'_>, qname_len: usize) -> bool {
+        let qname = &self.buf[HEADER_LEN..HEADER_LEN + qname_len];
+        let suffix_len = usize::from(prepared.suffix_len);
+        let mut pos = 0usize;
+        let mut labels = 0usize;
+        let mut above = None;
+        while pos < qname_len && qname[pos] != 0 {
+            let next = pos + 1 + usize::from(qname[pos]);
+            labels += 1;
+            if qname_len.checked_sub(next) == Some(suffix_len) {
+                above = qname.get(pos..next);
+            }
+            pos = next;
+        }
+        if labels + usize::from(prepared.targets) >= MAX_COMPRESSION_TARGETS {
+            return false;
+        }
+        let Some(above) = above else {
+            return true;
+        };
+        let mut at = 0usize;
+        while at < prepared.labels.len() {
+            let end = at + 1 + usize::from(prepared.labels[at]);
+            if prepared
+                .labels
+                .get(at..end)
+                .is_some_and(|l| eq_ignore_ascii_case(l, above))
+            {
+                return false;
+            }
+            at = end;
+        }
+        true
+    }
+
+    /// Compression targets held so far.
+    pub(crate) fn target_count(&self) -> usize {
+        self.target_count
     }
 
     /// Appends raw bytes (used for the OPT record, which has no name to compress).

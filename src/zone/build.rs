@@ -67,6 +67,8 @@ impl Draft {
             flags: 0,
             cut: NodeId::MAX,
             service: NO_SERVICE,
+            prepared_start: 0,
+            prepared_len: 0,
         });
         let hasher = &self.hasher;
         let hash = hasher.hash_one(lower);
@@ -286,7 +288,7 @@ impl ZoneBuilder {
             index,
             hasher,
         } = draft;
-        let zone = Zone {
+        let mut zone = Zone {
             origin,
             arena,
             nodes,
@@ -297,7 +299,11 @@ impl ZoneBuilder {
             negative_soa,
             serial,
             record_count,
+            prepared: Vec::new(),
+            prepared_index: Vec::new(),
+            prepared_negative: super::tree::NO_PREPARED,
         };
+        crate::answer::prepared::prepare(&mut zone);
         Ok((zone, self.warnings))
     }
 

@@ -48,6 +48,9 @@ pub(crate) struct Node {
     pub cut: NodeId,
     /// Steering service answering A/AAAA at this name.
     pub service: u32,
+    /// This node's prepared answers: a range of [`Zone::prepared_index`].
+    pub prepared_start: u32,
+    pub prepared_len: u16,
 }
 
 #[derive(Debug, Clone)]
@@ -75,7 +78,74 @@ pub struct Zone {
     pub(crate) negative_soa: Span,
     pub(crate) serial: u32,
     pub(crate) record_count: usize,
+    /// Answers written once at load time (see [`Prepared`]), one after another.
+    pub(crate) prepared: Vec<u8>,
+    /// `(query type, offset in prepared)` per node, in ranges the nodes point at. A delegation
+    /// holds its referral under type 0.
+    pub(crate) prepared_index: Vec<(u16, u32)>,
+    /// The NXDOMAIN/NODATA authority section, relative to the origin; `NO_PREPARED` if none.
+    pub(crate) prepared_negative: u32,
 }
+
+/// No prepared answer.
+pub(crate) const NO_PREPARED: u32 = u32::MAX;
+/// Key of a delegation's referral among its prepared answers.
+pub(crate) const REFERRAL_KEY: u16 = 0;
+
+/// A response's sections after the question, compressed and written at load time for a
+/// question whose name is a reference name (the node's own name, the origin for negative
+/// answers, the zone cut for referrals). A real question name longer by `delta` bytes puts the
+/// reference name, and everything after the question, `delta` bytes further on: the
+/// compression pointers listed in `pointers` move by `delta` (pointers to the whole question
+/// name, the owner of wildcard answers, are not listed and stay). [`Writer::prepared`]
+/// applies one only where the result is byte for byte what the general path would write.
+///
+/// [`Writer::prepared`]: crate::wire::writer::Writer::prepared
+#[derive(Debug, Clone, Copy)]
+pub struct Prepared<'z> {
+    /// Records in the answer, authority and additional sections.
+    pub counts: [u16; 3],
+    /// Length of the question name it was written for.
+    pub reference_len: u8,
+    /// Compression targets its names added after the question's.
+    pub targets: u8,
+    /// Length of the suffix of the question name that `labels` sit directly above.
+    pub suffix_len: u8,
+    /// Wire labels (lowercased) that some name in `bytes` has directly above that suffix: a
+    /// question name with one of them there would let the general path compress further.
+    pub labels: &'z [u8],
+    /// Positions in `bytes` of the compression pointers to move, as big-endian pairs.
+    pub pointers: &'z [u8],
+    pub bytes: &'z [u8],
+}
+
+impl<'z> Prepared<'z> {
+    /// Reads the prepared answer at `offset`: counts (3 × 2 bytes), pointer count (1),
+    /// length (2), reference length, targets, suffix length, labels length (1 each), then
+    /// pointer positions, labels, bytes.
+    fn at(arena: &'z [u8], offset: u32) -> Prepared<'z> {
+        let at = offset as usize;
+        let word = |i: usize| u16::from_be_bytes([arena[at + i], arena[at + i + 1]]);
+        let pointers = arena[at + 6] as usize;
+        let len = word(7) as usize;
+        let labels = arena[at + 12] as usize;
+        let pointers_at = at + PREPARED_HEADER;
+        let labels_at = pointers_at + 2 * pointers;
+        let bytes_at = labels_at + labels;
+        Prepared {
+            counts: [word(0), word(2), word(4)],
+            reference_len: arena[at + 9],
+            targets: arena[at + 10],
+            suffix_len: arena[at + 11],
+            labels: &arena[labels_at..bytes_at],
+            pointers: &arena[pointers_at..labels_at],
+            bytes: &arena[bytes_at..bytes_at + len],
+        }
+    }
+}
+
+/// Bytes before a prepared answer's pointer list.
+pub(crate) const PREPARED_HEADER: usize = 13;
 
 /// Where a name falls in a zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,6 +275,35 @@ impl Zone {
             }
         }
         Lookup::NxDomain(encloser)
+    }
+
+    /// The answer to `qtype` at node `id` prepared at load time, if there is one: a positive
+    /// answer (also a CNAME chain through static data) whose owner is the question name.
+    pub fn prepared(&self, id: NodeId, qtype: u16) -> Option<Prepared<'_>> {
+        if qtype == REFERRAL_KEY {
+            return None;
+        }
+        self.prepared_entry(id, qtype)
+    }
+
+    fn prepared_entry(&self, id: NodeId, qtype: u16) -> Option<Prepared<'_>> {
+        let node = &self.nodes[id as usize];
+        let start = node.prepared_start as usize;
+        self.prepared_index[start..start + node.prepared_len as usize]
+            .iter()
+            .find(|&&(t, _)| t == qtype)
+            .map(|&(_, offset)| Prepared::at(&self.prepared, offset))
+    }
+
+    /// The authority section of NXDOMAIN and NODATA answers, relative to the origin.
+    pub fn prepared_negative(&self) -> Option<Prepared<'_>> {
+        (self.prepared_negative != NO_PREPARED)
+            .then(|| Prepared::at(&self.prepared, self.prepared_negative))
+    }
+
+    /// The referral to the zone cut `cut`, relative to the cut's name.
+    pub fn prepared_referral(&self, cut: NodeId) -> Option<Prepared<'_>> {
+        self.prepared_entry(cut, REFERRAL_KEY)
     }
 
     pub(crate) fn slice(&self, span: Span) -> &[u8] {
