@@ -30,6 +30,10 @@ pub struct Writer<'a> {
     /// Bit i: target i was written without pointers, so its bytes are the whole name.
     literal_targets: u64,
     target_count: usize,
+    /// Length of the question name whose labels are not yet compression targets: they are
+    /// added when the first name is compressed, so an answer copied whole (see
+    /// [`Writer::prepared`]) never pays for them. 0 when there is none pending.
+    question_pending: usize,
     counts: [u16; 4],
 }
 
@@ -62,6 +66,7 @@ impl<'a> Writer<'a> {
             target_lens: [0; MAX_COMPRESSION_TARGETS],
             literal_targets: 0,
             target_count: 0,
+            question_pending: 0,
             counts: [0; 4],
         }
     }
@@ -113,8 +118,18 @@ impl<'a> Writer<'a> {
     /// Forgets everything written after `mark`.
     pub fn rollback(&mut self, mark: Mark) {
         self.len = mark.len;
+        if mark.target_count == 0 && self.target_count > 0 && self.counts[0] > 0 {
+            // The question's targets were added after the mark: they are pending again.
+            self.question_pending = self.question_len();
+        }
         self.target_count = mark.target_count;
         self.counts = mark.counts;
+    }
+
+    /// Length of the question name written at the start of the message.
+    fn question_len(&self) -> usize {
+        let name = self.buf.get(HEADER_LEN..self.len).unwrap_or(&[]);
+        super::name::wire_name_len(name).unwrap_or(0)
     }
 
     /// Writes the 12-byte header; counts are filled in by [`Writer::finish`].
@@ -154,7 +169,11 @@ impl<'a> Writer<'a> {
             self.rollback(mark);
             return result;
         }
-        self.add_targets(start, qname, qname.len(), true);
+        if start == HEADER_LEN && self.target_count == 0 {
+            self.question_pending = qname.len();
+        } else {
+            self.add_targets(start, qname, qname.len(), true);
+        }
         self.counts[Section::Question as usize] += 1;
         Ok(())
     }
@@ -336,6 +355,9 @@ impl<'a> Writer<'a> {
 
     /// Writes a name, pointing back to the longest suffix already in the message.
     pub fn name(&mut self, name: &[u8], compress: bool) -> Result<(), NoSpace> {
+        if self.question_pending != 0 {
+            self.add_question_targets();
+        }
         let start = self.len;
         let mut pos = 0usize;
         while pos < name.len() {
@@ -355,6 +377,15 @@ impl<'a> Writer<'a> {
         }
         self.add_targets(start, name, name.len(), true);
         Ok(())
+    }
+
+    /// Adds the pending question name's labels as compression targets.
+    fn add_question_targets(&mut self) {
+        let len = std::mem::take(&mut self.question_pending);
+        let mut qname = [0u8; super::name::MAX_NAME_LEN];
+        let len = len.min(qname.len());
+        qname[..len].copy_from_slice(&self.buf[HEADER_LEN..HEADER_LEN + len]);
+        self.add_targets(HEADER_LEN, &qname[..len], len, true);
     }
 
     /// Remembers the label positions of a name written literally at `start` (only the literal
