@@ -379,13 +379,23 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    /// Adds the pending question name's labels as compression targets.
+    /// Adds the pending question name's labels as compression targets (read where the
+    /// question was written; as [`Writer::add_targets`] does for a literal name).
     fn add_question_targets(&mut self) {
-        let len = std::mem::take(&mut self.question_pending);
-        let mut qname = [0u8; super::name::MAX_NAME_LEN];
-        let len = len.min(qname.len());
-        qname[..len].copy_from_slice(&self.buf[HEADER_LEN..HEADER_LEN + len]);
-        self.add_targets(HEADER_LEN, &qname[..len], len, true);
+        let name_len = std::mem::take(&mut self.question_pending);
+        let mut pos = 0usize;
+        while pos < name_len && self.target_count < MAX_COMPRESSION_TARGETS {
+            let label = usize::from(self.buf[HEADER_LEN + pos]);
+            if label == 0 {
+                break;
+            }
+            let i = self.target_count;
+            self.targets[i] = (HEADER_LEN + pos) as u16;
+            self.target_lens[i] = (name_len - pos).min(255) as u8;
+            self.literal_targets |= 1 << i;
+            self.target_count += 1;
+            pos += label + 1;
+        }
     }
 
     /// Remembers the label positions of a name written literally at `start` (only the literal
@@ -610,6 +620,24 @@ mod tests {
         assert_eq!(len, 12 + 21 + 2 + 14);
         assert_eq!(&buf[33..35], &[0xC0, 12]);
         assert_eq!(&buf[6..8], &[0, 1]);
+    }
+
+    #[test]
+    fn question_targets_survive_a_rolled_back_record() {
+        let mut buf = [0u8; 512];
+        let mut w = Writer::new(&mut buf, 40);
+        w.header(7, 0x8400).unwrap();
+        w.question(&wire("www.Example.com."), 1, 1).unwrap();
+        let mut rec = Vec::new();
+        encode_record(&mut rec, 1, 1, 300, &[192, 0, 2, 1]);
+        let owner = wire("www.example.com.");
+        // The question's labels become targets inside this record, which is rolled back.
+        assert_eq!(w.record(Section::Answer, &owner, &rec), Err(NoSpace));
+        w.set_limit(512);
+        w.record(Section::Answer, &owner, &rec).unwrap();
+        let len = w.finish();
+        assert_eq!(len, 12 + 21 + 2 + 14);
+        assert_eq!(&buf[33..35], &[0xC0, 12]);
     }
 
     #[test]
