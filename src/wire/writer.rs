@@ -456,7 +456,7 @@ impl<'a> Writer<'a> {
 }
 
 /// True for the types whose rdata names may be compressed (RFC 3597 §4: the RFC 1035 types).
-fn compressible(rtype: u16) -> bool {
+pub(crate) fn compressible(rtype: u16) -> bool {
     matches!(
         rtype,
         rtype::NS | rtype::CNAME | rtype::SOA | rtype::PTR | rtype::MX
