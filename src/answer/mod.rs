@@ -153,6 +153,32 @@ fn error_response(
     }
 }
 
+/// An error response to a parsed query: its question echoed, EDNS kept without the ECS echo.
+fn query_error(
+    snapshot: &Snapshot,
+    request: &Request<'_>,
+    query: &query::Query<'_>,
+    out: &mut [u8],
+    code: u16,
+) -> Summary {
+    let edns = query.edns.map(|e| query::Edns {
+        client_subnet: None,
+        ..e
+    });
+    let question = Some((query.qname, query.qtype, query.qclass));
+    error_response(
+        snapshot,
+        request,
+        out,
+        query.id,
+        query.flags,
+        code,
+        question,
+        edns,
+        None,
+    )
+}
+
 /// TSIG error BADKEY (RFC 8945 §5.2.2): the key is unknown, so the response is unsigned (MAC
 /// size 0, §5.3.2); algorithm, time signed, fudge and original ID are those of the query. It
 /// goes last, after the OPT record (§5.1).
@@ -218,24 +244,7 @@ fn answer_query(
         .map(parse_client_subnet)
     {
         Some(Ok(subnet)) => Some(subnet),
-        Some(Err(_)) => {
-            let edns = query.edns.map(|e| query::Edns {
-                client_subnet: None,
-                ..e
-            });
-            let question = Some((query.qname, query.qtype, query.qclass));
-            return error_response(
-                snapshot,
-                request,
-                out,
-                query.id,
-                query.flags,
-                rcode::FORMERR,
-                question,
-                edns,
-                None,
-            );
-        }
+        Some(Err(_)) => return query_error(snapshot, request, query, out, rcode::FORMERR),
         None => None,
     };
     // The echoed option has the same length whatever the scope, so space is reserved now and
@@ -289,22 +298,7 @@ fn answer_query(
     if summary.truncated && request.transport == Transport::Tcp {
         // The answer does not fit in the largest message there is: fail the query, as Knot DNS
         // does, rather than send TC=1, which only invites a retry over the same transport.
-        let question = Some((query.qname, query.qtype, query.qclass));
-        let edns = query.edns.map(|e| query::Edns {
-            client_subnet: None,
-            ..e
-        });
-        let mut failed = error_response(
-            snapshot,
-            request,
-            out,
-            query.id,
-            query.flags,
-            rcode::SERVFAIL,
-            question,
-            edns,
-            None,
-        );
+        let mut failed = query_error(snapshot, request, query, out, rcode::SERVFAIL);
         failed.zone = summary.zone;
         return failed;
     }
