@@ -57,6 +57,7 @@ pub(crate) fn prepare(zone: &mut Zone) {
         let node = &zone.nodes[id as usize];
         let name = zone.slice(node.name).to_vec();
         if node.flags & flag::OCCLUDED != 0 {
+            // Below a cut: never found by a lookup, nothing to prepare.
         } else if node.flags & flag::DELEGATION != 0 {
             let cut = zone.node(id);
             let rendered = render(
@@ -223,13 +224,13 @@ fn render<'b>(
     let total = counts.iter().map(|&c| usize::from(c)).sum();
     let names = find_names(message, question_end, total)?;
     for name in names {
-        if let Some(at) = name.pointer {
+        if let Some((at, target)) = name.pointer {
             let moves = match kind {
                 Kind::Exact => false,
                 // The whole question name: the owner of the synthesised records. Anywhere
                 // else a pointer to it would stand for the wildcard name itself, which
                 // cannot move.
-                Kind::Wildcard if name.target == Some(HEADER_LEN) => {
+                Kind::Wildcard if target == HEADER_LEN => {
                     if !name.owner {
                         return None;
                     }
@@ -244,8 +245,8 @@ fn render<'b>(
         if kind != Kind::Exact {
             let full = decompress(message, name.start)?;
             if full.ends_with(suffix)
-                && let Some(label) = label_above(&full, suffix.len())
-                && !has_label(labels, label)
+                && let Some(label) = crate::wire::name::label_above(&full, suffix.len())
+                && !crate::wire::name::labels(labels).any(|l| l == &label[1..])
             {
                 labels.extend_from_slice(label);
             }
@@ -291,8 +292,7 @@ struct WrittenName {
     /// Message offset where it starts.
     start: usize,
     /// Message offset of the pointer that ends it, and where that pointer leads.
-    pointer: Option<usize>,
-    target: Option<usize>,
+    pointer: Option<(usize, usize)>,
     /// The owner of a record (not a name inside rdata).
     owner: bool,
 }
@@ -340,8 +340,7 @@ fn walk_name(
             let low = *message.get(pos + 1)?;
             found.push(WrittenName {
                 start,
-                pointer: Some(pos),
-                target: Some((usize::from(len & 0x3F) << 8) | usize::from(low)),
+                pointer: Some((pos, (usize::from(len & 0x3F) << 8) | usize::from(low))),
                 owner,
             });
             return Some(pos + 2);
@@ -350,7 +349,6 @@ fn walk_name(
             found.push(WrittenName {
                 start,
                 pointer: None,
-                target: None,
                 owner,
             });
             return Some(pos + 1);
@@ -376,32 +374,6 @@ fn decompress(message: &[u8], mut pos: usize) -> Option<Vec<u8>> {
         pos += 1 + usize::from(len);
     }
     None
-}
-
-/// The label of `name` directly above its last `suffix_len` bytes, if it has one there.
-fn label_above(name: &[u8], suffix_len: usize) -> Option<&[u8]> {
-    let mut pos = 0usize;
-    while pos < name.len() && name[pos] != 0 {
-        let next = pos + 1 + usize::from(name[pos]);
-        if name.len().checked_sub(next) == Some(suffix_len) {
-            return name.get(pos..next);
-        }
-        pos = next;
-    }
-    None
-}
-
-/// Whether the concatenated wire labels `labels` hold `label`.
-fn has_label(labels: &[u8], label: &[u8]) -> bool {
-    let mut at = 0usize;
-    while at < labels.len() {
-        let end = at + 1 + usize::from(labels[at]);
-        if &labels[at..end] == label {
-            return true;
-        }
-        at = end;
-    }
-    false
 }
 
 #[cfg(test)]

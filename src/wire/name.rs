@@ -300,6 +300,20 @@ impl std::str::FromStr for Name {
     }
 }
 
+/// The label (length byte included) of the wire name `name` that sits directly above its last
+/// `suffix_len` bytes, if a label ends exactly there.
+pub fn label_above(name: &[u8], suffix_len: usize) -> Option<&[u8]> {
+    let mut pos = 0usize;
+    while pos < name.len() && name[pos] != 0 {
+        let next = pos + 1 + usize::from(name[pos]);
+        if name.len().checked_sub(next) == Some(suffix_len) {
+            return name.get(pos..next);
+        }
+        pos = next;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -259,37 +259,15 @@ impl<'a> Writer<'a> {
     /// suffix is none of those the prepared names have there.
     fn prepared_applies(&self, prepared: &crate::zone::Prepared<'_>, qname_len: usize) -> bool {
         let qname = &self.buf[HEADER_LEN..HEADER_LEN + qname_len];
-        let suffix_len = usize::from(prepared.suffix_len);
-        let mut pos = 0usize;
-        let mut labels = 0usize;
-        let mut above = None;
-        while pos < qname_len && qname[pos] != 0 {
-            let next = pos + 1 + usize::from(qname[pos]);
-            labels += 1;
-            if qname_len.checked_sub(next) == Some(suffix_len) {
-                above = qname.get(pos..next);
-            }
-            pos = next;
-        }
+        let labels = super::name::labels(qname).count();
         if labels + usize::from(prepared.targets) >= MAX_COMPRESSION_TARGETS {
             return false;
         }
-        let Some(above) = above else {
+        let Some(above) = super::name::label_above(qname, usize::from(prepared.suffix_len)) else {
             return true;
         };
-        let mut at = 0usize;
-        while at < prepared.labels.len() {
-            let end = at + 1 + usize::from(prepared.labels[at]);
-            if prepared
-                .labels
-                .get(at..end)
-                .is_some_and(|l| eq_ignore_ascii_case(l, above))
-            {
-                return false;
-            }
-            at = end;
-        }
-        true
+        // `labels` holds wire labels one after another, which `labels` walks like a name.
+        !super::name::labels(prepared.labels).any(|l| eq_ignore_ascii_case(l, &above[1..]))
     }
 
     /// Compression targets held so far.
