@@ -113,6 +113,9 @@ pub fn write_decision(
     let mut record = [0u8; 10 + 255];
     let mut wrote = false;
     let mark = w.mark();
+    // Addresses at the question's own name (no CNAME before) are written after a pointer to
+    // the question without searching the compression targets: the same bytes.
+    let at_question = w.owned_by_question(owner);
     for &pick in decision.picks() {
         let target = &service.targets[pick as usize];
         let mut address = [0u8; 16];
@@ -132,7 +135,12 @@ pub fn write_decision(
             continue;
         }
         let len = encode(&mut record, rtype, decision.ttl, rdata);
-        if let Err(e) = w.record(Section::Answer, owner, &record[..len]) {
+        let written = if at_question && rtype != rtype::CNAME {
+            w.record_at_question(Section::Answer, &record[..len])
+        } else {
+            w.record(Section::Answer, owner, &record[..len])
+        };
+        if let Err(e) = written {
             w.rollback(mark);
             return Err(e);
         }

@@ -213,6 +213,35 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
+    /// True when `owner` is the question's name (ignoring case) and not the root: a record it
+    /// owns starts with a pointer to the question, exactly as [`Writer::record`] compresses it.
+    pub fn owned_by_question(&self, owner: &[u8]) -> bool {
+        self.counts[Section::Question as usize] == 1
+            && owner.len() > 1
+            && self
+                .buf
+                .get(HEADER_LEN..HEADER_LEN + owner.len())
+                .is_some_and(|question| eq_ignore_ascii_case(question, owner))
+    }
+
+    /// Writes one pre-encoded record whose owner is the question's name (checked with
+    /// [`Writer::owned_by_question`]) and whose type has no compressible name in its rdata:
+    /// the bytes [`Writer::record`] writes, without searching the compression targets.
+    pub fn record_at_question(&mut self, section: Section, encoded: &[u8]) -> Result<(), NoSpace> {
+        debug_assert!(encoded.len() >= 10);
+        debug_assert!(!compressible(u16::from_be_bytes([encoded[0], encoded[1]])));
+        let end = self.len + 2 + encoded.len();
+        if end > self.limit {
+            return Err(NoSpace);
+        }
+        let at = self.len;
+        self.buf[at..at + 2].copy_from_slice(&(0xC000 | HEADER_LEN as u16).to_be_bytes());
+        self.buf[at + 2..end].copy_from_slice(encoded);
+        self.len = end;
+        self.counts[section as usize] += 1;
+        Ok(())
+    }
+
     /// The length of the question name while the message holds only the header and one
     /// question; `None` once any record is written.
     pub fn question_only(&self) -> Option<usize> {
@@ -598,6 +627,49 @@ mod tests {
         assert_eq!(len, 12 + 21 + 2 + 14);
         assert_eq!(&buf[33..35], &[0xC0, 12]);
         assert_eq!(&buf[6..8], &[0, 1]);
+    }
+
+    #[test]
+    fn records_at_the_question_are_those_of_the_general_path() {
+        let qname = wire("Geo.Example.com.");
+        let owner = wire("geo.example.com.");
+        let mut a = Vec::new();
+        encode_record(&mut a, rtype::A, 1, 30, &[192, 0, 2, 1]);
+        let mut cname = Vec::new();
+        encode_record(&mut cname, rtype::CNAME, 1, 30, &wire("x.example.com."));
+        // Every size limit from "nothing fits" to "everything fits": the same bytes, the same
+        // records refused, and a compressed name written afterwards points the same way.
+        for limit in 30..=120 {
+            let mut general = [0u8; 512];
+            let mut fast = [0u8; 512];
+            let mut lens = [0usize; 2];
+            for (k, buf) in [&mut general, &mut fast].into_iter().enumerate() {
+                let mut w = Writer::new(buf, limit);
+                w.header(1, 0x8400).unwrap();
+                if w.question(&qname, rtype::A, 1).is_err() {
+                    continue;
+                }
+                assert!(w.owned_by_question(&owner));
+                for _ in 0..3 {
+                    let _ = if k == 0 {
+                        w.record(Section::Answer, &owner, &a)
+                    } else {
+                        w.record_at_question(Section::Answer, &a)
+                    };
+                }
+                let _ = w.record(Section::Answer, &owner, &cname);
+                lens[k] = w.finish();
+            }
+            assert_eq!(lens[0], lens[1], "limit {limit}");
+            assert_eq!(general[..lens[0]], fast[..lens[1]], "limit {limit}");
+        }
+        let mut buf = [0u8; 512];
+        let mut w = Writer::new(&mut buf, 512);
+        w.header(1, 0x8400).unwrap();
+        w.question(&qname, rtype::A, 1).unwrap();
+        assert!(!w.owned_by_question(&wire("example.com.")));
+        assert!(!w.owned_by_question(&wire("x.geo.example.com.")));
+        assert!(!w.owned_by_question(&[0]));
     }
 
     #[test]
