@@ -11,10 +11,10 @@ use maxminddb::{LookupResult, Reader};
 use serde::Deserialize;
 
 use super::cache::{self, Place};
-use super::ipv4_index::{self, Ipv4Index};
 use super::location::Location;
 use super::record::{AsnRecord, CheckedRecord, PlaceRecord};
 use super::tree::{RecordNetwork, check_search_tree};
+use super::tree_index::{self, Ipv4Index, Ipv6Index};
 
 /// The marker that starts the metadata section of every MaxMind DB file.
 const METADATA_MARKER: &[u8] = b"\xab\xcd\xefMaxMind.com";
@@ -109,6 +109,8 @@ struct Source {
     reader: Reader<Arc<[u8]>>,
     /// Where IPv4 lookups start, when the tree has an IPv4 subtree.
     ipv4_index: Option<Ipv4Index>,
+    /// Where IPv6 lookups start, in an IPv6 database.
+    ipv6_index: Option<Ipv6Index>,
     /// The file's path, or the role for a database given as bytes.
     name: String,
     ipv4_only: bool,
@@ -142,12 +144,16 @@ impl Source {
         let ipv4_only = metadata.ip_version == 4;
         let (record_size, node_count) = (metadata.record_size, metadata.node_count);
         let ipv4_index =
-            ipv4_index::ipv4_start(&bytes, record_size, node_count, metadata.ip_version)
+            tree_index::ipv4_start(&bytes, record_size, node_count, metadata.ip_version)
                 .and_then(|start| Ipv4Index::build(&bytes, record_size, node_count, start));
+        let ipv6_index = (metadata.ip_version == 6)
+            .then(|| Ipv6Index::build(&bytes, record_size, node_count, 0))
+            .flatten();
         Ok(Source {
             bytes,
             reader,
             ipv4_index,
+            ipv6_index,
             name: file,
             ipv4_only,
             id: cache::next_database_id(),
@@ -165,8 +171,12 @@ impl Source {
     /// decoded places.
     #[inline]
     fn lookup_place(&self, ip: IpAddr) -> (Option<Place>, u8) {
-        if let (IpAddr::V4(v4), Some(index)) = (ip, &self.ipv4_index) {
-            let (record, prefix_len) = index.find(&self.bytes, u32::from(v4));
+        let found = match (ip, &self.ipv4_index, &self.ipv6_index) {
+            (IpAddr::V4(v4), Some(index), _) => Some(index.find(&self.bytes, u32::from(v4))),
+            (IpAddr::V6(v6), _, Some(index)) => Some(index.find(&self.bytes, u128::from(v6))),
+            _ => None,
+        };
+        if let Some((record, prefix_len)) = found {
             // Records up to node_count mean "no data"; data pointers start 16 bytes (the
             // separator) past the tree, as in the reader's own lookup.
             let node_count = self.reader.metadata().node_count;

@@ -10,10 +10,10 @@ mod cache;
 mod city_table;
 mod database;
 mod ecs;
-mod ipv4_index;
 mod location;
 mod record;
 mod tree;
+mod tree_index;
 mod writer;
 
 pub use database::{GeoDatabase, GeoError};
