@@ -19,7 +19,7 @@ pub type SubdivisionKey = (Code2, SubdivisionCode);
 #[derive(Debug, Default)]
 pub struct Rules {
     /// Longest prefix first.
-    pub nets: Vec<(IpNet, DatacenterList)>,
+    pub nets: Vec<NetRule>,
     pub asns: Vec<(u32, DatacenterList)>,
     pub subdivisions: Vec<(SubdivisionKey, DatacenterList)>,
     pub countries: Vec<(Code2, DatacenterList)>,
@@ -33,7 +33,7 @@ impl Rules {
         let mut out = Rules::default();
         for (rule, datacenters) in rules {
             match rule {
-                GeoRule::Net(net) => out.nets.push((net, datacenters)),
+                GeoRule::Net(net) => out.nets.push(NetRule::new(net, datacenters)),
                 GeoRule::Asn(asn) => out.asns.push((asn, datacenters)),
                 GeoRule::Subdivision(country, sub) => {
                     out.subdivisions.push(((country, sub), datacenters))
@@ -44,7 +44,7 @@ impl Rules {
             }
         }
         out.nets
-            .sort_by_key(|r| std::cmp::Reverse(r.0.prefix_len()));
+            .sort_by_key(|r| std::cmp::Reverse(r.net.prefix_len()));
         out.asns.sort_by_key(|r| r.0);
         out.subdivisions.sort_by_key(|r| r.0);
         out.countries.sort_by_key(|r| r.0);
@@ -57,6 +57,47 @@ impl Rules {
             && self.subdivisions.is_empty()
             && self.countries.is_empty()
             && self.continents.is_empty())
+    }
+}
+
+/// A `net:` rule, its network also held as bits for matching on the query path.
+#[derive(Debug)]
+pub struct NetRule {
+    pub net: IpNet,
+    pub datacenters: DatacenterList,
+    /// The network's address, left-aligned in 128 bits (IPv4 in the top 32), and its mask.
+    bits: u128,
+    mask: u128,
+    v6: bool,
+}
+
+impl NetRule {
+    pub fn new(net: IpNet, datacenters: DatacenterList) -> NetRule {
+        let (v6, bits) = left_aligned(net.network());
+        let prefix = u32::from(net.prefix_len());
+        let mask = u128::MAX.checked_shl(128 - prefix).unwrap_or(0);
+        NetRule {
+            net,
+            datacenters,
+            bits: bits & mask,
+            mask,
+            v6,
+        }
+    }
+
+    /// True when the address (see [`left_aligned`]) lies in the network.
+    #[inline]
+    fn contains(&self, v6: bool, ip: u128) -> bool {
+        self.v6 == v6 && ip & self.mask == self.bits
+    }
+}
+
+/// An address as its family and its bits left-aligned in 128 bits.
+#[inline]
+fn left_aligned(ip: IpAddr) -> (bool, u128) {
+    match ip {
+        IpAddr::V4(a) => (false, u128::from(u32::from(a)) << 96),
+        IpAddr::V6(a) => (true, u128::from(a)),
     }
 }
 
@@ -113,10 +154,11 @@ fn geo_order<'s>(
         return Ordering::borrowed(default_order(service), 0);
     }
     let ip = client.address;
-    if let Some((net, order)) = rules.nets.iter().find(|(net, _)| net.contains(&ip)) {
-        let scope = refine_scope(net.prefix_len(), ip, &rules.nets);
-        trace_note!(recorder, "rule net:{net} matched {ip}");
-        return Ordering::borrowed(order, scope);
+    let (v6, bits) = left_aligned(ip);
+    if let Some(rule) = rules.nets.iter().find(|rule| rule.contains(v6, bits)) {
+        let scope = refine_scope(rule.net.prefix_len(), ip, &rules.nets);
+        trace_note!(recorder, "rule net:{} matched {ip}", rule.net);
+        return Ordering::borrowed(&rule.datacenters, scope);
     }
     let location = match geo {
         Some(db) if rules.needs_location() => db.locate(ip),
@@ -170,30 +212,20 @@ fn match_location<'r>(rules: &'r Rules, location: &Location) -> Option<(GeoRule,
 /// Deepens `scope` so that the network it describes around `ip` holds no other `net:` rule
 /// (a resolver caching the answer for that network must not reuse it for a client that a more
 /// specific rule sends elsewhere).
-fn refine_scope(mut scope: u8, ip: IpAddr, nets: &[(IpNet, DatacenterList)]) -> u8 {
-    for (net, _) in nets {
-        if net.contains(&ip) {
+fn refine_scope(mut scope: u8, ip: IpAddr, nets: &[NetRule]) -> u8 {
+    let (v6, bits) = left_aligned(ip);
+    for rule in nets {
+        if rule.v6 != v6 || rule.contains(v6, bits) {
             continue;
         }
-        if let Some(common) = common_prefix(ip, net.network())
-            && common >= scope
-            && common < net.prefix_len()
-        {
+        // Leading bits shared with the rule's network (below its prefix, as it does not hold
+        // the address).
+        let common = (bits ^ rule.bits).leading_zeros() as u8;
+        if common >= scope && common < rule.net.prefix_len() {
             scope = common + 1;
         }
     }
     scope
-}
-
-/// Leading bits shared by two addresses of the same family.
-pub fn common_prefix(a: IpAddr, b: IpAddr) -> Option<u8> {
-    match (a, b) {
-        (IpAddr::V4(a), IpAddr::V4(b)) => Some((u32::from(a) ^ u32::from(b)).leading_zeros() as u8),
-        (IpAddr::V6(a), IpAddr::V6(b)) => {
-            Some((u128::from(a) ^ u128::from(b)).leading_zeros() as u8)
-        }
-        _ => None,
-    }
 }
 
 fn nearest_order<'s>(
@@ -295,12 +327,12 @@ fn describe_location(ip: IpAddr, location: &Location) -> String {
 mod tests {
     use super::*;
 
-    fn nets(list: &[&str]) -> Vec<(IpNet, DatacenterList)> {
+    fn nets(list: &[&str]) -> Vec<NetRule> {
         let mut v: Vec<_> = list
             .iter()
-            .map(|n| (n.parse().unwrap(), vec![0u16].into_boxed_slice()))
+            .map(|n| NetRule::new(n.parse().unwrap(), vec![0u16].into_boxed_slice()))
             .collect();
-        v.sort_by_key(|r: &(IpNet, _)| std::cmp::Reverse(r.0.prefix_len()));
+        v.sort_by_key(|r| std::cmp::Reverse(r.net.prefix_len()));
         v
     }
 
@@ -315,6 +347,16 @@ mod tests {
         // Far away: no change.
         let far: IpAddr = "192.0.2.1".parse().unwrap();
         assert_eq!(refine_scope(16, far, &rules), 16);
+        // Rules of the other family never matter; IPv6 rules refine IPv6 scopes alike.
+        let rules = nets(&["10.0.0.0/8", "2001:db8::/32", "2001:db8:1::/48"]);
+        let v6: IpAddr = "2001:db8:2::1".parse().unwrap();
+        assert_eq!(refine_scope(32, v6, &rules), 47);
+        assert_eq!(refine_scope(56, v6, &rules), 56);
+        assert_eq!(refine_scope(0, "2001:db9::1".parse().unwrap(), &rules), 32);
+        assert_eq!(refine_scope(0, "11.0.0.1".parse().unwrap(), &rules), 8);
+        assert!(rules[0].contains(true, left_aligned("2001:db8:1:ff::1".parse().unwrap()).1));
+        assert!(!rules[0].contains(false, left_aligned("10.0.0.1".parse().unwrap()).1));
+        assert!(rules[2].contains(false, left_aligned("10.255.0.1".parse().unwrap()).1));
     }
 
     #[test]
