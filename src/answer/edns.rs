@@ -4,9 +4,6 @@
 use crate::wire::query::{OPTION_CLIENT_SUBNET, OPTION_NSID};
 use crate::wire::rtype;
 
-/// Longest OPT record we write: fixed part, NSID (identity up to 255 bytes), ECS (IPv6).
-pub const MAX_OPT_LEN: usize = 11 + 4 + 255 + 4 + 20;
-
 /// What goes into the response's OPT record.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ResponseOpt<'a> {

@@ -204,9 +204,9 @@ fn write_badkey(w: &mut Writer<'_>, tsig: &query::Tsig<'_>) {
 
 fn write_opt(w: &mut Writer<'_>, opt: Option<&ResponseOpt<'_>>) {
     if let Some(opt) = opt {
-        let mut buf = [0u8; edns::MAX_OPT_LEN];
-        let len = opt.encode(&mut buf);
-        let _ = w.raw_record(Section::Additional, &buf[..len]);
+        let _ = w.raw_record_with(Section::Additional, opt.len(), |out| {
+            opt.encode(out);
+        });
     }
 }
 

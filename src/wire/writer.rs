@@ -304,9 +304,20 @@ impl<'a> Writer<'a> {
         self.target_count
     }
 
-    /// Appends raw bytes (used for the OPT record, which has no name to compress).
-    pub fn raw_record(&mut self, section: Section, bytes: &[u8]) -> Result<(), NoSpace> {
-        self.put(bytes)?;
+    /// Appends a record of `len` bytes that `fill` writes in place (every byte of the slice it
+    /// is given), without a name to compress: the OPT record.
+    pub fn raw_record_with(
+        &mut self,
+        section: Section,
+        len: usize,
+        fill: impl FnOnce(&mut [u8]),
+    ) -> Result<(), NoSpace> {
+        let end = self.len + len;
+        if end > self.limit {
+            return Err(NoSpace);
+        }
+        fill(&mut self.buf[self.len..end]);
+        self.len = end;
         self.counts[section as usize] += 1;
         Ok(())
     }
