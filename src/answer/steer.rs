@@ -110,7 +110,6 @@ pub fn write_decision(
         }
         _ => {}
     }
-    let mut record = [0u8; 10 + 255];
     let mut wrote = false;
     let mark = w.mark();
     // Addresses at the question's own name (no CNAME before) are written after a pointer to
@@ -118,34 +117,30 @@ pub fn write_decision(
     let at_question = w.owned_by_question(owner);
     for &pick in decision.picks() {
         let target = &service.targets[pick as usize];
-        let mut address = [0u8; 16];
-        let (rtype, rdata): (u16, &[u8]) = match &target.address {
-            Address::V4(a) => {
-                address[..4].copy_from_slice(&a.octets());
-                (rtype::A, &address[..4])
+        let written = match (&target.record, &target.address) {
+            (Some(record), _) => {
+                let record = record.with_ttl(decision.ttl);
+                if at_question {
+                    w.record_at_question(Section::Answer, record.bytes())
+                } else {
+                    w.record(Section::Answer, owner, record.bytes())
+                }
             }
-            Address::V6(a) => {
-                address.copy_from_slice(&a.octets());
-                (rtype::AAAA, &address[..])
-            }
-            Address::Cname(name) => (rtype::CNAME, name.as_wire()),
-        };
-        if rtype == rtype::CNAME && wrote {
             // A name holds one CNAME and nothing else: only a first pick can be a CNAME.
-            continue;
-        }
-        let len = encode(&mut record, rtype, decision.ttl, rdata);
-        let written = if at_question && rtype != rtype::CNAME {
-            w.record_at_question(Section::Answer, &record[..len])
-        } else {
-            w.record(Section::Answer, owner, &record[..len])
+            (None, Address::Cname(_)) if wrote => continue,
+            (None, Address::Cname(name)) => {
+                let mut record = [0u8; 10 + 255];
+                let len = encode(&mut record, rtype::CNAME, decision.ttl, name.as_wire());
+                w.record(Section::Answer, owner, &record[..len])
+            }
+            (None, _) => continue,
         };
         if let Err(e) = written {
             w.rollback(mark);
             return Err(e);
         }
         wrote = true;
-        if rtype == rtype::CNAME {
+        if target.record.is_none() {
             break;
         }
     }

@@ -79,12 +79,12 @@ pub fn build_service(
         };
         let datacenter = dc_index(&target.datacenter).unwrap_or(0);
         datacenters[datacenter as usize].targets.push(t as u16);
-        targets.push(Target {
+        targets.push(Target::new(
             datacenter,
             address,
-            weight: target.weight.max(1),
-            health: target_health(t),
-        });
+            target.weight.max(1),
+            target_health(t),
+        ));
     }
     let to_indices =
         |list: &[String]| -> Box<[u16]> { list.iter().filter_map(|name| dc_index(name)).collect() };

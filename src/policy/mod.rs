@@ -62,6 +62,70 @@ pub struct Target {
     pub address: Address,
     pub weight: u32,
     pub health: Arc<TargetHealth>,
+    /// The A or AAAA record an answer holds for this target, encoded once (see
+    /// [`AddressRecord`]); `None` for a CNAME target.
+    pub record: Option<AddressRecord>,
+}
+
+impl Target {
+    pub fn new(
+        datacenter: u16,
+        address: Address,
+        weight: u32,
+        health: Arc<TargetHealth>,
+    ) -> Target {
+        let record = AddressRecord::new(&address);
+        Target {
+            datacenter,
+            address,
+            weight,
+            health,
+            record,
+        }
+    }
+}
+
+/// `TYPE CLASS TTL RDLENGTH RDATA` of an A or AAAA record, without the owner; the TTL is
+/// written per answer (a decision may lower it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddressRecord {
+    bytes: [u8; 10 + 16],
+    len: u8,
+}
+
+impl AddressRecord {
+    fn new(address: &Address) -> Option<AddressRecord> {
+        let mut bytes = [0u8; 26];
+        let (rtype, rdlen): (u16, u16) = match address {
+            Address::V4(a) => {
+                bytes[10..14].copy_from_slice(&a.octets());
+                (crate::wire::rtype::A, 4)
+            }
+            Address::V6(a) => {
+                bytes[10..26].copy_from_slice(&a.octets());
+                (crate::wire::rtype::AAAA, 16)
+            }
+            Address::Cname(_) => return None,
+        };
+        bytes[0..2].copy_from_slice(&rtype.to_be_bytes());
+        bytes[2..4].copy_from_slice(&crate::wire::rtype::CLASS_IN.to_be_bytes());
+        bytes[8..10].copy_from_slice(&rdlen.to_be_bytes());
+        Some(AddressRecord {
+            bytes,
+            len: 10 + rdlen as u8,
+        })
+    }
+
+    /// The record with `ttl`.
+    #[inline]
+    pub fn with_ttl(mut self, ttl: u32) -> AddressRecord {
+        self.bytes[4..8].copy_from_slice(&ttl.to_be_bytes());
+        self
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
 }
 
 /// Address family of the query.

@@ -33,15 +33,15 @@ fn service(policy: PolicyKind, targets: &[(&str, &str, u32, bool)]) -> Service {
             let datacenter = names.iter().position(|n| n == dc).unwrap() as u16;
             datacenters[datacenter as usize].targets.push(i as u16);
             let ip: IpAddr = address.parse().unwrap();
-            Target {
+            Target::new(
                 datacenter,
-                address: match ip {
+                match ip {
                     IpAddr::V4(a) => Address::V4(a),
                     IpAddr::V6(a) => Address::V6(a),
                 },
-                weight: *weight,
-                health: Arc::new(TargetHealth::standalone(ip, dc, *up)),
-            }
+                *weight,
+                Arc::new(TargetHealth::standalone(ip, dc, *up)),
+            )
         })
         .collect();
     let order = (0..datacenters.len() as u16).collect();
@@ -322,4 +322,34 @@ fn geo_rules_pick_the_most_specific_match() {
         "{:?}",
         trace.lines
     );
+}
+
+#[test]
+fn address_records_are_encoded_once_with_the_ttl_written_per_answer() {
+    let s = service(
+        PolicyKind::Failover,
+        &[
+            ("ams", "192.0.2.1", 1, true),
+            ("ams", "2001:db8::1", 1, true),
+        ],
+    );
+    for (target, rtype, rdata) in [
+        (&s.targets[0], crate::wire::rtype::A, &[192u8, 0, 2, 1][..]),
+        (
+            &s.targets[1],
+            crate::wire::rtype::AAAA,
+            &"2001:db8::1"
+                .parse::<std::net::Ipv6Addr>()
+                .unwrap()
+                .octets()[..],
+        ),
+    ] {
+        let mut expected = Vec::new();
+        crate::wire::writer::encode_record(&mut expected, rtype, 1, 42, rdata);
+        let record = target.record.unwrap().with_ttl(42);
+        assert_eq!(record.bytes(), &expected[..]);
+    }
+    let cname = Address::Cname("www.example.net.".parse().unwrap());
+    let health = s.targets[0].health.clone();
+    assert!(Target::new(0, cname, 1, health).record.is_none());
 }
