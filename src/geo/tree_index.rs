@@ -125,13 +125,32 @@ impl<A: Bits> TreeIndex<A> {
 
     /// Walks from `node` at `depth` bits along `ip` until a record or `until` bits.
     #[inline]
-    fn walk(&self, tree: &[u8], mut node: u32, mut depth: u32, ip: A, until: u32) -> (u32, u32) {
-        while depth < until && node < self.node_count {
-            node = read(tree, self.node_bytes, self.node_count, node, ip.bit(depth));
-            depth += 1;
+    fn walk(&self, tree: &[u8], node: u32, depth: u32, ip: A, until: u32) -> (u32, u32) {
+        let count = self.node_count;
+        match self.node_bytes {
+            6 => walk_nodes::<A, 6>(tree, count, node, depth, ip, until),
+            7 => walk_nodes::<A, 7>(tree, count, node, depth, ip, until),
+            _ => walk_nodes::<A, 8>(tree, count, node, depth, ip, until),
         }
-        (node, depth)
     }
+}
+
+/// The walk for one node size, so that reading a record is a fixed sequence without branches
+/// on the bit (which is as unpredictable as the addresses asked).
+#[inline(always)]
+fn walk_nodes<A: Bits, const NODE_BYTES: usize>(
+    tree: &[u8],
+    node_count: u32,
+    mut node: u32,
+    mut depth: u32,
+    ip: A,
+    until: u32,
+) -> (u32, u32) {
+    while depth < until && node < node_count {
+        node = read(tree, NODE_BYTES, node_count, node, ip.bit(depth));
+        depth += 1;
+    }
+    (node, depth)
 }
 
 /// Record `side` (0 left, 1 right) of `node` in a tree of `node_bytes`-byte nodes.
@@ -142,14 +161,18 @@ fn read(tree: &[u8], node_bytes: usize, node_count: u32, node: u32, side: u32) -
         // Cannot happen on a checked tree; "no data" is the safe answer.
         return node_count;
     };
-    let be3 = |b: &[u8]| u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
-    match (node_bytes, side) {
-        (6, 0) => be3(&raw[..3]),
-        (6, _) => be3(&raw[3..]),
-        (7, 0) => u32::from(raw[3] >> 4) << 24 | be3(&raw[..3]),
-        (7, _) => u32::from(raw[3] & 0x0f) << 24 | be3(&raw[4..]),
-        (_, 0) => u32::from_be_bytes([raw[0], raw[1], raw[2], raw[3]]),
-        (_, _) => u32::from_be_bytes([raw[4], raw[5], raw[6], raw[7]]),
+    // The node as one big-endian number; each record is a field of it, picked by shifting.
+    let word = raw.iter().fold(0u64, |word, &b| word << 8 | u64::from(b));
+    let side = u64::from(side);
+    match node_bytes {
+        6 => (word >> (24 * (1 - side))) as u32 & 0xff_ffff,
+        7 => {
+            // The middle byte holds the high nibble of each record: left in its top half.
+            let left = ((word >> 28) & 0x0f) << 24 | word >> 32;
+            let right = word & 0x0fff_ffff;
+            (left * (1 - side) + right * side) as u32
+        }
+        _ => (word >> (32 * (1 - side))) as u32,
     }
 }
 
@@ -298,15 +321,41 @@ mod tests {
                 Ipv6Addr::from(ip)
             ));
         }
-        let bytes = crate::geo::build_city_database(&csv).unwrap();
-        let addresses = addresses_v6().chain(csv.lines().skip(1).flat_map(|line| {
-            let network = line.split(',').next().unwrap();
-            let (ip, prefix) = network.split_once('/').unwrap();
-            let ip = u128::from(ip.parse::<Ipv6Addr>().unwrap());
-            let prefix: u32 = prefix.parse().unwrap();
-            [ip, ip | (u128::MAX >> prefix), ip.wrapping_sub(1)]
-        }));
-        assert!(agrees_with_reader_v6(&bytes, addresses) > 1000);
+        for bytes in every_record_size(&csv) {
+            let addresses = addresses_v6().chain(csv.lines().skip(1).flat_map(|line| {
+                let network = line.split(',').next().unwrap();
+                let (ip, prefix) = network.split_once('/').unwrap();
+                let ip = u128::from(ip.parse::<Ipv6Addr>().unwrap());
+                let prefix: u32 = prefix.parse().unwrap();
+                [ip, ip | (u128::MAX >> prefix), ip.wrapping_sub(1)]
+            }));
+            assert!(agrees_with_reader_v6(&bytes, addresses) > 1000);
+        }
+    }
+
+    #[test]
+    fn records_read_from_each_node_size() {
+        // MaxMind DB format: 24-bit records side by side; 28-bit ones with the high nibbles in
+        // the middle byte (left record's in its top half); 32-bit ones side by side.
+        let node = [0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc];
+        assert_eq!(read(&node, 6, 9, 0, 0), 0x12_3456);
+        assert_eq!(read(&node, 6, 9, 0, 1), 0x78_9abc);
+        let node = [0x12, 0x34, 0x56, 0xab, 0x78, 0x9a, 0xbc];
+        assert_eq!(read(&node, 7, 9, 0, 0), 0xa12_3456);
+        assert_eq!(read(&node, 7, 9, 0, 1), 0xb78_9abc);
+        let node = [0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0];
+        assert_eq!(read(&node, 8, 9, 0, 0), 0x1234_5678);
+        assert_eq!(read(&node, 8, 9, 0, 1), 0x9abc_def0);
+        // A node past the end reads as "no data".
+        assert_eq!(read(&node, 8, 9, 1, 0), 9);
+    }
+
+    /// The database of `csv` with 24-, 28- and 32-bit records.
+    fn every_record_size(csv: &str) -> impl Iterator<Item = Vec<u8>> {
+        let rows = crate::geo::city_table::parse_city_table(csv).unwrap();
+        [24, 28, 32]
+            .into_iter()
+            .map(move |size| crate::geo::writer::write_city_database(&rows, size).unwrap())
     }
 
     /// A spread of /24 boundaries and middles, and addresses the test databases hold.
@@ -368,7 +417,8 @@ mod tests {
                 Ipv4Addr::from(ip)
             ));
         }
-        let bytes = crate::geo::build_city_database(&csv).unwrap();
-        assert!(agrees_with_reader(&bytes, addresses()) > 1000);
+        for bytes in every_record_size(&csv) {
+            assert!(agrees_with_reader(&bytes, addresses()) > 1000);
+        }
     }
 }
