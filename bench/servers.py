@@ -347,8 +347,8 @@ class Running:
         """(peak RSS of the largest process, current RSS summed by PSS), in MiB."""
         peak = pss = 0
         for pid in self.pids():
-            peak = max(peak, _status_kib(pid, "VmHWM"))
-            pss += _rollup_kib(pid, "Pss")
+            peak = max(peak, _proc_kib(pid, "status", "VmHWM"))
+            pss += _proc_kib(pid, "smaps_rollup", "Pss")
         return peak / 1024, pss / 1024
 
     def stop(self):
@@ -362,20 +362,10 @@ class Running:
         self.log.close()
 
 
-def _status_kib(pid, key):
+def _proc_kib(pid, name, key):
+    """The `key:` figure (kB) of /proc/PID/NAME; 0 when the process is gone."""
     try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _rollup_kib(pid, key):
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
+        with open(f"/proc/{pid}/{name}") as f:
             for line in f:
                 if line.startswith(key + ":"):
                     return int(line.split()[1])
