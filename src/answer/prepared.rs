@@ -11,7 +11,7 @@
 
 use crate::wire::rtype;
 use crate::wire::writer::{HEADER_LEN, MAX_COMPRESSION_TARGETS, Section, Writer};
-use crate::zone::tree::{NO_PREPARED, PREPARED_HEADER, REFERRAL_KEY, flag};
+use crate::zone::tree::{DIRECTORY_ENTRY, NO_PREPARED, PREPARED_HEADER, REFERRAL_KEY, flag};
 use crate::zone::{NodeId, NodeRef, Zone};
 
 /// Longest prepared answer (bytes after the question). Longer answers, which only TCP can
@@ -36,6 +36,9 @@ enum Kind {
 pub(crate) fn prepare(zone: &mut Zone) {
     let mut buf = vec![0u8; super::MAX_MESSAGE];
     let mut arena = Vec::new();
+    // One node's answers as they are rendered (offsets relative to its first answer), and
+    // which query type each answers; both are moved into `arena` behind the node's directory.
+    let mut answers = Vec::new();
     let mut index: Vec<(u16, u32)> = Vec::new();
     let mut ranges: Vec<(u32, u16)> = Vec::with_capacity(zone.nodes.len());
     let mut pointers = Vec::new();
@@ -53,7 +56,8 @@ pub(crate) fn prepare(zone: &mut Zone) {
     .map_or(NO_PREPARED, |r| store(&mut arena, &r, &pointers, &labels));
     let mut types: Vec<u16> = Vec::new();
     for id in 0..zone.nodes.len() as NodeId {
-        let start = index.len() as u32;
+        answers.clear();
+        index.clear();
         let node = &zone.nodes[id as usize];
         let name = zone.slice(node.name).to_vec();
         if node.flags & flag::OCCLUDED != 0 {
@@ -70,7 +74,7 @@ pub(crate) fn prepare(zone: &mut Zone) {
                 |w| super::authoritative::referral(w, zone, cut).is_ok(),
             );
             if let Some(r) = rendered {
-                index.push((REFERRAL_KEY, store(&mut arena, &r, &pointers, &labels)));
+                index.push((REFERRAL_KEY, store(&mut answers, &r, &pointers, &labels)));
             }
         } else {
             types.clear();
@@ -87,7 +91,7 @@ pub(crate) fn prepare(zone: &mut Zone) {
                 if kind == Kind::Exact
                     && let Some(plain) = plain(zone.node(id), qtype, &name, &mut buf)
                 {
-                    index.push((qtype, store(&mut arena, &plain, &[], &[])));
+                    index.push((qtype, store(&mut answers, &plain, &[], &[])));
                     continue;
                 }
                 let rendered = render(
@@ -116,20 +120,27 @@ pub(crate) fn prepare(zone: &mut Zone) {
                     },
                 );
                 if let Some(r) = rendered {
-                    index.push((qtype, store(&mut arena, &r, &pointers, &labels)));
+                    index.push((qtype, store(&mut answers, &r, &pointers, &labels)));
                 }
             }
         }
-        ranges.push((start, (index.len() as u32 - start) as u16));
+        // The directory, then the answers: a lookup reads the directory and its first answer
+        // from the same or the next cache line.
+        let start = arena.len() as u32;
+        let first_answer = start as usize + index.len() * DIRECTORY_ENTRY;
+        for &(qtype, offset) in &index {
+            arena.extend_from_slice(&qtype.to_be_bytes());
+            arena.extend_from_slice(&(first_answer as u32 + offset).to_be_bytes());
+        }
+        arena.extend_from_slice(&answers);
+        ranges.push((start, index.len() as u16));
     }
     for (node, (start, len)) in zone.nodes.iter_mut().zip(ranges) {
         node.prepared_start = start;
         node.prepared_len = len;
     }
     arena.shrink_to_fit();
-    index.shrink_to_fit();
     zone.prepared = arena;
-    zone.prepared_index = index;
     zone.prepared_negative = negative;
 }
 
@@ -408,7 +419,6 @@ mod tests {
         builder.add_service(&"steered.example.com.".parse().unwrap(), 0);
         let mut zone = builder.finish().map_err(|p| p.errors).unwrap().0;
         if !prepared {
-            zone.prepared_index.clear();
             zone.prepared_negative = NO_PREPARED;
             for node in &mut zone.nodes {
                 node.prepared_start = 0;
@@ -468,7 +478,7 @@ mod tests {
     fn prepared_answers_are_byte_for_byte_those_of_the_general_path() {
         let (fast, slow) = (zone(true), zone(false));
         assert!(fast.prepared_negative != NO_PREPARED);
-        assert!(!fast.prepared_index.is_empty());
+        assert!(fast.nodes.iter().any(|node| node.prepared_len > 0));
         let types = [
             rtype::A,
             rtype::AAAA,

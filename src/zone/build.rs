@@ -282,25 +282,19 @@ impl ZoneBuilder {
                 warnings: self.warnings,
             });
         }
-        let Draft {
-            arena,
-            nodes,
-            index,
-            hasher,
-        } = draft;
+        let Draft { arena, nodes, .. } = draft;
+        let names = super::index::NameIndex::build(&arena, &nodes);
         let mut zone = Zone {
             origin,
             arena,
             nodes,
             rrsets,
             additional,
-            index,
-            hasher,
+            names,
             negative_soa,
             serial,
             record_count,
             prepared: Vec::new(),
-            prepared_index: Vec::new(),
             prepared_negative: super::tree::NO_PREPARED,
         };
         crate::answer::prepared::prepare(&mut zone);

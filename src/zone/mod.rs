@@ -1,6 +1,7 @@
 //! Zone files and the zone tree.
 
 pub mod build;
+pub mod index;
 pub mod parse;
 pub mod record;
 pub mod tree;

@@ -6,9 +6,7 @@
 //! closest encloser of any name is found by hashing its suffixes. Delegations, occlusion and
 //! wildcard parents are flags computed at load time.
 
-use hashbrown::{DefaultHashBuilder, HashTable};
-use std::hash::BuildHasher;
-
+use super::index::{NameIndex, is_wire_name};
 use crate::wire::Name;
 use crate::wire::name::MAX_NAME_LEN;
 
@@ -48,7 +46,9 @@ pub(crate) struct Node {
     pub cut: NodeId,
     /// Steering service answering A/AAAA at this name.
     pub service: u32,
-    /// This node's prepared answers: a range of [`Zone::prepared_index`].
+    /// This node's prepared answers: `prepared_len` directory entries at this offset of
+    /// [`Zone::prepared`], each a query type and the offset of its answer (big-endian, 2 and
+    /// 4 bytes), followed by the answers.
     pub prepared_start: u32,
     pub prepared_len: u16,
 }
@@ -72,17 +72,14 @@ pub struct Zone {
     pub(crate) nodes: Vec<Node>,
     pub(crate) rrsets: Vec<RRsetEntry>,
     pub(crate) additional: Vec<NodeId>,
-    pub(crate) index: HashTable<NodeId>,
-    pub(crate) hasher: DefaultHashBuilder,
+    pub(crate) names: NameIndex,
     /// The SOA record pre-encoded with the negative-caching TTL (RFC 2308 §5).
     pub(crate) negative_soa: Span,
     pub(crate) serial: u32,
     pub(crate) record_count: usize,
-    /// Answers written once at load time (see [`Prepared`]), one after another.
+    /// Answers written once at load time (see [`Prepared`]), each node's behind its directory
+    /// (see [`Node::prepared_start`]); a delegation holds its referral under type 0.
     pub(crate) prepared: Vec<u8>,
-    /// `(query type, offset in prepared)` per node, in ranges the nodes point at. A delegation
-    /// holds its referral under type 0.
-    pub(crate) prepared_index: Vec<(u16, u32)>,
     /// The NXDOMAIN/NODATA authority section, relative to the origin; `NO_PREPARED` if none.
     pub(crate) prepared_negative: u32,
 }
@@ -143,6 +140,9 @@ impl<'z> Prepared<'z> {
         }
     }
 }
+
+/// Bytes of one entry of a node's directory of prepared answers: query type, offset.
+pub(crate) const DIRECTORY_ENTRY: usize = 6;
 
 /// Bytes before a prepared answer's pointer list.
 pub(crate) const PREPARED_HEADER: usize = 13;
@@ -221,17 +221,20 @@ impl Zone {
 
     /// The node with exactly this lowercased name, occluded or not.
     pub fn find(&self, lower_name: &[u8]) -> Option<NodeId> {
-        let hash = self.hasher.hash_one(lower_name);
-        self.index
-            .find(hash, |&id| {
-                self.slice(self.nodes[id as usize].name) == lower_name
-            })
-            .copied()
+        if !is_wire_name(lower_name) {
+            return None;
+        }
+        self.names.find(&self.arena, lower_name)
     }
 
     /// Finds where a lowercased name that lies at or below the origin falls in the zone.
+    /// Bytes that are no whole wire name are no name in the zone (NXDOMAIN at the apex).
     pub fn lookup(&self, lower_name: &[u8]) -> Lookup {
-        if let Some(id) = self.find(lower_name) {
+        if !is_wire_name(lower_name) {
+            return Lookup::NxDomain(0);
+        }
+        // Every suffix of a whole wire name is one too.
+        if let Some(id) = self.names.find(&self.arena, lower_name) {
             let node = &self.nodes[id as usize];
             if node.flags & flag::OCCLUDED != 0 {
                 return Lookup::BelowCut(node.cut);
@@ -247,7 +250,7 @@ impl Zone {
             if lower_name.len() - pos < origin_len || pos >= lower_name.len() {
                 break 0;
             }
-            if let Some(id) = self.find(&lower_name[pos..]) {
+            if let Some(id) = self.names.find(&self.arena, &lower_name[pos..]) {
                 break id;
             }
         };
@@ -270,7 +273,7 @@ impl Zone {
             buf[0] = 1;
             buf[1] = b'*';
             buf[2..2 + parent.len()].copy_from_slice(parent);
-            if let Some(wild) = self.find(&buf[..2 + parent.len()]) {
+            if let Some(wild) = self.names.find(&self.arena, &buf[..2 + parent.len()]) {
                 return Lookup::Wildcard(wild);
             }
         }
@@ -289,10 +292,16 @@ impl Zone {
     fn prepared_entry(&self, id: NodeId, qtype: u16) -> Option<Prepared<'_>> {
         let node = &self.nodes[id as usize];
         let start = node.prepared_start as usize;
-        self.prepared_index[start..start + node.prepared_len as usize]
-            .iter()
-            .find(|&&(t, _)| t == qtype)
-            .map(|&(_, offset)| Prepared::at(&self.prepared, offset))
+        let directory = self
+            .prepared
+            .get(start..start + node.prepared_len as usize * DIRECTORY_ENTRY)?;
+        directory
+            .chunks_exact(DIRECTORY_ENTRY)
+            .find(|entry| entry[..2] == qtype.to_be_bytes())
+            .map(|entry| {
+                let offset = u32::from_be_bytes([entry[2], entry[3], entry[4], entry[5]]);
+                Prepared::at(&self.prepared, offset)
+            })
     }
 
     /// The authority section of NXDOMAIN and NODATA answers, relative to the origin.
