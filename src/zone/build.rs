@@ -5,9 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use hashbrown::{DefaultHashBuilder, HashTable};
-use std::hash::BuildHasher;
-
+use super::index::NameIndex;
 use super::record::{Record, SourceLocation, ZoneError};
 use super::tree::{NO_SERVICE, Node, NodeId, RRsetEntry, Span, Zone, flag};
 use crate::wire::name::{Name, wire_name_len};
@@ -35,8 +33,7 @@ pub struct ZoneBuilder {
 struct Draft {
     arena: Vec<u8>,
     nodes: Vec<Node>,
-    index: HashTable<NodeId>,
-    hasher: DefaultHashBuilder,
+    names: NameIndex,
 }
 
 impl Draft {
@@ -45,9 +42,9 @@ impl Draft {
         &self.arena[span.start as usize..(span.start + span.len) as usize]
     }
 
+    /// The node named `lower`, a whole lowercased wire name.
     fn find(&self, lower: &[u8]) -> Option<NodeId> {
-        let hash = self.hasher.hash_one(lower);
-        self.index.find(hash, |&id| self.name(id) == lower).copied()
+        self.names.find(&self.arena, lower)
     }
 
     fn insert(&mut self, lower: &[u8]) -> NodeId {
@@ -70,13 +67,7 @@ impl Draft {
             prepared_start: 0,
             prepared_len: 0,
         });
-        let hasher = &self.hasher;
-        let hash = hasher.hash_one(lower);
-        let (arena, nodes) = (&self.arena, &self.nodes);
-        self.index.insert_unique(hash, id, |&other| {
-            let span = nodes[other as usize].name;
-            hasher.hash_one(&arena[span.start as usize..(span.start + span.len) as usize])
-        });
+        self.names.insert(&self.arena, &self.nodes, id);
         id
     }
 }
@@ -151,8 +142,7 @@ impl ZoneBuilder {
         let mut draft = Draft {
             arena: Vec::with_capacity(records.len() * 48),
             nodes: Vec::new(),
-            index: HashTable::with_capacity(records.len()),
-            hasher: DefaultHashBuilder::default(),
+            names: NameIndex::with_capacity(records.len()),
         };
         let apex = draft.insert(origin.as_wire());
         debug_assert_eq!(apex, 0);
@@ -282,8 +272,11 @@ impl ZoneBuilder {
                 warnings: self.warnings,
             });
         }
-        let Draft { arena, nodes, .. } = draft;
-        let names = super::index::NameIndex::build(&arena, &nodes);
+        let Draft {
+            arena,
+            nodes,
+            names,
+        } = draft;
         let mut zone = Zone {
             origin,
             arena,

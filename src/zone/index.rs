@@ -25,25 +25,30 @@ pub(crate) struct NameIndex {
 }
 
 impl NameIndex {
-    /// Indexes every node by its name. Node names must be distinct wire names (the zone
-    /// builder merges them).
-    pub(crate) fn build(arena: &[u8], nodes: &[Node]) -> NameIndex {
-        let hasher = DefaultHashBuilder::default();
-        let mut table = HashTable::with_capacity(nodes.len());
-        let name_of = |node: &Node| {
-            let start = node.name.start as usize;
-            &arena[start..start + node.name.len as usize]
-        };
-        for (id, node) in nodes.iter().enumerate() {
-            let entry = Entry {
-                node: id as NodeId,
-                name: node.name.start,
-            };
-            table.insert_unique(hasher.hash_one(name_of(node)), entry, |e: &Entry| {
-                hasher.hash_one(name_of(&nodes[e.node as usize]))
-            });
+    /// An empty index with room for `capacity` names.
+    pub(crate) fn with_capacity(capacity: usize) -> NameIndex {
+        NameIndex {
+            table: HashTable::with_capacity(capacity),
+            hasher: DefaultHashBuilder::default(),
         }
-        NameIndex { table, hasher }
+    }
+
+    /// Indexes node `id` (already in `nodes`, its name in `arena`) under its name, which no
+    /// node in the index may have.
+    pub(crate) fn insert(&mut self, arena: &[u8], nodes: &[Node], id: NodeId) {
+        let hasher = &self.hasher;
+        let name_of = |id: NodeId| {
+            let span = nodes[id as usize].name;
+            &arena[span.start as usize..(span.start + span.len) as usize]
+        };
+        let entry = Entry {
+            node: id,
+            name: nodes[id as usize].name.start,
+        };
+        self.table
+            .insert_unique(hasher.hash_one(name_of(id)), entry, |e: &Entry| {
+                hasher.hash_one(name_of(e.node))
+            });
     }
 
     /// The node with exactly this lowercased name, which must be one whole wire name (see
@@ -131,7 +136,10 @@ mod tests {
             names.push(wire(&format!("a.b{i}.example.com")));
         }
         let (arena, nodes) = zone_of(&names);
-        let index = NameIndex::build(&arena, &nodes);
+        let mut index = NameIndex::with_capacity(0);
+        for id in 0..nodes.len() {
+            index.insert(&arena, &nodes, id as NodeId);
+        }
         for (id, name) in names.iter().enumerate() {
             assert_eq!(index.find(&arena, name), Some(id as NodeId), "{name:?}");
         }
@@ -149,7 +157,10 @@ mod tests {
     fn the_root_alone() {
         let names = vec![vec![0u8]];
         let (arena, nodes) = zone_of(&names);
-        let index = NameIndex::build(&arena, &nodes);
+        let mut index = NameIndex::with_capacity(0);
+        for id in 0..nodes.len() {
+            index.insert(&arena, &nodes, id as NodeId);
+        }
         assert_eq!(index.find(&arena, &[0]), Some(0));
         assert_eq!(index.find(&arena, &wire("a")), None);
     }
