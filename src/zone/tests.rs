@@ -37,6 +37,23 @@ fn name_of(zone: &Zone, id: u32) -> String {
 }
 
 #[test]
+fn bytes_that_are_no_whole_name_are_not_found() {
+    // The name index compares only the bytes asked for, which is exact for whole wire names;
+    // the zone's entry points keep anything else away from it.
+    let z = zone(ZONE);
+    let name = wire("a.b.c.example.com.");
+    assert!(z.find(&name).is_some());
+    for cut in [2, name.len() - 1] {
+        assert_eq!(z.find(&name[..cut]), None, "{:?}", &name[..cut]);
+        assert_eq!(z.lookup(&name[..cut]), Lookup::NxDomain(0));
+    }
+    let mut longer = name.clone();
+    longer.push(0);
+    assert_eq!(z.find(&longer), None);
+    assert_eq!(z.find(&[0xc0, 12]), None);
+}
+
+#[test]
 fn exact_names_and_empty_non_terminals() {
     let z = zone(ZONE);
     assert!(matches!(
