@@ -39,12 +39,48 @@ pub fn bind(address: SocketAddr) -> io::Result<UdpSocket> {
         socket.set_only_v6(true)?;
     }
     socket.set_reuse_port(true)?;
+    ignore_path_mtu(&socket, address.is_ipv6());
     // Room for bursts; the kernel caps this at net.core.rmem_max.
     let _ = socket.set_recv_buffer_size(4 << 20);
     let _ = socket.set_send_buffer_size(4 << 20);
     socket.bind(&address.into())?;
     socket.set_read_timeout(Some(POLL_INTERVAL))?;
     Ok(socket.into())
+}
+
+/// Makes replies ignore path-MTU information (`IP_PMTUDISC_OMIT`, `IPV6_PMTUDISC_OMIT`): a
+/// forged ICMP "fragmentation needed" or "packet too big" then cannot make the kernel cut
+/// later replies to that client into smaller fragments, which is how fragmentation attacks
+/// slip forged records into a resolver's cache. Replies leave without DF and are fragmented
+/// only where they exceed the outgoing interface's MTU. Kernels older than 3.15 lack the
+/// setting; the socket then keeps the default.
+fn ignore_path_mtu(socket: &Socket, ipv6: bool) {
+    let (level, name, value) = if ipv6 {
+        (
+            libc::IPPROTO_IPV6,
+            libc::IPV6_MTU_DISCOVER,
+            libc::IPV6_PMTUDISC_OMIT,
+        )
+    } else {
+        (
+            libc::IPPROTO_IP,
+            libc::IP_MTU_DISCOVER,
+            libc::IP_PMTUDISC_OMIT,
+        )
+    };
+    // SAFETY: `value` is a live c_int and its size is passed with it.
+    let result = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            level,
+            name,
+            (&value as *const libc::c_int).cast(),
+            size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if result != 0 {
+        tracing::debug!(error = %io::Error::last_os_error(), "path MTU discovery left on");
+    }
 }
 
 /// Serves one socket until `stop` is set (shutdown, or the address was removed by a reload),
@@ -292,5 +328,43 @@ fn decode_address(address: &libc::sockaddr_storage) -> Option<SocketAddr> {
             )))
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn option(socket: &UdpSocket, level: libc::c_int, name: libc::c_int) -> libc::c_int {
+        let mut value: libc::c_int = -1;
+        let mut len = size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: `value` and `len` are live and `len` is the size of `value`.
+        let result = unsafe {
+            libc::getsockopt(
+                socket.as_raw_fd(),
+                level,
+                name,
+                (&mut value as *mut libc::c_int).cast(),
+                &mut len,
+            )
+        };
+        assert_eq!(result, 0, "{}", io::Error::last_os_error());
+        value
+    }
+
+    #[test]
+    fn sockets_ignore_path_mtu_information() {
+        let v4 = bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        assert_eq!(
+            option(&v4, libc::IPPROTO_IP, libc::IP_MTU_DISCOVER),
+            libc::IP_PMTUDISC_OMIT
+        );
+        // Hosts without IPv6 on loopback skip the second half.
+        if let Ok(v6) = bind("[::1]:0".parse().unwrap()) {
+            assert_eq!(
+                option(&v6, libc::IPPROTO_IPV6, libc::IPV6_MTU_DISCOVER),
+                libc::IPV6_PMTUDISC_OMIT
+            );
+        }
     }
 }
