@@ -160,17 +160,16 @@ impl Source {
         })
     }
 
-    /// The record for `ip` (if any decodes) and the prefix length of the network that matched,
-    /// in `ip`'s own family. No allocation on a verified database.
+    /// What `convert` makes of the record for `ip` (decoded as `R`), and the prefix length of
+    /// the network that matched, in `ip`'s own family. The network is found through the jump
+    /// tables where the database has them, and decoded records are kept per thread (see
+    /// [`cache`]). No allocation on a verified database.
     #[inline]
-    fn lookup<'a, T: Deserialize<'a>>(&'a self, ip: IpAddr) -> (Option<T>, u8) {
-        self.lookup_with(ip, |result| result.decode::<T>().ok().flatten())
-    }
-
-    /// As [`Source::lookup`] for a City/Country record, through the per-thread cache of
-    /// decoded places.
-    #[inline]
-    fn lookup_place(&self, ip: IpAddr) -> (Option<Place>, u8) {
+    fn lookup_cached<'a, R: Deserialize<'a>, T: cache::Cached>(
+        &'a self,
+        ip: IpAddr,
+        convert: impl Fn(R) -> Option<T>,
+    ) -> (Option<T>, u8) {
         let found = match (ip, &self.ipv4_index, &self.ipv6_index) {
             (IpAddr::V4(v4), Some(index), _) => Some(index.find(&self.bytes, u32::from(v4))),
             (IpAddr::V6(v6), _, Some(index)) => Some(index.find(&self.bytes, u128::from(v6))),
@@ -188,14 +187,14 @@ impl Source {
             };
             let decode = || {
                 let result = self.reader.lookup(ip).ok()?;
-                place_of(result.decode::<PlaceRecord<'_>>().ok().flatten()?)
+                convert(result.decode::<R>().ok().flatten()?)
             };
-            return (cache::place(self.id, offset as usize, decode), prefix_len);
+            return (cache::get(self.id, offset as usize, decode), prefix_len);
         }
         self.lookup_with(ip, |result| {
-            let decode = || place_of(result.decode::<PlaceRecord<'_>>().ok().flatten()?);
+            let decode = || convert(result.decode::<R>().ok().flatten()?);
             match result.offset() {
-                Some(offset) => cache::place(self.id, offset, decode),
+                Some(offset) => cache::get(self.id, offset, decode),
                 None => decode(),
             }
         })
@@ -350,7 +349,7 @@ impl GeoDatabase {
     /// that does not decode, gives a location without data (the prefix lengths are still set).
     pub fn locate(&self, ip: IpAddr) -> Location {
         let mut location = Location::default();
-        let (place, prefix_len) = self.place.lookup_place(ip);
+        let (place, prefix_len) = self.place.lookup_cached(ip, place_of);
         location.prefix_len = prefix_len;
         if let Some(place) = place {
             location.continent = place.continent;
@@ -359,9 +358,10 @@ impl GeoDatabase {
             location.coordinates = place.coordinates;
         }
         if let Some(asn) = &self.asn {
-            let (record, prefix_len) = asn.lookup::<AsnRecord>(ip);
+            let (asn_number, prefix_len) =
+                asn.lookup_cached(ip, |record: AsnRecord| record.autonomous_system_number);
             location.asn_prefix_len = prefix_len;
-            location.asn = record.and_then(|record| record.autonomous_system_number);
+            location.asn = asn_number;
         }
         location
     }

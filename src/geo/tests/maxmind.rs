@@ -169,3 +169,54 @@ fn files_that_are_not_databases_are_named() {
         "City/Country database: file is empty, expected a MaxMind DB (.mmdb) database"
     );
 }
+
+#[test]
+fn asn_numbers_through_the_jump_tables_and_cache_are_the_readers() {
+    // Every network of the ASN test database, at its first address and one inside, looked up
+    // twice (the second time from the per-thread cache), against the reader's own lookup.
+    use maxminddb::Reader;
+
+    use crate::geo::record::AsnRecord;
+
+    let path = maxmind_file("GeoLite2-ASN-Test.mmdb");
+    let database = open("GeoLite2-City-Test.mmdb", Some("GeoLite2-ASN-Test.mmdb"));
+    let bytes = std::fs::read(&path).unwrap();
+    let reader = Reader::from_source(&bytes[..]).unwrap();
+    let mut addresses = Vec::new();
+    for network in reader.networks(Default::default()).unwrap() {
+        let first = network.unwrap().network().unwrap().network();
+        let inside = match first {
+            IpAddr::V4(v4) => IpAddr::from((u32::from(v4) | 1).to_be_bytes()),
+            IpAddr::V6(v6) => IpAddr::from((u128::from(v6) | 1).to_be_bytes()),
+        };
+        addresses.extend([first, inside]);
+    }
+    let ipv4 = addresses.iter().filter(|ip| ip.is_ipv4()).count();
+    assert!(
+        ipv4 > 50 && addresses.len() - ipv4 > 50,
+        "{ipv4} of {}",
+        addresses.len()
+    );
+    let mut numbered = 0;
+    for ip in addresses {
+        let result = reader.lookup(ip).unwrap();
+        let asn = result
+            .decode::<AsnRecord>()
+            .unwrap()
+            .and_then(|record| record.autonomous_system_number);
+        let prefix = match result.network() {
+            Ok(network) if network.is_ipv4() == ip.is_ipv4() => network.prefix(),
+            _ => 0,
+        };
+        for _ in 0..2 {
+            let location = database.locate(ip);
+            assert_eq!(
+                (location.asn, location.asn_prefix_len),
+                (asn, prefix),
+                "{ip}"
+            );
+        }
+        numbered += usize::from(asn.is_some());
+    }
+    assert!(numbered > 100, "{numbered}");
+}
