@@ -2,7 +2,7 @@
 //! numbers, TTL-style durations, names and character strings.
 
 use crate::wire::Name;
-use crate::zone::parse::encoding::unescape_into;
+use crate::zone::parse::encoding::{inner_quote, unescape_into};
 use crate::zone::parse::lexer::{Token, show};
 
 /// Largest TTL a record may carry (RFC 2181 §8).
@@ -68,8 +68,12 @@ pub(crate) fn ttl(text: &[u8]) -> Result<u32, String> {
     }
 }
 
-/// Parses a name token, completing a relative name with `origin`.
+/// Parses a name token, completing a relative name with `origin`. An unescaped quote is an
+/// error (`@ NS a"b"`), as in Knot DNS.
 pub(crate) fn name(text: &[u8], origin: &Name) -> Result<Name, String> {
+    if text.contains(&b'"') && unescaped_quote(text) {
+        return Err(inner_quote(text));
+    }
     let text = std::str::from_utf8(text).map_err(|_| {
         format!(
             "name \"{}\" is not valid UTF-8 (write other bytes as \\DDD)",
@@ -77,6 +81,19 @@ pub(crate) fn name(text: &[u8], origin: &Name) -> Result<Name, String> {
         )
     })?;
     Name::parse(text, Some(origin)).map_err(|e| e.to_string())
+}
+
+/// True when `text` holds a `"` that no backslash escapes.
+fn unescaped_quote(text: &[u8]) -> bool {
+    let mut escaped = false;
+    for &c in text {
+        match c {
+            b'"' if !escaped => return true,
+            b'\\' if !escaped => escaped = true,
+            _ => escaped = false,
+        }
+    }
+    false
 }
 
 pub(crate) struct Fields<'t, 'a> {
