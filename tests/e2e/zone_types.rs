@@ -87,28 +87,25 @@ fn kdig_lines(output: &str) -> BTreeSet<String> {
         .collect()
 }
 
-fn kdig(args: &[&str]) -> String {
-    let out = Command::new("kdig").args(args).output().expect("kdig");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+/// The records `kdig +generic` prints for a query over TCP to `server` (`args`: sections,
+/// options, name and type), in committed form.
+fn kdig(server: SocketAddr, args: &[&str]) -> BTreeSet<String> {
+    let out = Command::new("kdig")
+        .args(["@127.0.0.1", "-p", &server.port().to_string()])
+        .args(["+tcp", "+noall", "+generic"])
+        .args(args)
+        .output()
+        .expect("kdig");
+    kdig_lines(&String::from_utf8_lossy(&out.stdout))
 }
 
 /// Every section of the answer to `name type` from `server`, in committed form.
 fn ask(server: SocketAddr, name: &str, code: u16) -> BTreeSet<String> {
-    let port = server.port().to_string();
     let qtype = format!("TYPE{code}");
-    kdig_lines(&kdig(&[
-        "@127.0.0.1",
-        "-p",
-        &port,
-        "+tcp",
-        "+noall",
-        "+answer",
-        "+authority",
-        "+additional",
-        "+generic",
-        name,
-        &qtype,
-    ]))
+    kdig(
+        server,
+        &["+answer", "+authority", "+additional", name, &qtype],
+    )
 }
 
 /// Knot DNS reads `recent.zone` only from the release that knows its types; any other error
@@ -166,21 +163,10 @@ fn knot_serves_the_corpus_as_committed_and_so_do_we() {
     let mut failures = Vec::new();
     for (file, origin) in &zones {
         let expected = committed(file);
-        let port = knot.addr.port().to_string();
-        let transfer = kdig(&[
-            "-b",
-            TRANSFER_SOURCE,
-            "@127.0.0.1",
-            "-p",
-            &port,
-            "+tcp",
-            "+noall",
-            "+answer",
-            "+generic",
-            origin,
-            "AXFR",
-        ]);
-        let theirs = kdig_lines(&transfer);
+        let theirs = kdig(
+            knot.addr,
+            &["-b", TRANSFER_SOURCE, "+answer", origin, "AXFR"],
+        );
         if theirs != expected {
             failures.push(format!(
                 "{file}: Knot DNS's AXFR differs from the committed bytes:\n  only Knot: {:#?}\n  only committed: {:#?}",
@@ -291,11 +277,14 @@ fn dnspython_reads_the_corpus_as_committed() {
             .arg(origin)
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "dnspython: {file}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if file == "recent.zone" && stderr.contains("type is unknown") {
+            say(
+                "SKIP zone_types: this dnspython does not know DSYNC/RESINFO/WALLET (newer releases do)",
+            );
+            continue;
+        }
+        assert!(out.status.success(), "dnspython: {file}: {stderr}");
         let theirs: BTreeSet<String> = String::from_utf8_lossy(&out.stdout)
             .lines()
             .filter_map(|l| {

@@ -2,7 +2,7 @@
 //! CSYNC, DSYNC): type mnemonics, RRSIG times, NSEC3 salts and hashes, type bitmaps and the
 //! DSYNC scheme.
 
-use super::fields::{Fields, number};
+use super::fields::{Fields, number, with_length_byte};
 use crate::wire::rtype::type_from_str;
 use crate::wire::{base32hex, type_bitmap};
 use crate::zone::parse::encoding::{date_to_seconds, decode_hex};
@@ -70,34 +70,26 @@ pub(super) fn salt(f: &mut Fields, what: &str, out: &mut Vec<u8>) -> Result<(), 
         out.push(0);
         return Ok(());
     }
-    let at = out.len();
-    out.push(0);
-    decode_hex([token.text], out).map_err(|e| format!("bad {what}: {e} (write - for none)"))?;
-    let len = u8::try_from(out.len() - at - 1)
-        .ok()
-        .filter(|&len| len > 0)
-        .ok_or_else(|| format!("{what} must be 1 to 255 bytes long, or - for none"))?;
-    if let Some(b) = out.get_mut(at) {
-        *b = len;
+    let len = with_length_byte(out, |out| {
+        decode_hex([token.text], out).map_err(|e| format!("bad {what}: {e} (write - for none)"))
+    })?;
+    match len {
+        Some(1..) => Ok(()),
+        _ => Err(format!("{what} must be 1 to 255 bytes long, or - for none")),
     }
-    Ok(())
 }
 
 /// An NSEC3 next hashed owner name: 1 to 255 bytes in base32hex without padding, one word
 /// (RFC 5155 §3.3).
 pub(super) fn hash(f: &mut Fields, what: &str, out: &mut Vec<u8>) -> Result<(), String> {
     let token = f.next(what)?;
-    let at = out.len();
-    out.push(0);
-    base32hex::decode(token.text, out).map_err(|e| format!("bad {what}: {e}"))?;
-    let len = u8::try_from(out.len() - at - 1)
-        .ok()
-        .filter(|&len| len > 0)
-        .ok_or_else(|| format!("{what} must be 1 to 255 bytes long"))?;
-    if let Some(b) = out.get_mut(at) {
-        *b = len;
+    let len = with_length_byte(out, |out| {
+        base32hex::decode(token.text, out).map_err(|e| format!("bad {what}: {e}"))
+    })?;
+    match len {
+        Some(1..) => Ok(()),
+        _ => Err(format!("{what} must be 1 to 255 bytes long")),
     }
-    Ok(())
 }
 
 /// A type bitmap: the types named in the remaining words, in any order; none is allowed.

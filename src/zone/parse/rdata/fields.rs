@@ -197,22 +197,33 @@ impl<'t, 'a> Fields<'t, 'a> {
     }
 }
 
+/// Appends a length byte and what `write` appends after it, and sets the byte. Returns the
+/// length, or `None` (with `out` as `write` left it) when it is over 255.
+pub(crate) fn with_length_byte(
+    out: &mut Vec<u8>,
+    write: impl FnOnce(&mut Vec<u8>) -> Result<(), String>,
+) -> Result<Option<u8>, String> {
+    let at = out.len();
+    out.push(0);
+    write(out)?;
+    let len = u8::try_from(out.len() - at - 1).ok();
+    if let (Some(len), Some(b)) = (len, out.get_mut(at)) {
+        *b = len;
+    }
+    Ok(len)
+}
+
 /// Appends a length-prefixed character string decoded from `text`.
 pub(crate) fn put_string(text: &[u8], what: &str, out: &mut Vec<u8>) -> Result<(), String> {
     let at = out.len();
-    out.push(0);
-    unescape_into(text, out)?;
-    let len = out.len() - at - 1;
-    let Ok(len) = u8::try_from(len) else {
-        return Err(format!(
-            "{what} \"{}\" is longer than 255 bytes ({len}); split it into several strings",
-            show(text)
-        ));
-    };
-    if let Some(b) = out.get_mut(at) {
-        *b = len;
+    match with_length_byte(out, |out| unescape_into(text, out))? {
+        Some(_) => Ok(()),
+        None => Err(format!(
+            "{what} \"{}\" is longer than 255 bytes ({}); split it into several strings",
+            show(text),
+            out.len() - at - 1
+        )),
     }
-    Ok(())
 }
 
 #[cfg(test)]
