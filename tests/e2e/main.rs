@@ -12,3 +12,4 @@ mod operations;
 mod protocol;
 mod regressions;
 mod steering;
+mod zone_types;
