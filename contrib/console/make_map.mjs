@@ -112,9 +112,32 @@ function decode(topology, geometry) {
     return points;
   };
   const polygon = (rings) => rings.map(ring);
-  if (geometry.type === "Polygon") return [polygon(geometry.arcs)];
-  if (geometry.type === "MultiPolygon") return geometry.arcs.map(polygon);
-  return [];
+  const polygons = geometry.type === "Polygon" ? [polygon(geometry.arcs)]
+    : geometry.type === "MultiPolygon" ? geometry.arcs.map(polygon) : [];
+  return polygons.flatMap(splitAtAntimeridian);
+}
+
+// A polygon that crosses the antimeridian (Russia, Fiji) would be drawn as a band across the
+// whole map: make its longitudes continuous, then cut it at 180 degrees into an eastern and a
+// western part (Sutherland-Hodgman against one line).
+function splitAtAntimeridian(polygon) {
+  const crosses = polygon.some((ring) => ring.some((p, i) => i && Math.abs(p[0] - ring[i - 1][0]) > 180));
+  if (!crosses) return [polygon];
+  const continuous = polygon.map((ring) => ring.map(([lon, lat]) => [lon < 0 ? lon + 360 : lon, lat]));
+  const clip = (ring, keep) => {
+    const out = [];
+    for (let i = 0; i < ring.length; i++) {
+      const a = ring[i], b = ring[(i + 1) % ring.length];
+      const inA = keep(a[0]), inB = keep(b[0]);
+      if (inA) out.push(a);
+      if (inA !== inB) out.push([180, a[1] + ((180 - a[0]) * (b[1] - a[1])) / (b[0] - a[0])]);
+    }
+    return out;
+  };
+  const east = continuous.map((r) => clip(r, (x) => x <= 180)).filter((r) => r.length > 2);
+  const west = continuous.map((r) => clip(r, (x) => x >= 180).map(([x, y]) => [x - 360, y]))
+    .filter((r) => r.length > 2);
+  return [east, west].filter((p) => p.length);
 }
 
 // Natural Earth projection (Šavrič, Patterson, Jenny 2011), scaled to WIDTH units across.

@@ -110,12 +110,16 @@ impl Prober {
                     None => String::new(),
                 };
                 let state = change.probe_state.as_str();
+                let (address, datacenter) = (health.address(), health.datacenter());
                 events.record(
                     EventKind::Health,
-                    &health.address().to_string(),
-                    Some(health.datacenter()),
+                    &address.to_string(),
+                    Some(datacenter),
                     state,
-                    format!("probes say {state}{forced}: {}", change.reason),
+                    format!(
+                        "target {address} ({datacenter}) {state}{forced}: {}",
+                        change.reason
+                    ),
                 );
             }
         }

@@ -296,11 +296,12 @@ impl HealthRegistry {
                 Force::Down => "down",
                 Force::Auto => "auto",
             };
-            let message = match force.state() {
-                Some(state) => format!("target {address} forced {}", state.as_str()),
-                None => format!("target {address} back to its probes"),
-            };
             let datacenter = affected.first().map(|t| t.datacenter());
+            let place = datacenter.map(|d| format!(" ({d})")).unwrap_or_default();
+            let message = match force.state() {
+                Some(state) => format!("target {address}{place} forced {}", state.as_str()),
+                None => format!("target {address}{place} back to its probes"),
+            };
             self.events.record(
                 EventKind::Force,
                 &address.to_string(),

@@ -59,9 +59,9 @@ function targetRow(target, refresh) {
     el("td", { class: "mono", text: address }),
     el("td", {}, targetBadges(target)),
     el("td", {}, lastProbe(target)),
-    el("td", { class: "mono", data: { latency: address },
+    el("td", { class: "mono nowrap", data: { latency: address },
       text: target.last_latency_ms == null ? "—" : `${target.last_latency_ms.toFixed(1)} ms` }),
-    el("td", { data: { since: target.since_unix_ms }, title: target.since || "",
+    el("td", { class: "nowrap", data: { since: target.since_unix_ms }, title: target.since || "",
       text: ago(target.since_unix_ms) }),
     el("td", {}, el("div", { class: "actions" }, button("up"), button("down"), button("auto"))),
   );

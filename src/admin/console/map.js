@@ -94,7 +94,10 @@ function legend(map, names, counts, moved) {
   items.push(el("span", {}, striped, `moved from first choice: ${moved}`));
   const grey = el("i", { class: "swatch" });
   grey.style.backgroundColor = "#cfd6df";
-  items.push(el("span", {}, grey, "no datacenter"));
+  const nowhere = Object.values(map.countries || {}).filter((c) => !c.datacenter);
+  const why = [...new Set(nowhere.map((c) => c.reason))].join(", ");
+  items.push(el("span", { data: { legend: "" } }, grey,
+    `no datacenter${why ? ` (${why})` : ""}: ${nowhere.length}`));
   document.getElementById("legend").replaceChildren(...items);
 }
 
