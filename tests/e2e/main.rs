@@ -5,6 +5,7 @@ mod support;
 
 mod authoritative;
 mod cli;
+mod console;
 mod differential;
 mod engines;
 mod hostile;

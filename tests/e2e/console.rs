@@ -1,0 +1,199 @@
+//! The operator console in a real headless browser against the real binary with real health
+//! backends: each datacenter's state, a backend going down showing within seconds, the map's
+//! colours following health and drains, the explain form, and drains refused without the
+//! admin token and applied with it. `console_screenshots` (ignored; run by
+//! contrib/console/screenshots.sh) writes the pictures in docs/.
+
+use std::time::Duration;
+
+use crate::support::browser::Browser;
+use crate::support::*;
+
+const TOKEN: &str = "console-test-token";
+
+/// A server steering `www.example.net` by geo over ams, iad and sin, whose targets are the
+/// backends at 127.0.0.`first`, `first + 1` and `first + 2`, with the admin token set.
+pub fn console_server(first: u8) -> (Server, Vec<Backend>) {
+    let port = free_port();
+    let address = |i: u8| format!("127.0.0.{}", first + i);
+    let backends: Vec<Backend> = (0..3).map(|i| Backend::start(&address(i), port)).collect();
+    let (ams, iad, sin) = (address(0), address(1), address(2));
+    let geoip = repo().join("geoip/example-city.mmdb");
+    let config = format!(
+        r#"[server]
+listen = ["127.0.0.1:0"]
+[admin]
+listen = "127.0.0.1:0"
+token_file = "admin.token"
+[geoip]
+database = "{geoip}"
+[zones]
+"example.net." = "example.net.zone"
+[datacenters]
+ams = {{ location = [52.37, 4.90] }}
+iad = {{ location = [38.95, -77.45] }}
+sin = {{ location = [1.35, 103.82] }}
+[checks.web]
+type = "http"
+port = {port}
+path = "/healthz"
+interval = "200ms"
+timeout = "150ms"
+rise = 1
+fall = 1
+[[services]]
+name = "www.example.net."
+policy = "geo"
+ttl = 30
+check = "web"
+targets = [
+  {{ datacenter = "ams", address = "{ams}" }},
+  {{ datacenter = "iad", address = "{iad}" }},
+  {{ datacenter = "sin", address = "{sin}" }},
+]
+[services.geo]
+"country:SG" = ["sin", "ams"]
+"continent:EU" = ["ams", "iad"]
+"continent:NA" = ["iad", "ams"]
+default = ["iad", "ams", "sin"]
+"#,
+        geoip = geoip.display()
+    );
+    let zone = crate::operations::zone(1, "10.0.0.1");
+    let server = Server::start(
+        &config,
+        &[("example.net.zone", zone.as_str()), ("admin.token", TOKEN)],
+    );
+    (server, backends)
+}
+
+const SOON: Duration = Duration::from_secs(10);
+
+fn datacenter_state(dc: &str, state: &str) -> String {
+    format!(
+        "const c = document.querySelector('.dc[data-datacenter=\"{dc}\"]'); \
+         return !!c && c.dataset.state === '{state}';"
+    )
+}
+
+fn country_goes_to(code: &str, dc: &str) -> String {
+    format!(
+        "const s = document.querySelector('#map [data-code=\"{code}\"]'); \
+         return !!s && s.dataset.datacenter === '{dc}';"
+    )
+}
+
+/// Clicks the datacenter's drain button and confirms.
+fn drain(browser: &Browser, dc: &str) {
+    browser
+        .wait_for(
+            &format!("button[data-action=\"drain\"][data-datacenter=\"{dc}\"]"),
+            SOON,
+        )
+        .click();
+    browser
+        .wait_for("#confirm[open] #confirm-yes", SOON)
+        .click();
+}
+
+fn notice(browser: &Browser) -> String {
+    browser
+        .run("const n = document.getElementById('notice'); return n.hidden ? '' : n.textContent;")
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn the_console_shows_health_follows_it_explains_and_drains_with_the_token() {
+    let (server, backends) = console_server(61);
+    let Some(browser) = Browser::start("console test", 1440, 1100) else {
+        return;
+    };
+    browser.open(&format!("http://{}/", server.admin()));
+    for dc in ["ams", "iad", "sin"] {
+        browser.wait_until(&format!("{dc} up"), SOON, &datacenter_state(dc, "up"));
+    }
+    // The map: each country coloured by the datacenter its clients get now.
+    browser.wait_until("NL → ams", SOON, &country_goes_to("NL", "ams"));
+    browser.wait_until("US → iad", SOON, &country_goes_to("US", "iad"));
+    browser.wait_until("SG → sin", SOON, &country_goes_to("SG", "sin"));
+
+    // A backend going down shows within seconds, in the card, the events and the map.
+    backends[1].set_healthy(false);
+    browser.wait_until(
+        "iad down",
+        Duration::from_secs(6),
+        &datacenter_state("iad", "down"),
+    );
+    browser.wait_until(
+        "the event list names the target",
+        SOON,
+        "return [...document.querySelectorAll('#events li')].some(\
+         l => l.textContent.includes('target 127.0.0.62 (iad) down'));",
+    );
+    browser.wait_until("US moves to ams", SOON, &country_goes_to("US", "ams"));
+    backends[1].set_healthy(true);
+    browser.wait_until("iad up again", SOON, &datacenter_state("iad", "up"));
+
+    // Where does this client go? The trace, against the live state.
+    browser
+        .find("#explain-name")
+        .unwrap()
+        .type_text("www.example.net");
+    browser
+        .find("#explain-client")
+        .unwrap()
+        .type_text("192.0.2.1/24");
+    browser.find("#explain-go").unwrap().click();
+    browser.wait_until(
+        "the trace",
+        SOON,
+        "return document.getElementById('explain-output').dataset.done === 'ok';",
+    );
+    let trace = browser.find("#explain-output").unwrap().text();
+    assert!(trace.contains("rule continent:EU matched"), "{trace}");
+    assert!(trace.contains("branch geo: answer from ams"), "{trace}");
+
+    // A drain without the token is refused, and changes nothing.
+    drain(&browser, "ams");
+    browser.wait_until(
+        "refusal shown",
+        SOON,
+        "return document.getElementById('notice').textContent.includes('Refused');",
+    );
+    assert!(
+        notice(&browser).contains("bearer token"),
+        "{}",
+        notice(&browser)
+    );
+    assert_eq!(
+        server.get("/status").json()["datacenters"][0]["drained"],
+        false
+    );
+
+    // With the token it works, and the map recolours the countries that preferred ams.
+    browser.find("#token-button").unwrap().click();
+    browser
+        .wait_for("#token-dialog[open] #token-input", SOON)
+        .type_text(TOKEN);
+    browser.find("#token-save").unwrap().click();
+    drain(&browser, "ams");
+    browser.wait_until("ams drained", SOON, &datacenter_state("ams", "drained"));
+    assert!(
+        notice(&browser).contains("Drained ams"),
+        "{}",
+        notice(&browser)
+    );
+    assert_eq!(
+        server.get("/status").json()["datacenters"][0]["drained"],
+        true
+    );
+    browser.wait_until("NL moves to iad", SOON, &country_goes_to("NL", "iad"));
+    let title = browser
+        .run("return document.querySelector('#map [data-code=\"NL\"] title').textContent;")
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(title.contains("prefers ams"), "{title}");
+}
