@@ -197,3 +197,82 @@ fn the_console_shows_health_follows_it_explains_and_drains_with_the_token() {
         .to_string();
     assert!(title.contains("prefers ams"), "{title}");
 }
+
+/// Sends ECS queries from the example database's regions until `stop`, so that the console
+/// shows answers per second.
+fn traffic(dns: std::net::SocketAddr, stop: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    let subnets = [
+        "192.0.2.0/24",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "198.18.0.0/15",
+    ];
+    let mut i = 0usize;
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        let subnet = subnets[i % subnets.len()];
+        let query = QueryBuilder::new("www.example.net", "A")
+            .edns(1232)
+            .client_subnet(subnet)
+            .build();
+        let _ = exchange_udp(dns, &query, Duration::from_millis(200));
+        i += 1;
+        if i % 20 == 0 {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+/// Writes docs/console-healthy.png and docs/console-dc-down.png (or into
+/// $SWITCHYARD_SCREENSHOTS); run by contrib/console/screenshots.sh.
+#[test]
+#[ignore = "writes the README's screenshots; run contrib/console/screenshots.sh"]
+fn console_screenshots() {
+    let out = std::env::var_os("SWITCHYARD_SCREENSHOTS")
+        .map_or_else(|| repo().join("docs"), std::path::PathBuf::from);
+    let (server, backends) = console_server(71);
+    let Some(browser) = Browser::start("console screenshots", 1440, 1400) else {
+        return;
+    };
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sender = {
+        let (dns, stop) = (server.dns, stop.clone());
+        std::thread::spawn(move || traffic(dns, stop))
+    };
+    browser.open(&format!("http://{}/", server.admin()));
+    for dc in ["ams", "iad", "sin"] {
+        browser.wait_until(dc, SOON, &datacenter_state(dc, "up"));
+    }
+    browser
+        .find("#explain-client")
+        .unwrap()
+        .type_text("192.0.2.1/24");
+    browser.find("#explain-go").unwrap().click();
+    browser.wait_until(
+        "rates",
+        SOON,
+        "return !document.querySelector('[data-rate=\"ams\"]').textContent.startsWith('…');",
+    );
+    browser.wait_for("#map [data-code=\"NL\"]", SOON).click();
+    browser.wait_for("#country-trace li", SOON);
+    std::fs::write(out.join("console-healthy.png"), browser.screenshot()).unwrap();
+
+    backends[1].set_healthy(false);
+    browser.wait_until("iad down", SOON, &datacenter_state("iad", "down"));
+    browser.wait_until("US moves", SOON, &country_goes_to("US", "ams"));
+    browser
+        .find("#explain-client")
+        .unwrap()
+        .type_text("198.51.100.7");
+    browser.find("#explain-go").unwrap().click();
+    browser.wait_for("#map [data-code=\"US\"]", SOON).click();
+    browser.wait_until(
+        "trace of the US",
+        SOON,
+        "return document.getElementById('country').textContent.includes('United States');",
+    );
+    std::thread::sleep(Duration::from_millis(900));
+    std::thread::sleep(Duration::from_millis(900));
+    std::fs::write(out.join("console-dc-down.png"), browser.screenshot()).unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    sender.join().unwrap();
+}
