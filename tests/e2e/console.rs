@@ -216,7 +216,7 @@ fn traffic(dns: std::net::SocketAddr, stop: std::sync::Arc<std::sync::atomic::At
             .build();
         let _ = exchange_udp(dns, &query, Duration::from_millis(200));
         i += 1;
-        if i % 20 == 0 {
+        if i.is_multiple_of(20) {
             std::thread::sleep(Duration::from_millis(10));
         }
     }
