@@ -36,14 +36,8 @@ enum Command {
     Check,
     /// Explain the answer to a query: client location, rule, datacenter order, health, answer.
     Explain {
-        /// The name asked for.
-        name: String,
-        /// The record type (A, AAAA, ...).
-        #[arg(default_value = "A")]
-        qtype: String,
-        /// The resolver's address, or an ECS subnet as ADDRESS/PREFIX.
-        #[arg(long)]
-        client: String,
+        #[command(flatten)]
+        question: switchyard::ctl::Question,
         /// Treat this datacenter as down (repeatable).
         #[arg(long)]
         down: Vec<String>,
@@ -90,12 +84,13 @@ fn main() -> ExitCode {
             }
         }
         Command::Check => switchyard::check::run(&cli.config),
-        Command::Explain {
-            name,
-            qtype,
-            client,
-            down,
-        } => match switchyard::explain::command(&cli.config, &name, &qtype, &client, &down) {
+        Command::Explain { question, down } => match switchyard::explain::command(
+            &cli.config,
+            &question.name,
+            &question.qtype,
+            &question.client,
+            &down,
+        ) {
             Ok(lines) => {
                 for line in lines {
                     println!("{line}");

@@ -43,16 +43,22 @@ pub enum Action {
     /// Reload the configuration and every file it names.
     Reload,
     /// The decision trace for a query, against the live state.
-    Explain {
-        name: String,
-        #[arg(default_value = "A")]
-        qtype: String,
-        /// The resolver's address, or an ECS subnet as ADDRESS/PREFIX.
-        #[arg(long)]
-        client: String,
-    },
+    Explain(Question),
     /// The latest health changes, drains, forced states and reloads.
     Events,
+}
+
+/// A query to explain: `NAME [TYPE] --client IP[/PREFIX]` (also `switchyard explain`'s).
+#[derive(Debug, Clone, clap::Args)]
+pub struct Question {
+    /// The name asked for.
+    pub name: String,
+    /// The record type (A, AAAA, ...).
+    #[arg(default_value = "A")]
+    pub qtype: String,
+    /// The resolver's address, or an ECS subnet as ADDRESS/PREFIX.
+    #[arg(long)]
+    pub client: String,
 }
 
 /// How to reach the admin API.
@@ -163,15 +169,11 @@ pub fn run(client: &AdminClient, action: &Action, json: bool) -> Result<String, 
             Some(&serde_json::json!({ "state": state }).to_string()),
         )?,
         Action::Reload => client.post("/reload", None)?,
-        Action::Explain {
-            name,
-            qtype,
-            client: who,
-        } => client.get(&format!(
+        Action::Explain(question) => client.get(&format!(
             "/explain?name={}&type={}&client={}",
-            encode(name),
-            encode(qtype),
-            encode(who)
+            encode(&question.name),
+            encode(&question.qtype),
+            encode(&question.client)
         ))?,
     };
     let value = reply.json();

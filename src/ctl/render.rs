@@ -10,7 +10,7 @@ pub fn render(action: &Action, value: &Value) -> String {
     match action {
         Action::Status => status(value),
         Action::Events => events(value),
-        Action::Explain { .. } => lines(&value["lines"]),
+        Action::Explain(_) => lines(&value["lines"]),
         Action::Drain { datacenter } | Action::Undrain { datacenter } => {
             let drained = value["drained"].as_bool() == Some(true);
             let word = if drained { "drained" } else { "undrained" };

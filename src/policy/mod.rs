@@ -212,6 +212,18 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// Nothing chosen yet: no target, no datacenter, the service's TTL.
+    fn none(ttl: u32) -> Decision {
+        Decision {
+            reason: Reason::NoTargets,
+            datacenter: None,
+            picks: [0; MAX_ANSWERS],
+            pick_count: 0,
+            ttl,
+            scope: 0,
+        }
+    }
+
     /// Indices of the chosen targets, in answer order.
     pub fn picks(&self) -> &[u16] {
         &self.picks[..self.pick_count]
@@ -344,14 +356,7 @@ fn no_targets(service: &Service, family: Family, recorder: &mut impl Recorder) -
         return None;
     }
     trace_note!(recorder, "no {family:?} targets in this service");
-    Some(Decision {
-        reason: Reason::NoTargets,
-        datacenter: None,
-        picks: [0; MAX_ANSWERS],
-        pick_count: 0,
-        ttl: service.ttl,
-        scope: 0,
-    })
+    Some(Decision::none(service.ttl))
 }
 
 /// Walks `order` (or, for `weighted`, every target) and applies health, drains, the zone-file
@@ -364,14 +369,7 @@ fn decide(
     has_fallback: bool,
     recorder: &mut impl Recorder,
 ) -> Decision {
-    let mut decision = Decision {
-        reason: Reason::NoTargets,
-        datacenter: None,
-        picks: [0; MAX_ANSWERS],
-        pick_count: 0,
-        ttl: service.ttl,
-        scope: 0,
-    };
+    let mut decision = Decision::none(service.ttl);
     let reason = match service.policy {
         PolicyKind::Geo => Reason::Geo,
         PolicyKind::Nearest => Reason::Nearest,

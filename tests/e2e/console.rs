@@ -96,12 +96,35 @@ fn drain(browser: &Browser, dc: &str) {
         .click();
 }
 
-fn notice(browser: &Browser) -> String {
-    browser
-        .run("const n = document.getElementById('notice'); return n.hidden ? '' : n.textContent;")
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
+/// Asks "where does this client go?" and returns the trace shown.
+fn explain(browser: &Browser, client: &str) -> String {
+    browser.find("#explain-client").unwrap().type_text(client);
+    browser.run("delete document.getElementById('explain-output').dataset.done; return true;");
+    browser.find("#explain-go").unwrap().click();
+    browser.wait_until(
+        "the trace",
+        SOON,
+        "return document.getElementById('explain-output').dataset.done === 'ok';",
+    );
+    browser.find("#explain-output").unwrap().text()
+}
+
+fn assert_notice(browser: &Browser, wanted: &str) {
+    let script =
+        "const n = document.getElementById('notice'); return n.hidden ? '' : n.textContent;";
+    let notice = browser.run(script);
+    assert!(
+        notice.as_str().unwrap_or_default().contains(wanted),
+        "{notice}"
+    );
+}
+
+/// Whether ams (the first datacenter) is drained, as the server says.
+fn assert_drained(server: &Server, drained: bool) {
+    assert_eq!(
+        server.get("/status").json()["datacenters"][0]["drained"],
+        drained
+    );
 }
 
 #[test]
@@ -141,17 +164,7 @@ fn the_console_shows_health_follows_it_explains_and_drains_with_the_token() {
         .find("#explain-name")
         .unwrap()
         .type_text("www.example.net");
-    browser
-        .find("#explain-client")
-        .unwrap()
-        .type_text("192.0.2.1/24");
-    browser.find("#explain-go").unwrap().click();
-    browser.wait_until(
-        "the trace",
-        SOON,
-        "return document.getElementById('explain-output').dataset.done === 'ok';",
-    );
-    let trace = browser.find("#explain-output").unwrap().text();
+    let trace = explain(&browser, "192.0.2.1/24");
     assert!(trace.contains("rule continent:EU matched"), "{trace}");
     assert!(trace.contains("branch geo: answer from ams"), "{trace}");
 
@@ -162,15 +175,8 @@ fn the_console_shows_health_follows_it_explains_and_drains_with_the_token() {
         SOON,
         "return document.getElementById('notice').textContent.includes('Refused');",
     );
-    assert!(
-        notice(&browser).contains("bearer token"),
-        "{}",
-        notice(&browser)
-    );
-    assert_eq!(
-        server.get("/status").json()["datacenters"][0]["drained"],
-        false
-    );
+    assert_notice(&browser, "bearer token");
+    assert_drained(&server, false);
 
     // With the token it works, and the map recolours the countries that preferred ams.
     browser.find("#token-button").unwrap().click();
@@ -180,15 +186,8 @@ fn the_console_shows_health_follows_it_explains_and_drains_with_the_token() {
     browser.find("#token-save").unwrap().click();
     drain(&browser, "ams");
     browser.wait_until("ams drained", SOON, &datacenter_state("ams", "drained"));
-    assert!(
-        notice(&browser).contains("Drained ams"),
-        "{}",
-        notice(&browser)
-    );
-    assert_eq!(
-        server.get("/status").json()["datacenters"][0]["drained"],
-        true
-    );
+    assert_notice(&browser, "Drained ams");
+    assert_drained(&server, true);
     browser.wait_until("NL moves to iad", SOON, &country_goes_to("NL", "iad"));
     let title = browser
         .run("return document.querySelector('#map [data-code=\"NL\"] title').textContent;")
@@ -242,11 +241,7 @@ fn console_screenshots() {
     for dc in ["ams", "iad", "sin"] {
         browser.wait_until(dc, SOON, &datacenter_state(dc, "up"));
     }
-    browser
-        .find("#explain-client")
-        .unwrap()
-        .type_text("192.0.2.1/24");
-    browser.find("#explain-go").unwrap().click();
+    explain(&browser, "192.0.2.1/24");
     browser.wait_until(
         "rates",
         SOON,
@@ -259,11 +254,7 @@ fn console_screenshots() {
     backends[1].set_healthy(false);
     browser.wait_until("iad down", SOON, &datacenter_state("iad", "down"));
     browser.wait_until("US moves", SOON, &country_goes_to("US", "ams"));
-    browser
-        .find("#explain-client")
-        .unwrap()
-        .type_text("198.51.100.7");
-    browser.find("#explain-go").unwrap().click();
+    explain(&browser, "198.51.100.7");
     browser.wait_for("#map [data-code=\"US\"]", SOON).click();
     browser.wait_until(
         "trace of the US",
