@@ -204,11 +204,11 @@ mod tests {
     fn tables_align_and_neutralise_control_characters() {
         let rows = vec![
             vec!["ams".to_string(), "up".to_string()],
-            vec!["a\u{1b}[31m".to_string(), "down".to_string()],
+            vec![text(&serde_json::json!("a\u{1b}[31m")), "down".to_string()],
         ];
         assert_eq!(
             table(&["NAME", "STATE"], &rows),
-            "NAME      STATE\nams       up\na?[31m    down\n"
+            "NAME    STATE\nams     up\na?[31m  down\n"
         );
         assert_eq!(text(&Value::Null), "-");
         assert_eq!(text(&serde_json::json!(3)), "3");
