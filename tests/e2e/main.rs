@@ -5,9 +5,12 @@ mod support;
 
 mod authoritative;
 mod cli;
+mod console;
+mod ctl;
 mod differential;
 mod engines;
 mod hostile;
+mod monitoring;
 mod operations;
 mod protocol;
 mod regressions;
