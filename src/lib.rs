@@ -7,6 +7,7 @@ pub mod admin;
 pub mod answer;
 pub mod check;
 pub mod config;
+pub mod cookies;
 pub mod ctl;
 pub mod daemon;
 pub mod events;
