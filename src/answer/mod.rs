@@ -263,6 +263,8 @@ fn answer_query(
             None
         },
         client_subnet: None,
+        cookie: None,
+        ede: None,
     });
     let echo_reserve = if subnet.is_some() { 4 + ecs_len } else { 0 };
     let opt_len = opt.as_ref().map_or(0, |o| o.len() + echo_reserve);

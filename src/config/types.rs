@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::duration::Duration;
+use super::cookies::CookiesConfig;
 use super::zones::{CatalogConfig, TsigConfig, ZoneEntry};
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -35,6 +36,9 @@ pub struct Config {
     pub log: LogConfig,
     #[serde(default)]
     pub rrl: RrlConfig,
+    /// DNS Cookies (see [`super::cookies`]).
+    #[serde(default)]
+    pub cookies: CookiesConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
