@@ -4,7 +4,8 @@
 //! Probes of one target never overlap: the next starts after the previous one ended (at most
 //! `timeout` later) and on the interval's grid otherwise, so a hung backend costs one pending
 //! probe, never a pile of them. The first probe waits a random part of the interval so that
-//! many targets started together spread their probes.
+//! many targets started together spread their probes. With `[fleet]`, a target whose
+//! observers are other nodes is not probed here: the task keeps its grid and skips the ticks.
 
 use std::error::Error;
 use std::io;
@@ -80,13 +81,17 @@ impl Prober {
         }
     }
 
-    /// Probes forever (until the task is aborted), publishing into `health`.
+    /// Probes forever (until the task is aborted), publishing into `health`; skips the ticks
+    /// while the fleet leaves the target to other nodes ([`TargetHealth::is_probing`]).
     pub(crate) async fn run(self, health: Arc<TargetHealth>, first_delay: Duration) {
         tokio::time::sleep(first_delay).await;
         let mut ticker = tokio::time::interval(self.interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
+            if !health.is_probing() {
+                continue;
+            }
             let outcome = self.probe().await;
             self.publish(&health, outcome);
         }

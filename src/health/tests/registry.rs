@@ -8,7 +8,7 @@ use super::backend::{Backend, Behavior};
 use super::http::closed_port;
 use super::{TempDir, check_for, eventually};
 use crate::config::{self, CheckConfig, CheckType, InitialState};
-use crate::health::{Force, HealthError, HealthRegistry, ProbeSpec, State};
+use crate::health::{Force, HealthError, HealthRegistry, ProbeSpec, Setting, State};
 
 fn ip(text: &str) -> IpAddr {
     text.parse().unwrap()
@@ -254,7 +254,11 @@ async fn overrides_survive_reload_and_restart() {
     registry.reconcile(&[], &[]).unwrap();
     assert!(registry.undrain("iad").unwrap());
     assert!(registry.force(ip("2001:db8::1"), Force::Auto).unwrap());
-    assert_eq!(registry.overrides(), Default::default());
+    let overrides = registry.overrides();
+    assert!(overrides.drained.is_empty() && overrides.forced.is_empty());
+    // The removals are kept as the latest changes (a fleet must not bring the old ones back).
+    let settings: Vec<Setting> = overrides.changes.values().map(|c| c.setting).collect();
+    assert_eq!(settings, [Setting::Undrained, Setting::Auto]);
     assert!(registry.undrain("iad").is_err());
 }
 
