@@ -9,6 +9,7 @@ pub mod check;
 pub mod config;
 pub mod daemon;
 pub mod explain;
+pub mod fleet;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod geo;

@@ -120,6 +120,7 @@ fn health(daemon: &Daemon, w: &mut TextWriter) {
         );
     }
     let targets = daemon.health.targets();
+    super::fleet::metrics(daemon, &targets, w);
     let name = "switchyard_target_up";
     w.family(
         name,

@@ -13,6 +13,7 @@
 //! set; without a token file they are accepted from loopback peers only.
 
 mod exposition;
+mod fleet;
 mod handlers;
 
 use std::convert::Infallible;

@@ -49,6 +49,7 @@ pub use probe_http::USER_AGENT;
 pub use registry::{HealthRegistry, Reconciled};
 pub use spec::{CheckSpec, ProbeSpec, validate_check};
 pub use state::TargetHealth;
+pub(crate) use state::unix_ms;
 pub use status::{
     DatacenterHealth, DatacenterStatus, FleetView, Force, LastResult, Observation, State,
     TargetStatus, Vote,
