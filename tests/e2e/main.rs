@@ -7,6 +7,7 @@ mod authoritative;
 mod cli;
 mod differential;
 mod engines;
+mod fleet;
 mod hostile;
 mod operations;
 mod protocol;

@@ -1,0 +1,113 @@
+//! Members leaving and partitions: a killed node's probes move to others; a node cut off from
+//! every peer falls back to its own probes, says so, and rejoins without flapping.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use super::{Fleet, backend_address, eventually};
+
+fn observers(node: &super::Node, address: &str) -> Vec<String> {
+    node.target(address)["fleet"]["observers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn killing_a_node_moves_its_probes_to_the_others() {
+    let Some(mut fleet) = Fleet::start(4, "observers = 2") else {
+        return;
+    };
+    let ams = backend_address("ams");
+    let before = observers(&fleet.nodes[0], &ams);
+    assert_eq!(before.len(), 2, "{before:?}");
+    // Kill an observer of ams (any but ns1 when possible, so ns1 can be asked throughout).
+    let victim_name = before.iter().find(|n| *n != "ns1").unwrap().clone();
+    let victim = fleet.nodes.iter().position(|n| n.name == victim_name).unwrap();
+    let victim_address = IpAddr::V4(fleet.nodes[victim].host.address);
+    let probed_by = |since: Instant, window: Duration| -> BTreeSet<IpAddr> {
+        std::thread::sleep(window);
+        let backend = &fleet.backends[0];
+        backend.probes_since(since).into_iter().collect()
+    };
+    let sources = probed_by(Instant::now(), Duration::from_millis(600));
+    assert_eq!(sources.len(), 2, "two observers probe ams: {sources:?}");
+    assert!(sources.contains(&victim_address));
+
+    let killed = Instant::now();
+    fleet.nodes[victim].kill();
+    let survivors: Vec<usize> = (0..4).filter(|i| *i != victim).collect();
+    let moved = eventually(Duration::from_secs(10), || {
+        survivors.iter().all(|&i| {
+            let now = observers(&fleet.nodes[i], &ams);
+            now.len() == 2 && !now.contains(&victim_name)
+        })
+    });
+    let elapsed = killed.elapsed();
+    assert!(moved, "ams kept the dead observer:\n{}", fleet.nodes[0].log());
+    eprintln!("probes moved {elapsed:?} after the kill");
+    let after = observers(&fleet.nodes[0], &ams);
+    for name in &after {
+        let node = fleet.nodes.iter().find(|n| &n.name == name).unwrap();
+        assert_eq!(node.target(&ams)["probing"], true, "{name} must probe ams now");
+    }
+    let sources = probed_by(Instant::now(), Duration::from_millis(600));
+    assert_eq!(sources.len(), 2, "{sources:?}");
+    assert!(!sources.contains(&victim_address));
+    assert!(fleet.nodes[0].log().contains(&format!(
+        "fleet member left member=\"{victim_name}\" reason=\"unreachable\""
+    )));
+    // Answers never stopped.
+    assert_eq!(fleet.nodes[survivors[0]].www(), [ams]);
+}
+
+#[test]
+fn a_partitioned_node_degrades_and_converges_after_the_partition_heals() {
+    let Some(fleet) = Fleet::start(3, "") else {
+        return;
+    };
+    let ams = backend_address("ams");
+    let iad = backend_address("iad");
+    let ns3 = &fleet.nodes[2];
+    fleet.partition(2);
+    // ns3 also loses ams: alone, its own probes decide, and they fail ams over.
+    fleet.lab.cut(&ns3.host, ams.parse().unwrap());
+    let degraded = eventually(Duration::from_secs(10), || ns3.mode() == "degraded");
+    assert!(degraded, "{}", ns3.log());
+    assert_eq!(ns3.status()["fleet"]["degraded"], true);
+    assert_eq!(ns3.metrics().get("switchyard_fleet_degraded", &[]), Some(1.0));
+    assert!(eventually(Duration::from_secs(5), || ns3.www() == [iad.clone()]));
+    let trace = ns3.trace();
+    assert!(trace.contains("fleet degraded"), "{trace}");
+    // The other two still form a fleet and keep serving ams.
+    for node in &fleet.nodes[..2] {
+        assert!(eventually(Duration::from_secs(5), || node.live_members().len() == 2));
+        assert_eq!(node.mode(), "fleet");
+        assert_eq!(node.www(), [ams.clone()]);
+    }
+
+    let healed = Instant::now();
+    fleet.heal(2);
+    let rejoined = eventually(Duration::from_secs(10), || {
+        ns3.mode() == "fleet" && ns3.www() == [ams.clone()]
+    });
+    assert!(rejoined, "{}", ns3.log());
+    eprintln!("rejoined and converged {:?} after the heal", healed.elapsed());
+    // Converged: same verdict and answer everywhere, steadily.
+    let until = Instant::now() + Duration::from_secs(1);
+    while Instant::now() < until {
+        for node in &fleet.nodes {
+            assert_eq!(node.mode(), "fleet", "{}", node.name);
+            assert_eq!(node.www(), [ams.clone()], "{}", node.name);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // No flapping: degraded once, back once (besides joining at start).
+    let log = ns3.log();
+    assert_eq!(log.matches("fleet degraded").count(), 1, "{log}");
+    assert_eq!(log.matches("fleet mode changed").count(), 2, "{log}");
+    assert_eq!(ns3.metrics().get("switchyard_fleet_degraded", &[]), Some(0.0));
+}
