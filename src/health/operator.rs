@@ -43,7 +43,9 @@ impl HealthRegistry {
         let mut inner = self.lock();
         let configured = inner.datacenters.contains_key(name);
         let was_drained = inner.overrides.drained.contains(name);
-        if !configured && !(was_drained && !drained) {
+        // An undrain may remove a drain kept for a datacenter no longer configured.
+        let removes_stale = was_drained && !drained;
+        if !(configured || removes_stale) {
             return Err(HealthError::UnknownDatacenter(name.to_string()));
         }
         let setting = if drained {
@@ -65,7 +67,9 @@ impl HealthRegistry {
         let mut inner = self.lock();
         let served = !inner.serving(address).is_empty();
         let before = inner.overrides.forced.get(&address).copied();
-        if !served && !(force == super::Force::Auto && before.is_some()) {
+        // `auto` may remove a forced state kept for an address no longer configured.
+        let removes_stale = force == super::Force::Auto && before.is_some();
+        if !(served || removes_stale) {
             return Err(HealthError::UnknownTarget(address));
         }
         let subject = Subject::Target(address);

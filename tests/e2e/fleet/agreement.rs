@@ -27,7 +27,7 @@ fn a_datacenter_unreachable_from_one_node_stays_up_for_the_whole_fleet() {
     };
     let ams = backend_address("ams");
     for node in &fleet.nodes {
-        assert_eq!(node.www(), [ams.clone()], "{}", node.name);
+        assert_eq!(node.www(), [ams.as_str()], "{}", node.name);
     }
     fleet.lab.cut(&fleet.nodes[0].host, ams.parse().unwrap());
     // ns1's own probes fail, and every node hears its vote.
@@ -38,7 +38,11 @@ fn a_datacenter_unreachable_from_one_node_stays_up_for_the_whole_fleet() {
                 .any(|(voter, state)| voter == "ns1" && state == "down")
         })
     });
-    assert!(heard, "ns1's down vote did not spread:\n{}", fleet.nodes[0].log());
+    assert!(
+        heard,
+        "ns1's down vote did not spread:\n{}",
+        fleet.nodes[0].log()
+    );
     assert_eq!(fleet.nodes[0].target(&ams)["probe_state"], "down");
     // One of three is not more than half: up everywhere, and it stays so.
     let until = Instant::now() + Duration::from_millis(5 * PROBE_MS);
@@ -47,7 +51,7 @@ fn a_datacenter_unreachable_from_one_node_stays_up_for_the_whole_fleet() {
             let target = node.target(&ams);
             assert_eq!(target["state"], "up", "{}: {target}", node.name);
             assert_eq!(target["fleet"]["verdict"], "up", "{}", node.name);
-            assert_eq!(node.www(), [ams.clone()], "{}", node.name);
+            assert_eq!(node.www(), [ams.as_str()], "{}", node.name);
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -61,10 +65,16 @@ fn a_datacenter_unreachable_from_one_node_stays_up_for_the_whole_fleet() {
         ("datacenter", "ams"),
         ("check", "web"),
     ];
-    assert_eq!(metrics.get("switchyard_fleet_target_verdict", &labels), Some(1.0));
+    assert_eq!(
+        metrics.get("switchyard_fleet_target_verdict", &labels),
+        Some(1.0)
+    );
     let mut down = labels.to_vec();
     down.push(("state", "down"));
-    assert_eq!(metrics.get("switchyard_fleet_target_votes", &down), Some(1.0));
+    assert_eq!(
+        metrics.get("switchyard_fleet_target_votes", &down),
+        Some(1.0)
+    );
 }
 
 #[test]
@@ -75,12 +85,12 @@ fn a_datacenter_down_for_all_fails_over_on_every_node_in_time() {
     let ams = backend_address("ams");
     let iad = backend_address("iad");
     for node in &fleet.nodes {
-        assert_eq!(node.www(), [ams.clone()]);
+        assert_eq!(node.www(), [ams.as_str()]);
     }
     let stopped = Instant::now();
     drop(fleet.backends.remove(0));
     let failed_over = eventually(Duration::from_secs(5), || {
-        fleet.nodes.iter().all(|node| node.www() == [iad.clone()])
+        fleet.nodes.iter().all(|node| node.www() == [iad.as_str()])
     });
     let elapsed = stopped.elapsed();
     assert!(failed_over, "not failed over:\n{}", fleet.nodes[0].log());
@@ -96,7 +106,7 @@ fn a_datacenter_down_for_all_fails_over_on_every_node_in_time() {
     // Every node answers the same, again and again.
     for _ in 0..10 {
         let answers: Vec<Vec<String>> = fleet.nodes.iter().map(|n| n.www()).collect();
-        assert!(answers.iter().all(|a| *a == [iad.clone()]), "{answers:?}");
+        assert!(answers.iter().all(|a| *a == [iad.as_str()]), "{answers:?}");
     }
     for node in &fleet.nodes {
         let target = node.target(&ams);

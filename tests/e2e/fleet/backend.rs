@@ -33,7 +33,10 @@ impl Backend {
                 while !stop.load(Ordering::SeqCst) {
                     match listener.accept() {
                         Ok((stream, peer)) => {
-                            connections.lock().unwrap().push((peer.ip(), Instant::now()));
+                            connections
+                                .lock()
+                                .unwrap()
+                                .push((peer.ip(), Instant::now()));
                             drop(stream);
                         }
                         Err(_) => std::thread::sleep(Duration::from_millis(2)),

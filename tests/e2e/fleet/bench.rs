@@ -75,7 +75,9 @@ fn converge(fleet: &Fleet, want: &str) -> f64 {
 #[test]
 #[ignore = "measurement for bench/fleet.md; run with --ignored --nocapture"]
 fn measure() {
-    println!("| nodes | probes/s per backend (min–max) | probing nodes per backend | gossip bytes/s per node (mean) | fail-over, all nodes (s) | drain on all nodes (s) |");
+    println!(
+        "| nodes | probes/s per backend (min–max) | probing nodes per backend | gossip bytes/s per node (mean) | fail-over, all nodes (s) | drain on all nodes (s) |"
+    );
     println!("|---|---|---|---|---|---|");
     for count in [1, 3, 5] {
         let Some(mut fleet) = Fleet::start(count, "") else {

@@ -26,7 +26,11 @@ fn killing_a_node_moves_its_probes_to_the_others() {
     assert_eq!(before.len(), 2, "{before:?}");
     // Kill an observer of ams (any but ns1 when possible, so ns1 can be asked throughout).
     let victim_name = before.iter().find(|n| *n != "ns1").unwrap().clone();
-    let victim = fleet.nodes.iter().position(|n| n.name == victim_name).unwrap();
+    let victim = fleet
+        .nodes
+        .iter()
+        .position(|n| n.name == victim_name)
+        .unwrap();
     let victim_address = IpAddr::V4(fleet.nodes[victim].host.address);
     let probed_by = |since: Instant, window: Duration| -> BTreeSet<IpAddr> {
         std::thread::sleep(window);
@@ -47,12 +51,20 @@ fn killing_a_node_moves_its_probes_to_the_others() {
         })
     });
     let elapsed = killed.elapsed();
-    assert!(moved, "ams kept the dead observer:\n{}", fleet.nodes[0].log());
+    assert!(
+        moved,
+        "ams kept the dead observer:\n{}",
+        fleet.nodes[0].log()
+    );
     eprintln!("probes moved {elapsed:?} after the kill");
     let after = observers(&fleet.nodes[0], &ams);
     for name in &after {
         let node = fleet.nodes.iter().find(|n| &n.name == name).unwrap();
-        assert_eq!(node.target(&ams)["probing"], true, "{name} must probe ams now");
+        assert_eq!(
+            node.target(&ams)["probing"],
+            true,
+            "{name} must probe ams now"
+        );
     }
     let sources = probed_by(Instant::now(), Duration::from_millis(600));
     assert_eq!(sources.len(), 2, "{sources:?}");
@@ -78,30 +90,39 @@ fn a_partitioned_node_degrades_and_converges_after_the_partition_heals() {
     let degraded = eventually(Duration::from_secs(10), || ns3.mode() == "degraded");
     assert!(degraded, "{}", ns3.log());
     assert_eq!(ns3.status()["fleet"]["degraded"], true);
-    assert_eq!(ns3.metrics().get("switchyard_fleet_degraded", &[]), Some(1.0));
-    assert!(eventually(Duration::from_secs(5), || ns3.www() == [iad.clone()]));
+    assert_eq!(
+        ns3.metrics().get("switchyard_fleet_degraded", &[]),
+        Some(1.0)
+    );
+    assert!(eventually(Duration::from_secs(5), || ns3.www() == [iad.as_str()]));
     let trace = ns3.trace();
     assert!(trace.contains("fleet degraded"), "{trace}");
     // The other two still form a fleet and keep serving ams.
     for node in &fleet.nodes[..2] {
-        assert!(eventually(Duration::from_secs(5), || node.live_members().len() == 2));
+        assert!(eventually(Duration::from_secs(5), || node
+            .live_members()
+            .len()
+            == 2));
         assert_eq!(node.mode(), "fleet");
-        assert_eq!(node.www(), [ams.clone()]);
+        assert_eq!(node.www(), [ams.as_str()]);
     }
 
     let healed = Instant::now();
     fleet.heal(2);
     let rejoined = eventually(Duration::from_secs(10), || {
-        ns3.mode() == "fleet" && ns3.www() == [ams.clone()]
+        ns3.mode() == "fleet" && ns3.www() == [ams.as_str()]
     });
     assert!(rejoined, "{}", ns3.log());
-    eprintln!("rejoined and converged {:?} after the heal", healed.elapsed());
+    eprintln!(
+        "rejoined and converged {:?} after the heal",
+        healed.elapsed()
+    );
     // Converged: same verdict and answer everywhere, steadily.
     let until = Instant::now() + Duration::from_secs(1);
     while Instant::now() < until {
         for node in &fleet.nodes {
             assert_eq!(node.mode(), "fleet", "{}", node.name);
-            assert_eq!(node.www(), [ams.clone()], "{}", node.name);
+            assert_eq!(node.www(), [ams.as_str()], "{}", node.name);
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -109,5 +130,8 @@ fn a_partitioned_node_degrades_and_converges_after_the_partition_heals() {
     let log = ns3.log();
     assert_eq!(log.matches("fleet degraded").count(), 1, "{log}");
     assert_eq!(log.matches("fleet mode changed").count(), 2, "{log}");
-    assert_eq!(ns3.metrics().get("switchyard_fleet_degraded", &[]), Some(0.0));
+    assert_eq!(
+        ns3.metrics().get("switchyard_fleet_degraded", &[]),
+        Some(0.0)
+    );
 }

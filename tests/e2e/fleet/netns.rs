@@ -34,7 +34,12 @@ impl Host {
                     let namespace = File::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
                     // SAFETY: setns on this thread only, with a namespace file we hold open.
                     let entered = unsafe { libc::setns(namespace.as_raw_fd(), libc::CLONE_NEWNET) };
-                    assert_eq!(entered, 0, "setns {path}: {}", std::io::Error::last_os_error());
+                    assert_eq!(
+                        entered,
+                        0,
+                        "setns {path}: {}",
+                        std::io::Error::last_os_error()
+                    );
                     work()
                 })
                 .join()
@@ -108,7 +113,10 @@ impl Lab {
         ]);
         self.ip_in(&self.hub, &["link", "set", &port, "master", "br0", "up"]);
         let address = Ipv4Addr::new(198, 18, 0, last);
-        self.ip_in(&namespace, &["addr", "add", &format!("{address}/24"), "dev", "eth0"]);
+        self.ip_in(
+            &namespace,
+            &["addr", "add", &format!("{address}/24"), "dev", "eth0"],
+        );
         self.ip_in(&namespace, &["link", "set", "eth0", "up"]);
         self.ip_in(&namespace, &["link", "set", "lo", "up"]);
         let host = Host {
@@ -121,12 +129,18 @@ impl Lab {
 
     /// Packets from `from` to `to` fail at once (host unreachable), in that direction only.
     pub fn cut(&self, from: &Host, to: Ipv4Addr) {
-        self.ip_in(&from.name, &["route", "add", "unreachable", &format!("{to}/32")]);
+        self.ip_in(
+            &from.name,
+            &["route", "add", "unreachable", &format!("{to}/32")],
+        );
     }
 
     /// Undoes [`Lab::cut`].
     pub fn heal(&self, from: &Host, to: Ipv4Addr) {
-        self.ip_in(&from.name, &["route", "del", "unreachable", &format!("{to}/32")]);
+        self.ip_in(
+            &from.name,
+            &["route", "del", "unreachable", &format!("{to}/32")],
+        );
     }
 
     fn ip_in(&self, namespace: &str, args: &[&str]) {

@@ -55,8 +55,8 @@ impl Node {
     pub fn www(&self) -> Vec<String> {
         self.host.enter(|| {
             let query = QueryBuilder::new("www.example.net", "A").build();
-            let reply = exchange_udp(self.server().dns, &query, Duration::from_secs(2))
-                .expect("no answer");
+            let reply =
+                exchange_udp(self.server().dns, &query, Duration::from_secs(2)).expect("no answer");
             Response::decode(&reply).answer_data()
         })
     }
@@ -65,8 +65,8 @@ impl Node {
     pub fn trace(&self) -> String {
         self.host.enter(|| {
             let query = QueryBuilder::new("www.example.net", "TXT").class(3).build();
-            let reply = exchange_udp(self.server().dns, &query, Duration::from_secs(2))
-                .expect("no answer");
+            let reply =
+                exchange_udp(self.server().dns, &query, Duration::from_secs(2)).expect("no answer");
             Response::decode(&reply).answer_data().join("\n")
         })
     }

@@ -30,22 +30,28 @@ fn a_drain_spreads_to_every_node_and_survives_restarts() {
     eprintln!("drain on every node after {elapsed:?}");
     let bound = Duration::from_millis(2 * GOSSIP_MS);
     let slack = Duration::from_millis(300);
-    assert!(elapsed <= bound + slack, "{elapsed:?} > {bound:?} + {slack:?}");
+    assert!(
+        elapsed <= bound + slack,
+        "{elapsed:?} > {bound:?} + {slack:?}"
+    );
     for node in &fleet.nodes {
-        assert_eq!(node.www(), [iad.clone()], "{}", node.name);
+        assert_eq!(node.www(), [iad.as_str()], "{}", node.name);
     }
-    assert!(fleet.nodes[2].log().contains("origin=\"fleet\" node=\"ns1\""));
+    assert!(
+        fleet.nodes[2]
+            .log()
+            .contains("origin=\"fleet\" node=\"ns1\"")
+    );
 
     // Kept by each node: a restart (of a receiver, then of the origin) serves it at once.
     for index in [1, 0] {
         fleet.nodes[index].restart();
         assert!(drained(&fleet.nodes[index], "ams"));
-        assert_eq!(fleet.nodes[index].www(), [iad.clone()]);
+        assert_eq!(fleet.nodes[index].www(), [iad.as_str()]);
     }
     fleet.wait_formed(3);
     let state = std::fs::read_to_string(
-        fleet.nodes[2]
-            .status()["state_file"]
+        fleet.nodes[2].status()["state_file"]
             .as_str()
             .expect("a state file"),
     )
@@ -55,7 +61,10 @@ fn a_drain_spreads_to_every_node_and_survives_restarts() {
     // An undrain elsewhere spreads the same way, and outlives a restart too.
     assert_eq!(fleet.nodes[2].post("/datacenters/ams/undrain").status, 200);
     assert!(eventually(Duration::from_secs(5), || {
-        fleet.nodes.iter().all(|n| !drained(n, "ams") && n.www() == [ams.clone()])
+        fleet
+            .nodes
+            .iter()
+            .all(|n| !drained(n, "ams") && n.www() == [ams.as_str()])
     }));
     fleet.nodes[1].restart();
     assert!(!drained(&fleet.nodes[1], "ams"));
@@ -68,7 +77,7 @@ fn a_drain_spreads_to_every_node_and_survives_restarts() {
         200
     );
     assert!(eventually(Duration::from_secs(5), || {
-        fleet.nodes.iter().all(|n| n.www() == [iad.clone()])
+        fleet.nodes.iter().all(|n| n.www() == [iad.as_str()])
     }));
     assert_eq!(fleet.nodes[0].target(&ams)["forced"], "down");
 }

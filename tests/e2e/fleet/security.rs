@@ -44,9 +44,10 @@ fn members(server: &Server) -> Vec<String> {
 }
 
 fn dropped(server: &Server, reason: &str) -> f64 {
-    server
-        .metrics()
-        .count("switchyard_fleet_datagrams_dropped_total", &[("reason", reason)])
+    server.metrics().count(
+        "switchyard_fleet_datagrams_dropped_total",
+        &[("reason", reason)],
+    )
 }
 
 fn now_ms() -> u64 {
@@ -72,12 +73,18 @@ fn wrong_macs_replays_stale_and_random_datagrams_are_dropped_and_counted() {
     let mut datagram = Vec::new();
 
     // Random bytes, and a fleet header with nothing sensible after it.
-    let random: Vec<u8> = (0..200u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let random: Vec<u8> = (0..200u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     socket.send_to(&random, target).unwrap();
     socket.send_to(b"SYG1", target).unwrap();
     // Sealed with another secret.
-    Sealer::new(Key::new(b"not the fleet's secret, but long enough"), "ns9", now_ms())
-        .seal(&message, now_ms(), &mut datagram);
+    Sealer::new(
+        Key::new(b"not the fleet's secret, but long enough"),
+        "ns9",
+        now_ms(),
+    )
+    .seal(&message, now_ms(), &mut datagram);
     socket.send_to(&datagram, target).unwrap();
     // The fleet's secret, sent twice: the copy is a replay.
     let mut insider = Sealer::new(Key::new(SECRET.as_bytes()), "ns9", now_ms());
@@ -111,7 +118,9 @@ fn a_node_with_another_secret_never_joins() {
     let seed = format!("\"{}\"", gossip_address(&first));
     let outsider = node("ns2", "another secret, long enough to be accepted", &seed);
     // The outsider's gossip is refused, and it hears nothing from the fleet.
-    assert!(eventually(Duration::from_secs(5), || dropped(&first, "mac") >= 3.0));
+    assert!(eventually(Duration::from_secs(5), || dropped(
+        &first, "mac"
+    ) >= 3.0));
     assert_eq!(members(&first), ["ns1"]);
     assert_eq!(members(&outsider), ["ns2"]);
     assert_ne!(outsider.get("/status").json()["fleet"]["mode"], "fleet");
