@@ -8,6 +8,7 @@
 mod agreement;
 mod backend;
 mod bench;
+mod example;
 mod membership;
 mod netns;
 mod node;

@@ -53,8 +53,13 @@ impl Node {
 
     /// What `www.example.net A` answers.
     pub fn www(&self) -> Vec<String> {
+        self.answer("www.example.net")
+    }
+
+    /// What `name A` answers.
+    pub fn answer(&self, name: &str) -> Vec<String> {
         self.host.enter(|| {
-            let query = QueryBuilder::new("www.example.net", "A").build();
+            let query = QueryBuilder::new(name, "A").build();
             let reply =
                 exchange_udp(self.server().dns, &query, Duration::from_secs(2)).expect("no answer");
             Response::decode(&reply).answer_data()
