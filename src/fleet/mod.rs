@@ -129,23 +129,7 @@ impl Fleet {
         let key = auth::Key::new(secret);
         let transport =
             SealedTransport::new(socket, key, &config.node, generation, counters.clone());
-        let chitchat_config = ChitchatConfig {
-            chitchat_id: me.clone(),
-            cluster_id: CLUSTER.to_string(),
-            gossip_interval: interval,
-            listen_addr: bound,
-            seed_nodes: config.peers.clone(),
-            failure_detector_config: FailureDetectorConfig {
-                phi_threshold: PHI_THRESHOLD,
-                sampling_window_size: 1000,
-                max_interval: interval * 10,
-                initial_interval: interval,
-                dead_node_grace_period: FORGET_AFTER,
-            },
-            marked_for_deletion_grace_period: FORGET_AFTER,
-            catchup_callback: None,
-            extra_liveness_predicate: None,
-        };
+        let chitchat_config = chitchat_config(config, &me, bound, interval);
         let initial = vec![
             (keys::MODE.to_string(), Mode::Joining.as_str().to_string()),
             (
@@ -160,16 +144,7 @@ impl Fleet {
 
         let remote = Arc::new(Notify::new());
         let chitchat = handle.chitchat();
-        let listeners = {
-            let guard = chitchat.lock().await;
-            [keys::REPORT, keys::OVERRIDE, keys::MODE]
-                .into_iter()
-                .map(|prefix| {
-                    let remote = remote.clone();
-                    guard.subscribe_event(prefix, move |_| remote.notify_one())
-                })
-                .collect()
-        };
+        let listeners = subscribe(&chitchat, &remote).await;
         let status = Arc::new(Mutex::new(FleetStatus {
             node: config.node.clone(),
             gossip: advertise,
@@ -253,6 +228,48 @@ impl Fleet {
         }
         tracing::info!(node = &*self.me.node_id, peers = peers.len(), "fleet left");
     }
+}
+
+/// chitchat's settings: the failure detector's prior is one gossip interval; dead members and
+/// deleted keys are forgotten after [`FORGET_AFTER`].
+fn chitchat_config(
+    config: &FleetConfig,
+    me: &ChitchatId,
+    bound: SocketAddr,
+    interval: Duration,
+) -> ChitchatConfig {
+    ChitchatConfig {
+        chitchat_id: me.clone(),
+        cluster_id: CLUSTER.to_string(),
+        gossip_interval: interval,
+        listen_addr: bound,
+        seed_nodes: config.peers.clone(),
+        failure_detector_config: FailureDetectorConfig {
+            phi_threshold: PHI_THRESHOLD,
+            sampling_window_size: 1000,
+            max_interval: interval * 10,
+            initial_interval: interval,
+            dead_node_grace_period: FORGET_AFTER,
+        },
+        marked_for_deletion_grace_period: FORGET_AFTER,
+        catchup_callback: None,
+        extra_liveness_predicate: None,
+    }
+}
+
+/// Wakes `remote` whenever a peer's report, override or mode arrives.
+async fn subscribe(
+    chitchat: &tokio::sync::Mutex<chitchat::Chitchat>,
+    remote: &Arc<Notify>,
+) -> Vec<ListenerHandle> {
+    let guard = chitchat.lock().await;
+    [keys::REPORT, keys::OVERRIDE, keys::MODE]
+        .into_iter()
+        .map(|prefix| {
+            let remote = remote.clone();
+            guard.subscribe_event(prefix, move |_| remote.notify_one())
+        })
+        .collect()
 }
 
 impl Drop for Fleet {
