@@ -47,8 +47,9 @@ pub fn backend_address(datacenter: &str) -> String {
     format!("198.18.0.{last}")
 }
 
-/// The configuration of node `index` (1-based) of `count`; `extra_fleet` adds `[fleet]` keys.
-pub fn config(index: usize, count: usize, extra_fleet: &str) -> String {
+/// The configuration of node `index` (1-based) of `count`, gossiping every `gossip_ms`;
+/// `extra_fleet` adds `[fleet]` keys.
+pub fn config(index: usize, count: usize, gossip_ms: u64, extra_fleet: &str) -> String {
     let peers: Vec<String> = (1..=count)
         .map(|i| format!("\"{}:7946\"", node_address(i)))
         .collect();
@@ -71,7 +72,7 @@ pub fn config(index: usize, count: usize, extra_fleet: &str) -> String {
          [[services]]\nname = \"www.example.net.\"\npolicy = \"failover\"\norder = [\"ams\", \"iad\", \"sin\"]\n\
          ttl = 30\ncheck = \"web\"\ntargets = [\n{targets}\n]\n\n\
          [fleet]\nnode = \"ns{index}\"\nlisten = \"{address}:7946\"\npeers = [{peers}]\n\
-         secret_file = \"fleet.key\"\ngossip_interval = \"{GOSSIP_MS}ms\"\n{extra_fleet}\n",
+         secret_file = \"fleet.key\"\ngossip_interval = \"{gossip_ms}ms\"\n{extra_fleet}\n",
         port = backend::PORT,
         targets = targets.join("\n"),
         address = node_address(index),
@@ -94,6 +95,11 @@ pub struct Fleet {
 impl Fleet {
     /// `None` where the machine cannot make namespaces (the reason is printed).
     pub fn start(count: usize, extra_fleet: &str) -> Option<Fleet> {
+        Fleet::start_tuned(count, GOSSIP_MS, extra_fleet)
+    }
+
+    /// Like [`Fleet::start`], gossiping every `gossip_ms`.
+    pub fn start_tuned(count: usize, gossip_ms: u64, extra_fleet: &str) -> Option<Fleet> {
         let mut lab = Lab::new()?;
         let backends_hosts: Vec<Host> = DATACENTERS
             .iter()
@@ -108,7 +114,7 @@ impl Fleet {
             .iter()
             .enumerate()
             .map(|(i, host)| {
-                let config = config(i + 1, count, extra_fleet);
+                let config = config(i + 1, count, gossip_ms, extra_fleet);
                 let files = [("example.net.zone", zone.as_str()), ("fleet.key", SECRET)];
                 Node::start(&format!("ns{}", i + 1), host, &config, &files)
             })

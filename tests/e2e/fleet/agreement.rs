@@ -95,7 +95,7 @@ fn a_datacenter_down_for_all_fails_over_on_every_node_in_time() {
     let elapsed = stopped.elapsed();
     assert!(failed_over, "not failed over:\n{}", fleet.nodes[0].log());
     // interval × fall + two gossip intervals, plus what polling three nodes and a busy
-    // machine add (measured figures: bench/fleet.md).
+    // machine add (measured figures: bench/README.md, section Fleet).
     let bound = Duration::from_millis(PROBE_MS * FALL + 2 * GOSSIP_MS);
     let slack = Duration::from_millis(400);
     eprintln!("failed over on every node after {elapsed:?} (bound {bound:?})");

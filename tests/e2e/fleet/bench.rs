@@ -1,7 +1,7 @@
 //! Probe load per backend against the fleet's size, gossip bandwidth and convergence.
 //!
 //! `probe_load_per_backend_does_not_grow_with_the_fleet` runs with the suite; the measurement
-//! behind bench/fleet.md is ignored by default:
+//! behind bench/README.md (section Fleet) is ignored by default:
 //!
 //! ```sh
 //! cargo test --test e2e fleet::bench::measure -- --ignored --nocapture
@@ -73,38 +73,45 @@ fn converge(fleet: &Fleet, want: &str) -> f64 {
 }
 
 #[test]
-#[ignore = "measurement for bench/fleet.md; run with --ignored --nocapture"]
+#[ignore = "measurement for bench/README.md, Fleet; run with --ignored --nocapture"]
 fn measure() {
     println!(
-        "| nodes | probes/s per backend (min–max) | probing nodes per backend | gossip bytes/s per node (mean) | fail-over, all nodes (s) | drain on all nodes (s) |"
+        "| gossip interval | nodes | probes/s per backend (min–max) | probing nodes per backend | gossip bytes/s per node (mean, in + out) | fail-over on all nodes (s) | drain on all nodes (s) |"
     );
-    println!("|---|---|---|---|---|---|");
-    for count in [1, 3, 5] {
-        let Some(mut fleet) = Fleet::start(count, "") else {
-            return;
-        };
-        let rates = probe_rates(&fleet, Duration::from_secs(5));
-        let gossip = gossip_rates(&fleet, Duration::from_secs(5));
-        let low = rates.iter().map(|r| r.0).fold(f64::MAX, f64::min);
-        let high = rates.iter().map(|r| r.0).fold(0.0, f64::max);
-        let sources: BTreeSet<usize> = rates.iter().map(|r| r.1).collect();
-        let mean_gossip = gossip.iter().sum::<f64>() / gossip.len() as f64;
-        let drained = Instant::now();
-        assert_eq!(fleet.nodes[0].post("/datacenters/sin/drain").status, 200);
-        assert!(eventually(Duration::from_secs(10), || {
-            fleet.nodes.iter().all(|n| {
-                n.status()["datacenters"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|d| d["name"] == "sin" && d["drained"] == true)
-            })
-        }));
-        let drain = drained.elapsed().as_secs_f64();
-        drop(fleet.backends.remove(0));
-        let failover = converge(&fleet, &backend_address("iad"));
-        println!(
-            "| {count} | {low:.1}–{high:.1} | {sources:?} | {mean_gossip:.0} | {failover:.2} | {drain:.3} |"
-        );
+    println!("|---|---|---|---|---|---|---|");
+    for gossip_ms in [100, 1000] {
+        for count in [1, 3, 5] {
+            measure_one(gossip_ms, count);
+        }
     }
+}
+
+/// One row of the table.
+fn measure_one(gossip_ms: u64, count: usize) {
+    let Some(mut fleet) = Fleet::start_tuned(count, gossip_ms, "") else {
+        return;
+    };
+    let rates = probe_rates(&fleet, Duration::from_secs(5));
+    let gossip = gossip_rates(&fleet, Duration::from_secs(5));
+    let low = rates.iter().map(|r| r.0).fold(f64::MAX, f64::min);
+    let high = rates.iter().map(|r| r.0).fold(0.0, f64::max);
+    let sources: BTreeSet<usize> = rates.iter().map(|r| r.1).collect();
+    let mean_gossip = gossip.iter().sum::<f64>() / gossip.len() as f64;
+    let drained = Instant::now();
+    assert_eq!(fleet.nodes[0].post("/datacenters/sin/drain").status, 200);
+    assert!(eventually(Duration::from_secs(10), || {
+        fleet.nodes.iter().all(|n| {
+            n.status()["datacenters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["name"] == "sin" && d["drained"] == true)
+        })
+    }));
+    let drain = drained.elapsed().as_secs_f64();
+    drop(fleet.backends.remove(0));
+    let failover = converge(&fleet, &backend_address("iad"));
+    println!(
+        "| {gossip_ms} ms | {count} | {low:.1}–{high:.1} | {sources:?} | {mean_gossip:.0} | {failover:.2} | {drain:.3} |"
+    );
 }

@@ -1,11 +1,11 @@
-//! Members leaving and partitions: a killed node's probes move to others; a node cut off from
+//! Members leaving and partitions: a killed or departing node's probes move to others; a node cut off from
 //! every peer falls back to its own probes, says so, and rejoins without flapping.
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use super::{Fleet, backend_address, eventually};
+use super::{Fleet, GOSSIP_MS, backend_address, eventually};
 
 fn observers(node: &super::Node, address: &str) -> Vec<String> {
     node.target(address)["fleet"]["observers"]
@@ -16,15 +16,35 @@ fn observers(node: &super::Node, address: &str) -> Vec<String> {
         .collect()
 }
 
+/// How a member goes away.
+#[derive(Clone, Copy, PartialEq)]
+enum Exit {
+    /// SIGKILL: the failure detector notices (about eight gossip intervals).
+    Killed,
+    /// SIGTERM: it says it is leaving, and its targets move at the peers' next round.
+    Leaving,
+}
+
 #[test]
 fn killing_a_node_moves_its_probes_to_the_others() {
+    observer_goes_away(Exit::Killed);
+}
+
+#[test]
+fn a_node_shutting_down_hands_its_probes_over_within_a_gossip_round() {
+    observer_goes_away(Exit::Leaving);
+}
+
+/// Four nodes, two observers per target: an observer of ams goes away, and the survivors
+/// agree on a new observer that probes ams in its place while answers go on.
+fn observer_goes_away(exit: Exit) {
     let Some(mut fleet) = Fleet::start(4, "observers = 2") else {
         return;
     };
     let ams = backend_address("ams");
     let before = observers(&fleet.nodes[0], &ams);
     assert_eq!(before.len(), 2, "{before:?}");
-    // Kill an observer of ams (any but ns1 when possible, so ns1 can be asked throughout).
+    // An observer of ams (any but ns1 when possible, so ns1 can be asked throughout).
     let victim_name = before.iter().find(|n| *n != "ns1").unwrap().clone();
     let victim = fleet
         .nodes
@@ -41,8 +61,14 @@ fn killing_a_node_moves_its_probes_to_the_others() {
     assert_eq!(sources.len(), 2, "two observers probe ams: {sources:?}");
     assert!(sources.contains(&victim_address));
 
-    let killed = Instant::now();
-    fleet.nodes[victim].kill();
+    let gone = Instant::now();
+    let leaving = match exit {
+        Exit::Killed => {
+            fleet.nodes[victim].kill();
+            None
+        }
+        Exit::Leaving => Some(fleet.nodes[victim].terminate()),
+    };
     let survivors: Vec<usize> = (0..4).filter(|i| *i != victim).collect();
     let moved = eventually(Duration::from_secs(10), || {
         survivors.iter().all(|&i| {
@@ -50,13 +76,24 @@ fn killing_a_node_moves_its_probes_to_the_others() {
             now.len() == 2 && !now.contains(&victim_name)
         })
     });
-    let elapsed = killed.elapsed();
+    let elapsed = gone.elapsed();
     assert!(
         moved,
-        "ams kept the dead observer:\n{}",
+        "ams kept the departed observer:\n{}",
         fleet.nodes[0].log()
     );
-    eprintln!("probes moved {elapsed:?} after the kill");
+    eprintln!("probes moved {elapsed:?} after the node went away");
+    if let Some(server) = leaving {
+        assert!(server.stop().success());
+        // Announced, so no failure detector to wait for: one gossip interval, plus what
+        // polling three nodes on a busy machine adds.
+        let bound = Duration::from_millis(GOSSIP_MS);
+        let slack = Duration::from_millis(300);
+        assert!(
+            elapsed <= bound + slack,
+            "moved after {elapsed:?}, more than {bound:?} + {slack:?}"
+        );
+    }
     let after = observers(&fleet.nodes[0], &ams);
     for name in &after {
         let node = fleet.nodes.iter().find(|n| &n.name == name).unwrap();
@@ -69,8 +106,12 @@ fn killing_a_node_moves_its_probes_to_the_others() {
     let sources = probed_by(Instant::now(), Duration::from_millis(600));
     assert_eq!(sources.len(), 2, "{sources:?}");
     assert!(!sources.contains(&victim_address));
+    let reason = match exit {
+        Exit::Killed => "unreachable",
+        Exit::Leaving => "leaving",
+    };
     assert!(fleet.nodes[0].log().contains(&format!(
-        "fleet member left member=\"{victim_name}\" reason=\"unreachable\""
+        "fleet member left member=\"{victim_name}\" reason=\"{reason}\""
     )));
     // Answers never stopped.
     assert_eq!(fleet.nodes[survivors[0]].www(), [ams]);

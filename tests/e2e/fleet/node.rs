@@ -119,6 +119,14 @@ impl Node {
         }
     }
 
+    /// SIGTERM without waiting: the node tells its peers it is leaving while the test watches;
+    /// the returned server reaps it (`stop`).
+    pub fn terminate(&mut self) -> Server {
+        let server = self.server.take().expect("node is stopped");
+        server.signal("TERM");
+        server
+    }
+
     /// SIGTERM (must exit 0) and start again on the same folder, in the same host.
     pub fn restart(&mut self) {
         let server = self.server.take().expect("node is stopped");
