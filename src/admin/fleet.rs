@@ -157,34 +157,24 @@ fn counters(counters: &Counters, w: &mut TextWriter) {
         w.family(name, Type::Counter, help);
         w.sample(name, &[], Counters::get(counter));
     }
-    let name = "switchyard_fleet_datagrams_total";
-    w.family(name, Type::Counter, "Gossip datagrams sent and received.");
-    w.sample(
-        name,
-        &[("direction", "in")],
-        Counters::get(&counters.datagrams_in),
-    );
-    w.sample(
-        name,
-        &[("direction", "out")],
-        Counters::get(&counters.datagrams_out),
-    );
-    let name = "switchyard_fleet_bytes_total";
-    w.family(
-        name,
-        Type::Counter,
-        "Gossip bytes sent and received (UDP payload).",
-    );
-    w.sample(
-        name,
-        &[("direction", "in")],
-        Counters::get(&counters.bytes_in),
-    );
-    w.sample(
-        name,
-        &[("direction", "out")],
-        Counters::get(&counters.bytes_out),
-    );
+    for (name, help, received, sent) in [
+        (
+            "switchyard_fleet_datagrams_total",
+            "Gossip datagrams sent and received.",
+            &counters.datagrams_in,
+            &counters.datagrams_out,
+        ),
+        (
+            "switchyard_fleet_bytes_total",
+            "Gossip bytes sent and received (UDP payload).",
+            &counters.bytes_in,
+            &counters.bytes_out,
+        ),
+    ] {
+        w.family(name, Type::Counter, help);
+        w.sample(name, &[("direction", "in")], Counters::get(received));
+        w.sample(name, &[("direction", "out")], Counters::get(sent));
+    }
     let name = "switchyard_fleet_datagrams_dropped_total";
     w.family(
         name,

@@ -15,7 +15,9 @@ mod node;
 mod overrides;
 mod security;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+pub use crate::support::eventually;
 
 use backend::Backend;
 use netns::{Host, Lab};
@@ -170,19 +172,5 @@ impl Fleet {
                 self.lab.heal(&other.host, self.nodes[node].host.address);
             }
         }
-    }
-}
-
-/// Polls `check` every 20 ms until it holds or `limit` passes.
-pub fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    loop {
-        if check() {
-            return true;
-        }
-        if Instant::now() > deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(20));
     }
 }

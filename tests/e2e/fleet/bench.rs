@@ -100,13 +100,7 @@ fn measure_one(gossip_ms: u64, count: usize) {
     let drained = Instant::now();
     assert_eq!(fleet.nodes[0].post("/datacenters/sin/drain").status, 200);
     assert!(eventually(Duration::from_secs(10), || {
-        fleet.nodes.iter().all(|n| {
-            n.status()["datacenters"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|d| d["name"] == "sin" && d["drained"] == true)
-        })
+        fleet.nodes.iter().all(|n| n.drained("sin"))
     }));
     let drain = drained.elapsed().as_secs_f64();
     drop(fleet.backends.remove(0));

@@ -88,6 +88,15 @@ impl Node {
             .to_string()
     }
 
+    /// Whether `/status` shows `datacenter` drained.
+    pub fn drained(&self, datacenter: &str) -> bool {
+        self.status()["datacenters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["name"] == datacenter && d["drained"] == true)
+    }
+
     /// The names of the members this node sees live.
     pub fn live_members(&self) -> Vec<String> {
         self.status()["fleet"]["members"]

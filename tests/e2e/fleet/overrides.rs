@@ -5,14 +5,6 @@ use std::time::{Duration, Instant};
 
 use super::{Fleet, GOSSIP_MS, backend_address, eventually};
 
-fn drained(node: &super::Node, datacenter: &str) -> bool {
-    node.status()["datacenters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|d| d["name"] == datacenter && d["drained"] == true)
-}
-
 #[test]
 fn a_drain_spreads_to_every_node_and_survives_restarts() {
     let Some(mut fleet) = Fleet::start(3, "") else {
@@ -23,7 +15,7 @@ fn a_drain_spreads_to_every_node_and_survives_restarts() {
     let drained_at = Instant::now();
     assert_eq!(fleet.nodes[0].post("/datacenters/ams/drain").status, 200);
     let spread = eventually(Duration::from_secs(5), || {
-        fleet.nodes.iter().all(|n| drained(n, "ams"))
+        fleet.nodes.iter().all(|n| n.drained("ams"))
     });
     let elapsed = drained_at.elapsed();
     assert!(spread, "{}", fleet.nodes[1].log());
@@ -46,7 +38,7 @@ fn a_drain_spreads_to_every_node_and_survives_restarts() {
     // Kept by each node: a restart (of a receiver, then of the origin) serves it at once.
     for index in [1, 0] {
         fleet.nodes[index].restart();
-        assert!(drained(&fleet.nodes[index], "ams"));
+        assert!(fleet.nodes[index].drained("ams"));
         assert_eq!(fleet.nodes[index].www(), [iad.as_str()]);
     }
     fleet.wait_formed(3);
@@ -64,10 +56,10 @@ fn a_drain_spreads_to_every_node_and_survives_restarts() {
         fleet
             .nodes
             .iter()
-            .all(|n| !drained(n, "ams") && n.www() == [ams.as_str()])
+            .all(|n| !n.drained("ams") && n.www() == [ams.as_str()])
     }));
     fleet.nodes[1].restart();
-    assert!(!drained(&fleet.nodes[1], "ams"));
+    assert!(!fleet.nodes[1].drained("ams"));
 
     // A forced state too.
     assert_eq!(
@@ -98,6 +90,6 @@ fn concurrent_changes_converge_on_the_latest_everywhere() {
     });
     assert!(converged, "{}", fleet.nodes[1].log());
     for node in &fleet.nodes {
-        assert!(!drained(node, "iad"), "{}", node.name);
+        assert!(!node.drained("iad"), "{}", node.name);
     }
 }

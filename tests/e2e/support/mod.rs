@@ -30,6 +30,20 @@ pub struct Server {
 /// Files to write before starting: (relative path, contents).
 pub type Files<'a> = &'a [(&'a str, &'a str)];
 
+/// Polls `check` every 20 ms until it holds or `limit` passes.
+pub fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if check() {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Root of the repository (for the bundled zones and GeoIP databases).
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
