@@ -23,6 +23,7 @@ use super::keys;
 use super::membership::{Member, Mode, ModeTracker, View};
 use super::stats::Counters;
 use super::status::FleetStatus;
+use crate::events::EventKind;
 use crate::health::{FleetView, HealthRegistry, State, TargetHealth, Vote, unix_ms};
 
 /// What the rounds work with.
@@ -167,6 +168,17 @@ impl Rounds {
                     observers = observers.join(","),
                     "fleet verdict changed"
                 );
+                let (address, datacenter) = (target.address(), target.datacenter());
+                self.event(
+                    &address.to_string(),
+                    Some(datacenter),
+                    state.as_str(),
+                    format!(
+                        "fleet verdict: target {address} ({datacenter}) {}, {down} of {} observers see it down",
+                        state.as_str(),
+                        votes.len()
+                    ),
+                );
             }
         }
         FleetView::Fleet {
@@ -193,6 +205,18 @@ impl Rounds {
                 "fleet mode changed: the observers' votes decide"
             ),
         }
+        let me = self.context.me.node_id.to_string();
+        let message = match mode {
+            Mode::Degraded => "no contact with any peer: this node's own probes decide",
+            Mode::Fleet => "in the fleet: the observers' votes decide",
+            Mode::Joining => "joining: this node's own probes decide until a peer is reached",
+        };
+        self.event(
+            &me,
+            None,
+            mode.as_str(),
+            format!("fleet mode {}: {message}", mode.as_str()),
+        );
         let mut status = self
             .context
             .status
@@ -218,6 +242,7 @@ impl Rounds {
                 version = member.and_then(|m| m.version.clone()).unwrap_or_default(),
                 "fleet member joined"
             );
+            self.event(node, None, "joined", format!("fleet member {node} joined"));
         }
         for node in self.live.iter().filter(|n| !live.contains(n)) {
             Counters::add(&self.context.counters.membership_changes, 1);
@@ -227,7 +252,19 @@ impl Rounds {
                 _ => "unreachable",
             };
             tracing::info!(member = node.as_str(), reason, "fleet member left");
+            self.event(
+                node,
+                None,
+                "left",
+                format!("fleet member {node} left ({reason})"),
+            );
         }
+    }
+
+    /// Records a fleet event for `/events`.
+    fn event(&self, subject: &str, datacenter: Option<&str>, state: &str, message: String) {
+        let events = self.context.registry.events();
+        events.record(EventKind::Fleet, subject, datacenter, state, message);
     }
 
     /// Takes the peers' drains and forced states that are newer than this node's.

@@ -11,6 +11,7 @@ use super::overrides::{Change, Overrides, Setting, Subject};
 use super::persist;
 use super::registry::{HealthRegistry, Inner};
 use super::state::unix_ms;
+use crate::events::EventKind;
 
 /// Where a change came from, for the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,6 +112,7 @@ impl HealthRegistry {
         change: Change,
         origin: Origin,
     ) -> Result<bool, HealthError> {
+        let before = inner.overrides.effective(subject);
         let mut overrides = inner.overrides.clone();
         if !overrides.merge(subject, change.clone()) {
             return Ok(false);
@@ -131,10 +133,51 @@ impl HealthRegistry {
             }
         };
         log_change(subject, &change, origin, changed);
+        if changed || before != inner.overrides.effective(subject) {
+            self.record_change(inner, subject, &change, origin);
+        }
         if origin == Origin::Local {
             self.changed.notify_one();
         }
         Ok(changed)
+    }
+
+    /// The event `/events` shows for a change of an override; one received from the fleet
+    /// names the node it was made on.
+    fn record_change(&self, inner: &Inner, subject: &Subject, change: &Change, origin: Origin) {
+        let state = change.setting.as_str();
+        let from = match origin {
+            Origin::Local => String::new(),
+            Origin::Fleet => format!(" (made on {}, through the fleet)", change.node),
+        };
+        match subject {
+            Subject::Datacenter(name) => {
+                let verb = if change.setting == Setting::Drained {
+                    "drained: it counts as unhealthy"
+                } else {
+                    "undrained: back in service"
+                };
+                let message = format!("datacenter {name} {verb}{from}");
+                self.events
+                    .record(EventKind::Drain, name, Some(name), state, message);
+            }
+            Subject::Target(address) => {
+                let served = inner.serving(*address);
+                let datacenter = served.first().map(|t| t.datacenter());
+                let place = datacenter.map(|d| format!(" ({d})")).unwrap_or_default();
+                let message = match change.setting.force().state() {
+                    Some(state) => format!("target {address}{place} forced {}", state.as_str()),
+                    None => format!("target {address}{place} back to its probes"),
+                };
+                self.events.record(
+                    EventKind::Force,
+                    &address.to_string(),
+                    datacenter,
+                    state,
+                    format!("{message}{from}"),
+                );
+            }
+        }
     }
 
     /// Writes the new overrides to the state file first, then keeps them: an action that could

@@ -172,6 +172,14 @@ impl Overrides {
         true
     }
 
+    /// What is in force for `subject`: drained or not, the forced state or none.
+    pub fn effective(&self, subject: &Subject) -> (bool, Option<State>) {
+        match subject {
+            Subject::Datacenter(name) => (self.drained.contains(name), None),
+            Subject::Target(address) => (false, self.forced.get(address).copied()),
+        }
+    }
+
     /// The newest stamp known, for making the next local change later than all of them.
     pub fn latest_stamp(&self) -> u64 {
         self.changes

@@ -20,6 +20,7 @@ use super::state::{Identity, TargetHealth};
 use super::status::{DatacenterHealth, DatacenterStatus, Force, TargetStatus};
 use super::tls::{TlsKey, client_config};
 use crate::config::InitialState;
+use crate::events::EventLog;
 
 /// What [`HealthRegistry::reconcile`] hands to the snapshot builder.
 #[derive(Debug)]
@@ -93,6 +94,8 @@ impl Inner {
 #[derive(Debug)]
 pub struct HealthRegistry {
     runtime: Handle,
+    /// State changes and operator actions, for `/events` (reloads are added by the daemon).
+    pub(super) events: Arc<EventLog>,
     pub(super) state_file: Option<PathBuf>,
     inner: Mutex<Inner>,
     /// Woken when this node's observations or overrides change.
@@ -117,6 +120,7 @@ impl HealthRegistry {
         };
         Ok(HealthRegistry {
             runtime,
+            events: Arc::default(),
             state_file,
             inner: Mutex::new(Inner {
                 overrides,
@@ -180,7 +184,8 @@ impl HealthRegistry {
                     let (mut entry, prober) = *built;
                     if let Some(prober) = prober {
                         let delay = jitter(prober.interval());
-                        let task = self.runtime.spawn(prober.run(entry.health.clone(), delay));
+                        let run = prober.run(entry.health.clone(), self.events.clone(), delay);
+                        let task = self.runtime.spawn(run);
                         entry.task = Some(task.abort_handle());
                     }
                     next.insert(key, entry);
@@ -253,6 +258,11 @@ impl HealthRegistry {
     /// configured (they apply again if those come back).
     pub fn overrides(&self) -> Overrides {
         self.lock().overrides.clone()
+    }
+
+    /// The event log that probers and operator actions write to.
+    pub fn events(&self) -> &Arc<EventLog> {
+        &self.events
     }
 
     pub fn state_file(&self) -> Option<&Path> {

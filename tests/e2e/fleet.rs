@@ -23,6 +23,8 @@ use backend::Backend;
 use netns::{Host, Lab};
 use node::Node;
 
+use crate::support::Server;
+
 /// The datacenters, in failover order, each with one backend.
 pub const DATACENTERS: [(&str, u8); 3] = [("ams", 21), ("iad", 22), ("sin", 23)];
 pub const GOSSIP_MS: u64 = 100;
@@ -84,6 +86,22 @@ pub fn config(index: usize, count: usize, gossip_ms: u64, extra_fleet: &str) -> 
 
 fn node_address(index: usize) -> String {
     format!("198.18.0.{}", 10 + index)
+}
+
+/// One node on loopback (no namespaces needed), gossip on a port the kernel picks, seeds as
+/// given.
+pub fn loopback_node(name: &str, secret: &str, peers: &str) -> Server {
+    let config = format!(
+        "[server]\nlisten = [\"127.0.0.1:0\"]\n[admin]\nlisten = \"127.0.0.1:0\"\n\
+         [zones]\n\"example.net.\" = \"example.net.zone\"\n\
+         [fleet]\nnode = \"{name}\"\nlisten = \"127.0.0.1:0\"\npeers = [{peers}]\n\
+         secret_file = \"fleet.key\"\ngossip_interval = \"100ms\"\n"
+    );
+    let zone = zone();
+    Server::start(
+        &config,
+        &[("example.net.zone", zone.as_str()), ("fleet.key", secret)],
+    )
 }
 
 /// A lab with `count` nodes and a backend per datacenter, all started.

@@ -116,6 +116,14 @@ fn a_datacenter_down_for_all_fails_over_on_every_node_in_time() {
             node.log().contains("fleet verdict changed"),
             "one line per verdict change"
         );
+        let verdicts = node.events("fleet");
+        // Down once more than half of the three see it down: two or three of them.
+        let wanted = format!("fleet verdict: target {ams} (ams) down, ");
+        assert!(
+            verdicts.iter().any(|v| v.starts_with(&wanted)),
+            "{}: {verdicts:?}",
+            node.name
+        );
     }
     let metrics = fleet.nodes[2].metrics();
     assert!(metrics.count("switchyard_fleet_verdict_changes_total", &[]) >= 1.0);

@@ -42,6 +42,18 @@ impl Node {
         self.host.enter(|| self.server().get("/status").json())
     }
 
+    /// The messages of `GET /events` of `kind`, oldest first.
+    pub fn events(&self, kind: &str) -> Vec<String> {
+        let events = self.host.enter(|| self.server().get("/events").json());
+        events["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == kind)
+            .map(|e| e["message"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
     /// `POST path`.
     pub fn post(&self, path: &str) -> Http {
         self.host.enter(|| self.server().post(path, ""))

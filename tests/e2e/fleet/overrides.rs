@@ -34,6 +34,15 @@ fn a_drain_spreads_to_every_node_and_survives_restarts() {
             .log()
             .contains("origin=\"fleet\" node=\"ns1\"")
     );
+    let drains = fleet.nodes[2].events("drain");
+    assert_eq!(
+        drains,
+        ["datacenter ams drained: it counts as unhealthy (made on ns1, through the fleet)"]
+    );
+    assert_eq!(
+        fleet.nodes[0].events("drain"),
+        ["datacenter ams drained: it counts as unhealthy"]
+    );
 
     // Kept by each node: a restart (of a receiver, then of the origin) serves it at once.
     for index in [1, 0] {

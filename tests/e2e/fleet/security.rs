@@ -7,23 +7,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use chitchat::{ChitchatMessage, Serializable};
 use switchyard::fleet::auth::{Key, Sealer};
 
-use super::{SECRET, eventually};
+use super::{SECRET, eventually, loopback_node as node};
 use crate::support::*;
-
-/// One loopback node, gossip on a port the kernel picks, seeds as given.
-fn node(name: &str, secret: &str, peers: &str) -> Server {
-    let config = format!(
-        "[server]\nlisten = [\"127.0.0.1:0\"]\n[admin]\nlisten = \"127.0.0.1:0\"\n\
-         [zones]\n\"example.net.\" = \"example.net.zone\"\n\
-         [fleet]\nnode = \"{name}\"\nlisten = \"127.0.0.1:0\"\npeers = [{peers}]\n\
-         secret_file = \"fleet.key\"\ngossip_interval = \"100ms\"\n"
-    );
-    let zone = super::zone();
-    Server::start(
-        &config,
-        &[("example.net.zone", zone.as_str()), ("fleet.key", secret)],
-    )
-}
 
 fn gossip_address(server: &Server) -> SocketAddr {
     server.get("/status").json()["fleet"]["gossip"]
