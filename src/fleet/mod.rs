@@ -217,12 +217,16 @@ impl Fleet {
                 .map(|id| id.gossip_advertise_addr)
                 .collect()
         };
-        for peer in &peers {
-            let _ = handle.gossip(*peer);
-        }
-        // One exchange (syn, syn-ack, ack) carries the news; allow a few round trips.
+        // One exchange (syn, syn-ack, ack) carries the news; it is started three times over
+        // a few round trips, so a lost datagram or a busy peer does not leave it to the
+        // failure detector.
         let wait = (self.interval * 2).clamp(Duration::from_millis(100), Duration::from_secs(1));
-        tokio::time::sleep(wait).await;
+        for _ in 0..3 {
+            for peer in &peers {
+                let _ = handle.gossip(*peer);
+            }
+            tokio::time::sleep(wait / 3).await;
+        }
         if let Err(error) = handle.shutdown().await {
             tracing::debug!(error = %error, "fleet gossip stopped with an error");
         }
