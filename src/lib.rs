@@ -11,6 +11,7 @@ pub mod ctl;
 pub mod daemon;
 pub mod events;
 pub mod explain;
+pub mod fleet;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod geo;

@@ -9,6 +9,7 @@ mod console;
 mod ctl;
 mod differential;
 mod engines;
+mod fleet;
 mod hostile;
 mod monitoring;
 mod operations;
