@@ -5,6 +5,8 @@ mod allocation;
 mod bad_databases;
 mod ecs;
 mod example;
+mod files;
+mod layouts;
 mod maxmind;
 mod speed;
 
