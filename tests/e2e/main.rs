@@ -7,6 +7,7 @@ mod authoritative;
 mod cli;
 mod differential;
 mod engines;
+mod geoip;
 mod hostile;
 mod operations;
 mod protocol;
