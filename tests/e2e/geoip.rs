@@ -1,7 +1,8 @@
 //! GeoIP databases of every layout against the real binary: ip-location-db's flat country
 //! files steer by country and by the continent derived from it; `check` and reloads refuse a
 //! database whose records lack what a rule needs, naming the file and the layout found; a
-//! database replaced by rename is picked up by a reload, and the old one serves until then.
+//! database replaced by rename is picked up by a reload, and the old one serves until then and
+//! is released by it (one copy of the database in memory, not two).
 
 use std::path::Path;
 use std::process::Command;
@@ -206,6 +207,60 @@ targets = [
     assert_eq!(accepted.status, 200, "{}", accepted.body);
     assert_eq!(steer(&server, "192.0.2.1/32").0, vec!["198.51.100.10"]);
     assert_eq!(nearest("203.0.113.0/24"), vec!["203.0.113.11"]);
+    let status = server.stop();
+    assert!(status.success(), "{status:?}");
+}
+
+/// The server's mappings of `file` (/proc/PID/maps): the live file by its path, and a replaced
+/// one still mapped as `path (deleted)`.
+fn mappings_of(server: &Server, file: &Path) -> Vec<String> {
+    let file = std::fs::canonicalize(file).unwrap();
+    let deleted = format!("{} (deleted)", file.display());
+    let maps = std::fs::read_to_string(format!("/proc/{}/maps", server.pid())).unwrap();
+    maps.lines()
+        .filter(|line| {
+            let path = line
+                .splitn(6, char::is_whitespace)
+                .nth(5)
+                .unwrap_or("")
+                .trim();
+            path == file.to_str().unwrap() || path == deleted
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_reload_that_swaps_the_database_leaves_one_copy_of_it() {
+    // The first snapshot used to stay referenced for the life of the process: after the first
+    // swap the old database (and zones) stayed in memory beside the new ones.
+    let dir = prepare(RecordLayout::DbIpCity, SERVICES);
+    let server = Server::spawn(dir).unwrap();
+    let file = server.path("geo.mmdb");
+    let mapped = mappings_of(&server, &file);
+    assert_eq!(mapped.len(), 1, "{mapped:?}");
+    let csv = std::fs::read_to_string(repo().join("geoip/example-city.csv")).unwrap();
+    let releases = [
+        csv.replace("192.0.2.0/25,EU,NL,NH", "192.0.2.0/25,NA,US,VA"),
+        csv.clone(),
+        csv.replace("192.0.2.0/25,EU,NL,NH", "192.0.2.0/25,NA,US,VA"),
+    ];
+    for (release, answer) in releases
+        .iter()
+        .zip(["198.51.100.10", "192.0.2.10", "198.51.100.10"])
+    {
+        replace(
+            &file,
+            &build_database(release, RecordLayout::DbIpCity, false).unwrap(),
+        );
+        let reloaded = server.post("/reload", "");
+        assert_eq!(reloaded.status, 200, "{}", reloaded.body);
+        assert_eq!(steer(&server, "192.0.2.1/32").0, vec![answer]);
+        // The replaced file is unmapped by the time the reload answers: no `(deleted)` mapping.
+        let mapped = mappings_of(&server, &file);
+        assert_eq!(mapped.len(), 1, "{mapped:?}");
+        assert!(!mapped[0].ends_with("(deleted)"), "{mapped:?}");
+    }
     let status = server.stop();
     assert!(status.success(), "{status:?}");
 }
