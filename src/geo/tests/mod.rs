@@ -2,6 +2,7 @@
 //! our example database (geoip/example-city.*).
 
 mod allocation;
+mod asn_layouts;
 mod bad_databases;
 mod ecs;
 mod example;
