@@ -7,7 +7,9 @@ pub mod admin;
 pub mod answer;
 pub mod check;
 pub mod config;
+pub mod ctl;
 pub mod daemon;
+pub mod events;
 pub mod explain;
 #[doc(hidden)]
 pub mod fuzzing;

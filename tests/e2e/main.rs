@@ -5,11 +5,15 @@ mod support;
 
 mod authoritative;
 mod cli;
+mod console;
+mod ctl;
 mod differential;
 mod engines;
 mod geoip;
 mod hostile;
+mod monitoring;
 mod operations;
 mod protocol;
 mod regressions;
 mod steering;
+mod zone_types;
