@@ -46,6 +46,23 @@ targets = [
 default = ["iad", "ams"]
 "#;
 
+/// A second service, steered by distance: it needs coordinates.
+const NEAREST: &str = r#"
+[[services]]
+name = "near.example.com."
+policy = "nearest"
+targets = [
+  { datacenter = "ams", address = "192.0.2.11" },
+  { datacenter = "sin", address = "203.0.113.11" },
+]
+"#;
+
+/// The example table with 192.0.2.0/25 moved from Amsterdam to Ashburn, as a later release.
+fn moved_table() -> String {
+    let csv = std::fs::read_to_string(repo().join("geoip/example-city.csv")).unwrap();
+    csv.replace("192.0.2.0/25,EU,NL,NH", "192.0.2.0/25,NA,US,VA")
+}
+
 /// A directory with the example zone, `geo.mmdb` holding `layout` and a configuration that
 /// uses it with `services` (and an admin server).
 fn prepare(layout: RecordLayout, services: &str) -> tempfile::TempDir {
@@ -120,15 +137,7 @@ fn check_refuses_rules_that_no_record_can_match_and_names_the_layout() {
     let services = SERVICES.replace(
         "\"country:SG\" = [\"sin\"]",
         "\"country:SG\" = [\"sin\"]\n\"subdivision:US-VA\" = [\"iad\"]",
-    ) + r#"
-[[services]]
-name = "near.example.com."
-policy = "nearest"
-targets = [
-  { datacenter = "ams", address = "192.0.2.11" },
-  { datacenter = "sin", address = "203.0.113.11" },
-]
-"#;
+    ) + NEAREST;
     let dir = prepare(RecordLayout::IpLocationCountry, &services);
     let (ok, stderr) = check(dir.path());
     assert!(!ok, "{stderr}");
@@ -163,16 +172,7 @@ targets = [
 
 #[test]
 fn reloads_pick_up_a_database_replaced_by_rename_and_refuse_one_that_cannot_serve() {
-    let services = SERVICES.to_string()
-        + r#"
-[[services]]
-name = "near.example.com."
-policy = "nearest"
-targets = [
-  { datacenter = "ams", address = "192.0.2.11" },
-  { datacenter = "sin", address = "203.0.113.11" },
-]
-"#;
+    let services = SERVICES.to_string() + NEAREST;
     let dir = prepare(RecordLayout::DbIpCity, &services);
     let server = Server::spawn(dir).unwrap();
     let file = server.path("geo.mmdb");
@@ -197,11 +197,9 @@ targets = [
     assert_eq!(nearest("203.0.113.0/24"), vec!["203.0.113.11"]);
 
     // The next City release, renamed over the file: 192.0.2.0/25 now lies in the US.
-    let csv = std::fs::read_to_string(repo().join("geoip/example-city.csv")).unwrap();
-    let moved = csv.replace("192.0.2.0/25,EU,NL,NH", "192.0.2.0/25,NA,US,VA");
     replace(
         &file,
-        &build_database(&moved, RecordLayout::DbIpCity, false).unwrap(),
+        &build_database(&moved_table(), RecordLayout::DbIpCity, false).unwrap(),
     );
     let accepted = server.post("/reload", "");
     assert_eq!(accepted.status, 200, "{}", accepted.body);
@@ -240,11 +238,7 @@ fn a_reload_that_swaps_the_database_leaves_one_copy_of_it() {
     let mapped = mappings_of(&server, &file);
     assert_eq!(mapped.len(), 1, "{mapped:?}");
     let csv = std::fs::read_to_string(repo().join("geoip/example-city.csv")).unwrap();
-    let releases = [
-        csv.replace("192.0.2.0/25,EU,NL,NH", "192.0.2.0/25,NA,US,VA"),
-        csv.clone(),
-        csv.replace("192.0.2.0/25,EU,NL,NH", "192.0.2.0/25,NA,US,VA"),
-    ];
+    let releases = [moved_table(), csv, moved_table()];
     for (release, answer) in releases
         .iter()
         .zip(["198.51.100.10", "192.0.2.10", "198.51.100.10"])
