@@ -182,9 +182,11 @@ pub fn serve(config_path: &Path) -> anyhow::Result<()> {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
-    let snapshot = Arc::new(snapshot);
+    let watched = watch::fingerprint(&watch::watch_set(&loaded, &snapshot));
+    // The only reference is the one being served: a reload that replaces it frees it at once,
+    // leaving one copy of the zones and the GeoIP database, not two.
     let shared = Arc::new(Shared::new(
-        snapshot.clone(),
+        Arc::new(snapshot),
         metrics.clone(),
         tcp_limits(&loaded.config.server),
     ));
@@ -204,7 +206,6 @@ pub fn serve(config_path: &Path) -> anyhow::Result<()> {
     listeners.commit(&wanted, fresh)?;
     let admin_listener = reload::bind_admin(&loaded, None).map_err(|e| anyhow::anyhow!("{e}"))?;
     let fleet = start_fleet(&runtime, &loaded, &health)?;
-    let watched = watch::fingerprint(&watch::watch_set(&loaded, &snapshot));
 
     let daemon = Arc::new_cyclic(|me| Daemon {
         config_path: config_path.to_path_buf(),

@@ -10,6 +10,7 @@ mod ctl;
 mod differential;
 mod engines;
 mod fleet;
+mod geoip;
 mod hostile;
 mod monitoring;
 mod operations;
