@@ -8,6 +8,7 @@ pub mod answer;
 pub mod check;
 pub mod config;
 pub mod daemon;
+pub mod dnssec;
 pub mod explain;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -1,0 +1,12 @@
+//! DNSSEC: keys and their files, signatures, DS records, NSEC3 hashing and the key lifecycle.
+//!
+//! Nothing here reads the clock except [`time::now`] or touches the answer path; the zone
+//! builder and the daemon call in.
+
+pub mod algorithm;
+pub mod crypto;
+pub mod dnskey;
+pub mod keyfile;
+pub mod time;
+
+pub use algorithm::Algorithm;
