@@ -77,7 +77,9 @@ impl fmt::Display for Algorithm {
 
 /// An algorithm name or number that is not one of [`Algorithm::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown DNSSEC algorithm {0:?} (known: rsasha256, rsasha512, ecdsap256sha256, ecdsap384sha384, ed25519)")]
+#[error(
+    "unknown DNSSEC algorithm {0:?} (known: rsasha256, rsasha512, ecdsap256sha256, ecdsap384sha384, ed25519)"
+)]
 pub struct UnknownAlgorithm(pub String);
 
 impl FromStr for Algorithm {

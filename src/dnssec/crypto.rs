@@ -79,8 +79,8 @@ impl SigningKey {
         match algorithm {
             Algorithm::EcdsaP256Sha256 => {
                 let signing = &ring_sig::ECDSA_P256_SHA256_FIXED_SIGNING;
-                let document = EcdsaKeyPair::generate_pkcs8(signing, &rng)
-                    .map_err(|_| CryptoError::Random)?;
+                let document =
+                    EcdsaKeyPair::generate_pkcs8(signing, &rng).map_err(|_| CryptoError::Random)?;
                 let (private, public) = p256_parts(document.as_ref())
                     .ok_or_else(|| rejected(algorithm, "unexpected PKCS#8 layout from ring"))?;
                 SigningKey::from_parts(algorithm, private, public)
@@ -105,12 +105,11 @@ impl SigningKey {
         private: &[u8],
         public: &[u8],
     ) -> Result<SigningKey, CryptoError> {
-        let (expected_public, pair_of): (usize, fn(&[u8], &[u8]) -> Result<Pair, String>) =
-            match algorithm {
-                Algorithm::EcdsaP256Sha256 => (64, ecdsa_pair),
-                Algorithm::Ed25519 => (32, ed25519_pair),
-                other => return Err(CryptoError::CannotSign(other)),
-            };
+        let expected_public = match algorithm {
+            Algorithm::EcdsaP256Sha256 => 64,
+            Algorithm::Ed25519 => 32,
+            other => return Err(CryptoError::CannotSign(other)),
+        };
         let private: [u8; PRIVATE_KEY_LEN] =
             private.try_into().map_err(|_| CryptoError::WrongLength {
                 what: "the private key",
@@ -126,7 +125,12 @@ impl SigningKey {
                 found: public.len(),
             });
         }
-        let pair = pair_of(&private, public).map_err(|reason| match reason.as_str() {
+        let pair = if algorithm == Algorithm::Ed25519 {
+            ed25519_pair(&private, public)
+        } else {
+            ecdsa_pair(&private, public)
+        };
+        let pair = pair.map_err(|reason| match reason.as_str() {
             "InconsistentComponents" => CryptoError::Mismatch,
             _ => CryptoError::Rejected(algorithm, reason),
         })?;
@@ -311,7 +315,10 @@ mod tests {
             let mixed = SigningKey::from_parts(algorithm, one.private_key(), two.public_key());
             assert_eq!(mixed.unwrap_err(), CryptoError::Mismatch, "{algorithm}");
             let short = SigningKey::from_parts(algorithm, &[1; 31], one.public_key());
-            assert!(matches!(short, Err(CryptoError::WrongLength { found: 31, .. })));
+            assert!(matches!(
+                short,
+                Err(CryptoError::WrongLength { found: 31, .. })
+            ));
             let long_public = [one.public_key(), &[0]].concat();
             let long = SigningKey::from_parts(algorithm, one.private_key(), &long_public);
             assert!(matches!(long, Err(CryptoError::WrongLength { .. })));
@@ -343,7 +350,10 @@ mod tests {
                 "{algorithm} {key:?}"
             );
         }
-        assert_eq!(rsa_components(&[1, 3, 0, 0xc5]), Some((&[3u8][..], &[0xc5u8][..])));
+        assert_eq!(
+            rsa_components(&[1, 3, 0, 0xc5]),
+            Some((&[3u8][..], &[0xc5u8][..]))
+        );
         assert_eq!(
             rsa_components(&[0, 0, 1, 3, 0xc5]),
             Some((&[3u8][..], &[0xc5u8][..]))

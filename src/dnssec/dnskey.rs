@@ -140,7 +140,10 @@ mod tests {
         let rdata = dnskey_rdata(256, 5, &public);
         assert_eq!(key_tag(&rdata), 60485);
         let parsed = Dnskey::parse(&rdata).unwrap();
-        assert_eq!((parsed.flags, parsed.protocol, parsed.algorithm), (256, 3, 5));
+        assert_eq!(
+            (parsed.flags, parsed.protocol, parsed.algorithm),
+            (256, 3, 5)
+        );
         assert!(!parsed.is_sep());
         assert_eq!(Dnskey::parse(&[1, 0, 3]), None);
     }

@@ -409,7 +409,10 @@ mod tests {
         let text = write_public(&public, &times);
         assert!(text.contains("; SyncDelete: 19700101000009 (Thu Jan  1 00:00:09 1970)\n"));
         assert!(!text.contains("DSPublish"));
-        assert!(text.ends_with("example.com. 3600 IN DNSKEY 256 3 15 CQkJCQ==\n"), "{text}");
+        assert!(
+            text.ends_with("example.com. 3600 IN DNSKEY 256 3 15 CQkJCQ==\n"),
+            "{text}"
+        );
         assert_eq!(parse_public(&text, Path::new("K.key")).unwrap(), public);
     }
 
@@ -435,7 +438,8 @@ mod tests {
         assert!(private(head).contains("no PrivateKey"));
         let twice = format!("{head}PrivateKey: AAAA\nPrivateKey: AAAA\n");
         assert!(private(&twice).contains("appears twice"));
-        let twice = format!("{head}PrivateKey: AAAA\nCreated: 20260101000000\nCreated: 20260101000000\n");
+        let twice =
+            format!("{head}PrivateKey: AAAA\nCreated: 20260101000000\nCreated: 20260101000000\n");
         assert!(private(&twice).contains("appears twice"));
         assert!(private("Private-key-format: v1.3\nPrivateKey: AAAA\n").contains("no Algorithm"));
     }
@@ -447,13 +451,20 @@ mod tests {
             file_stem(&zone, 13, 9177).as_deref(),
             Some("Kexample.com.+013+09177")
         );
-        assert_eq!(file_stem(&Name::root(), 8, 20326).as_deref(), Some("K.+008+20326"));
+        assert_eq!(
+            file_stem(&Name::root(), 8, 20326).as_deref(),
+            Some("K.+008+20326")
+        );
         assert_eq!(
             parse_file_stem("Kexample.com.+013+09177"),
             Some(("example.com.", 13, 9177))
         );
         assert_eq!(parse_file_stem("K.+008+20326"), Some((".", 8, 20326)));
-        for bad in ["example.com.+013+09177", "Kexample.com+013+09177", "Kexample.com.+13+09177"] {
+        for bad in [
+            "example.com.+013+09177",
+            "Kexample.com+013+09177",
+            "Kexample.com.+13+09177",
+        ] {
             assert_eq!(parse_file_stem(bad), None, "{bad}");
         }
         let slash = Name::parse("a\\/b.example.", None).unwrap();

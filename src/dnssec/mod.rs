@@ -4,9 +4,12 @@
 //! builder and the daemon call in.
 
 pub mod algorithm;
+pub mod canonical;
 pub mod crypto;
 pub mod dnskey;
 pub mod keyfile;
+pub mod rrsig;
 pub mod time;
+pub mod validity;
 
 pub use algorithm::Algorithm;
