@@ -134,7 +134,13 @@ pub enum KeyProblem {
 
 /// Base64 through the zone-file parser's codec: OPENPGPKEY rdata is one base64 field.
 pub(crate) fn decode_base64(text: &str) -> Result<Vec<u8>, String> {
-    parse_rdata_text(rtype::OPENPGPKEY, text, &Name::root())
+    if text.trim().is_empty() {
+        return Err("no base64 data".into());
+    }
+    parse_rdata_text(rtype::OPENPGPKEY, text, &Name::root()).map_err(|e| {
+        let reason = e.split_once(": ").map_or(e.as_str(), |(_, reason)| reason);
+        reason.to_string()
+    })
 }
 
 fn encode_base64(data: &[u8]) -> String {

@@ -8,6 +8,7 @@ pub mod canonical;
 pub mod crypto;
 pub mod dnskey;
 pub mod ds;
+pub mod keydir;
 pub mod keyfile;
 pub mod nsec3;
 pub mod rrsig;
