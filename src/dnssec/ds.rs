@@ -153,7 +153,7 @@ mod tests {
             "l02Woi0iS8Aa25FQkUd9RMzZHJpBoRQwAQEX1SxZJA4=",
         );
         let sync = ChildSync::for_keys(&zone, [dnskey.as_slice()]);
-        assert_eq!(sync.cdnskey, [dnskey.clone()]);
+        assert_eq!(sync.cdnskey, std::slice::from_ref(&dnskey));
         assert_eq!(sync.cds, [ds_rdata(&zone, &dnskey, DigestType::Sha256)]);
     }
 }

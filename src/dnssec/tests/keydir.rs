@@ -124,7 +124,8 @@ fn edit(path: &Path, from: &str, to: &str) {
 #[test]
 fn broken_pairs_are_reported_with_the_file_and_the_reason() {
     let com = zone("example.com.");
-    let cases: [(&str, fn(&Path, &str), &str); 7] = [
+    type Damage = fn(&Path, &str);
+    let cases: [(&str, Damage, &str); 7] = [
         (
             "missing .private",
             |d, s| fs::remove_file(d.join(format!("{s}.private"))).unwrap(),
