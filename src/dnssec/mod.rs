@@ -11,6 +11,8 @@ pub mod ds;
 pub mod keydir;
 pub mod keyfile;
 pub mod nsec3;
+pub mod policy;
+pub mod rollover;
 pub mod rrsig;
 pub mod time;
 pub mod validity;
