@@ -146,6 +146,10 @@ pub enum RolloverError {
         "the parent's DS for key {0} is not confirmed yet (run `switchyard keys ds-seen` once the parent has it)"
     )]
     AwaitingParent(u16),
+    #[error("the zone already has a {0} (key {1}); replace it with `switchyard keys roll`")]
+    Exists(Role, u16),
+    #[error("the zone has a ZSK (key {0}): add a KSK beside it, not a CSK")]
+    CskBesideZsk(u16),
     #[error(
         "no DS change is waiting for the parent (no key has CDS published without a confirmed DS)"
     )]
@@ -171,12 +175,12 @@ fn is_active(times: &KeyTimes, now: u64) -> bool {
         && !reached(times.delete, now)
 }
 
-/// The role of each key: a SEP key is a KSK when a ZSK not yet removed is in the set, else a
-/// CSK.
+/// The role of each key: a SEP key is a KSK while a ZSK is active, else a CSK (so a CSK hands
+/// the zone's data over to a ZSK added beside it only once that ZSK is active).
 fn roles(keys: &[KeyInfo], now: u64) -> Vec<Role> {
-    let has_zsk = keys
-        .iter()
-        .any(|k| k.flags & FLAG_SEP == 0 && !reached(k.times.delete, now));
+    let has_zsk = keys.iter().any(|k| {
+        k.flags & FLAG_SEP == 0 && is_active(&k.times, now) && is_published(&k.times, now)
+    });
     keys.iter().map(|k| Role::of(k.flags, has_zsk)).collect()
 }
 
@@ -273,35 +277,76 @@ pub fn plan(keys: &[KeyInfo], policy: &KeyPolicy, now: u64) -> Plan {
     }
 }
 
-/// The first keys of a zone (or the one kind it lacks): active at once, CDS published at once
-/// for the key the parent will name.
+/// The first keys of a zone, or a KSK for a zone left with only ZSKs: active at once, CDS
+/// published at once for the key the parent will name.
 fn initial_keys(
     keys: &[KeyInfo],
     status: &[KeyStatus],
     policy: &KeyPolicy,
     now: u64,
 ) -> Vec<Change> {
-    let live = |test: fn(Role) -> bool| {
-        (0..keys.len()).any(|i| status[i].state != KeyState::Removed && test(status[i].role))
-    };
-    let times = |sync: bool| KeyTimes {
-        created: Some(now),
-        publish: Some(now),
-        activate: Some(now),
-        sync_publish: sync.then_some(now),
-        ..KeyTimes::default()
-    };
+    let (sep, zsk) = live_keys(keys, status);
     let generate = |role: Role| Change::Generate {
         role,
-        times: times(role.signs_keys()),
+        times: first_times(role, now, now),
     };
-    match (live(Role::signs_keys), live(Role::signs_zone)) {
-        (true, true) => Vec::new(),
-        (false, false) if policy.layout == Layout::Csk => vec![generate(Role::Csk)],
-        (false, false) => vec![generate(Role::Ksk), generate(Role::Zsk)],
-        (false, true) => vec![generate(Role::Ksk)],
-        (true, false) => vec![generate(Role::Zsk)],
+    match (sep, zsk) {
+        (None, None) if policy.layout == Layout::Csk => vec![generate(Role::Csk)],
+        (None, None) => vec![generate(Role::Ksk), generate(Role::Zsk)],
+        (None, Some(_)) => vec![generate(Role::Ksk)],
+        (Some(_), _) => Vec::new(),
     }
+}
+
+/// A live (not removed) SEP key and a live ZSK, if any: their tags.
+fn live_keys(keys: &[KeyInfo], status: &[KeyStatus]) -> (Option<u16>, Option<u16>) {
+    let live = |sep: bool| {
+        (0..keys.len())
+            .find(|&i| {
+                status[i].state != KeyState::Removed && (keys[i].flags & FLAG_SEP != 0) == sep
+            })
+            .map(|i| keys[i].tag)
+    };
+    (live(true), live(false))
+}
+
+fn first_times(role: Role, now: u64, active: u64) -> KeyTimes {
+    KeyTimes {
+        created: Some(now),
+        publish: Some(now),
+        activate: Some(active),
+        sync_publish: role.signs_keys().then_some(active),
+        ..KeyTimes::default()
+    }
+}
+
+/// A key added by hand (`keys generate`) to a zone that lacks one of its kind: a CSK or KSK
+/// when the zone has no KSK or CSK, a ZSK when it has no ZSK. A ZSK joining keys that already
+/// sign is pre-published (active after the DNSKEY TTL and the propagation delay); the CSK it
+/// joins becomes a KSK then. Replacing a key is a roll ([`start_roll`]).
+pub fn add_key(
+    keys: &[KeyInfo],
+    role: Role,
+    policy: &KeyPolicy,
+    now: u64,
+) -> Result<Change, RolloverError> {
+    let status = statuses(keys, now);
+    let (sep, zsk) = live_keys(keys, &status);
+    match (role, sep, zsk) {
+        (Role::Csk, _, Some(tag)) => return Err(RolloverError::CskBesideZsk(tag)),
+        (Role::Csk | Role::Ksk, Some(tag), _) => return Err(RolloverError::Exists(role, tag)),
+        (Role::Zsk, _, Some(tag)) => return Err(RolloverError::Exists(role, tag)),
+        _ => {}
+    }
+    let active = if role == Role::Zsk && sep.is_some() {
+        now + policy.publish_safety()
+    } else {
+        now
+    };
+    Ok(Change::Generate {
+        role,
+        times: first_times(role, now, active),
+    })
 }
 
 /// The key of `role` a roll would replace: the newest active one not already retiring.
@@ -343,13 +388,7 @@ fn successor(
     now: u64,
 ) -> Vec<Change> {
     let active = now + policy.publish_safety();
-    let new = KeyTimes {
-        created: Some(now),
-        publish: Some(now),
-        activate: Some(active),
-        sync_publish: role.signs_keys().then_some(active),
-        ..KeyTimes::default()
-    };
+    let new = first_times(role, now, active);
     let mut changes = vec![Change::Generate { role, times: new }];
     if role == Role::Zsk {
         let times = KeyTimes {

@@ -401,3 +401,55 @@ fn a_missing_kind_of_key_is_made() {
         matches!(plan.due[0], Change::Generate { role: Role::Ksk, times } if times.sync_publish == Some(START + DAY))
     );
 }
+
+#[test]
+fn keys_added_by_hand_fill_a_gap_and_a_zsk_beside_a_csk_is_pre_published() {
+    let mut world = World::new(KeyPolicy {
+        zsk_lifetime: None,
+        ..KeyPolicy::default()
+    });
+    world.ds_seen();
+    let csk = world.keys[0].tag;
+    let refused = |world: &World, role| add_key(&world.keys, role, &world.policy, world.now);
+    assert_eq!(
+        refused(&world, Role::Csk),
+        Err(RolloverError::Exists(Role::Csk, csk))
+    );
+    assert_eq!(
+        refused(&world, Role::Ksk),
+        Err(RolloverError::Exists(Role::Ksk, csk))
+    );
+    let zsk = add_key(&world.keys, Role::Zsk, &world.policy, world.now).unwrap();
+    world.apply(vec![zsk]);
+    let plan = world.observe();
+    assert_eq!(
+        (plan.keys[0].role, plan.keys[1].state),
+        (Role::Csk, KeyState::Published)
+    );
+    assert_eq!(plan.zone_signers(), [0]);
+    // Once the ZSK is active the CSK is a KSK, and no DS change is needed.
+    let plan = world.run_until(START + 2 * HOUR);
+    assert_eq!(
+        (plan.keys[0].role, plan.keys[1].role),
+        (Role::Ksk, Role::Zsk)
+    );
+    assert_eq!(
+        (plan.zone_signers(), plan.key_signers()),
+        (vec![1], vec![0])
+    );
+    assert!(!plan.ds_change_needed());
+    let zsk_tag = world.keys[1].tag;
+    assert_eq!(
+        refused(&world, Role::Zsk),
+        Err(RolloverError::Exists(Role::Zsk, zsk_tag))
+    );
+    assert_eq!(
+        refused(&world, Role::Csk),
+        Err(RolloverError::CskBesideZsk(zsk_tag))
+    );
+    // On an empty zone a key of any role is active at once.
+    let Ok(Change::Generate { times, .. }) = add_key(&[], Role::Zsk, &world.policy, START) else {
+        panic!("a ZSK for an empty zone");
+    };
+    assert_eq!((times.activate, times.sync_publish), (Some(START), None));
+}
