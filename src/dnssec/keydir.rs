@@ -205,8 +205,9 @@ fn zone_stems(dir: &Path, zone: &Name) -> Result<Vec<String>, KeyError> {
 }
 
 /// Every key of `zone` in `dir`, checked: both files there and readable, well formed, agreeing
-/// with each other and their names, for this zone, and (when `algorithm` is given) of that
-/// algorithm. Sorted by creation time, then tag. All problems are returned, not the first.
+/// with each other and their names, for this zone, and all of one algorithm (`algorithm` when
+/// given, else the oldest key's). Sorted by creation time, then tag. All problems are returned,
+/// not the first.
 pub fn load_zone_keys(
     dir: &Path,
     zone: &Name,
@@ -222,11 +223,33 @@ pub fn load_zone_keys(
             Err(e) => errors.push(e),
         }
     }
+    keys.sort_by_key(|k| (k.times.created, k.tag));
+    // Without an algorithm given, the oldest key's is the zone's: algorithm rolls are not
+    // supported, so a key of another algorithm is a mistake, not a second signer.
+    if let (None, Some(first)) = (algorithm, keys.first()) {
+        let zone_algorithm = first.algorithm;
+        for key in &keys[1..] {
+            if let Err(e) = check_key_algorithm(key, &pair_paths(dir, &key.stem).0, zone_algorithm)
+            {
+                errors.push(e);
+            }
+        }
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
-    keys.sort_by_key(|k| (k.times.created, k.tag));
     Ok(keys)
+}
+
+fn check_key_algorithm(key: &StoredKey, path: &Path, expected: Algorithm) -> Result<(), KeyError> {
+    if key.algorithm == expected {
+        return Ok(());
+    }
+    let problem = KeyProblem::OtherAlgorithm {
+        found: key.algorithm.to_string(),
+        expected: expected.to_string(),
+    };
+    Err(error(path, problem))
 }
 
 /// Refuses a key for another zone or (when one is given) another algorithm.
@@ -243,16 +266,10 @@ fn check_key(
         };
         return Err(error(path, problem));
     }
-    match algorithm {
-        Some(expected) if expected != key.algorithm => {
-            let problem = KeyProblem::OtherAlgorithm {
-                found: key.algorithm.to_string(),
-                expected: expected.to_string(),
-            };
-            Err(error(path, problem))
-        }
-        _ => Ok(key),
+    if let Some(expected) = algorithm {
+        check_key_algorithm(&key, path, expected)?;
     }
+    Ok(key)
 }
 
 /// Makes a new key for `zone` in `dir` (created, mode 0700, if missing) with the flags of

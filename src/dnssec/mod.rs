@@ -5,6 +5,7 @@
 
 pub mod algorithm;
 pub mod canonical;
+pub mod command;
 pub mod crypto;
 pub mod dnskey;
 pub mod ds;

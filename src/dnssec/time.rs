@@ -47,6 +47,12 @@ pub fn parse_timestamp(text: &str) -> Option<u64> {
     Some(days * 86_400 + hour * 3600 + minute * 60 + second)
 }
 
+/// `2026-12-05T15:04:23Z`, for listings.
+pub fn format_iso(time: u64) -> String {
+    let ((year, month, day), (hour, minute, second)) = split(time);
+    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
+}
+
 /// The readable form BIND writes after a time in `.key` comments: `Sat Dec  5 15:04:23 2026`
 /// (here always in UTC).
 pub fn format_readable(time: u64) -> String {
@@ -116,6 +122,7 @@ mod tests {
         assert_eq!(parse_timestamp("20261205150423"), Some(1_796_483_063));
         assert_eq!(format_timestamp(1_796_483_063), "20261205150423");
         assert_eq!(format_readable(1_796_483_063), "Sat Dec  5 15:04:23 2026");
+        assert_eq!(format_iso(1_796_483_063), "2026-12-05T15:04:23Z");
         for time in [951_782_400u64, 4_102_444_799, 1_709_164_800, 86_399] {
             assert_eq!(parse_timestamp(&format_timestamp(time)), Some(time));
         }
