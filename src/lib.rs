@@ -7,8 +7,10 @@ pub mod admin;
 pub mod answer;
 pub mod check;
 pub mod config;
+pub mod ctl;
 pub mod daemon;
 pub mod dnssec;
+pub mod events;
 pub mod explain;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -197,7 +197,7 @@ fn health_error(error: &HealthError) -> Response<Body> {
     json(status, &json!({"error": error.to_string()}))
 }
 
-fn bad_request(message: &str) -> Response<Body> {
+pub(super) fn bad_request(message: &str) -> Response<Body> {
     json(StatusCode::BAD_REQUEST, &json!({"error": message}))
 }
 

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::duration::Duration;
+use super::zones::{CatalogConfig, TsigConfig, ZoneEntry};
 
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -16,8 +17,14 @@ pub struct Config {
     pub server: ServerConfig,
     pub admin: Option<AdminConfig>,
     pub geoip: Option<GeoipConfig>,
+    /// Zones served: `"origin." = "file"` or a table (see [`super::zones`]).
     #[serde(default)]
-    pub zones: BTreeMap<String, String>,
+    pub zones: BTreeMap<String, ZoneEntry>,
+    /// TSIG keys by name, for transfers and NOTIFY.
+    #[serde(default)]
+    pub tsig: BTreeMap<String, TsigConfig>,
+    /// The catalog zone (RFC 9432) listing the zones we are primary for.
+    pub catalog: Option<CatalogConfig>,
     #[serde(default)]
     pub datacenters: BTreeMap<String, DatacenterConfig>,
     #[serde(default)]

@@ -13,6 +13,7 @@ use serde_json::json;
 use super::{Daemon, listen_addresses, tcp_limits, watch};
 use crate::admin::AdminServer;
 use crate::config::{self, LoadedConfig};
+use crate::events::EventKind;
 use crate::metrics::Metrics;
 use crate::querylog::QueryLog;
 use crate::snapshot;
@@ -97,6 +98,23 @@ impl Daemon {
                 error_json(error, trigger, duration_ms)
             }
         };
+        let config = self.config_path.display().to_string();
+        let (state, message) = match &result {
+            Ok(outcome) => (
+                "applied",
+                format!(
+                    "reload ({trigger}) applied: generation {}",
+                    outcome.generation
+                ),
+            ),
+            Err(error) => (
+                "rejected",
+                format!("reload ({trigger}) rejected: {}", error.errors.join("; ")),
+            ),
+        };
+        self.health
+            .events()
+            .record(EventKind::Reload, &config, None, state, message);
         self.state().last_reload = Some(record.clone());
         (result, record)
     }

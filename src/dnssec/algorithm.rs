@@ -6,6 +6,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::config::zones::SigningAlgorithm;
+
 /// An algorithm this server can sign or verify with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Algorithm {
@@ -69,6 +71,15 @@ impl Algorithm {
     }
 }
 
+impl From<SigningAlgorithm> for Algorithm {
+    fn from(algorithm: SigningAlgorithm) -> Algorithm {
+        match algorithm {
+            SigningAlgorithm::Ecdsap256sha256 => Algorithm::EcdsaP256Sha256,
+            SigningAlgorithm::Ed25519 => Algorithm::Ed25519,
+        }
+    }
+}
+
 impl fmt::Display for Algorithm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.mnemonic())
@@ -115,5 +126,13 @@ mod tests {
         assert_eq!(Algorithm::from_number(5), None);
         assert!(Algorithm::Ed25519.can_sign());
         assert!(!Algorithm::RsaSha256.can_sign());
+        assert_eq!(
+            Algorithm::from(SigningAlgorithm::default()),
+            Algorithm::EcdsaP256Sha256
+        );
+        assert_eq!(
+            Algorithm::from(SigningAlgorithm::Ed25519),
+            Algorithm::Ed25519
+        );
     }
 }

@@ -12,6 +12,7 @@ use super::ds::{DigestType, ds_rdata, ds_text};
 use super::keydir::{KeyError, StoredKey, create_key, import_pair, load_zone_keys, write_key};
 use super::rollover::{self, Change, DsState, KeyInfo, KeyPolicy, Plan, RolloverError};
 use super::time::format_iso;
+use crate::config::LoadedConfig;
 use crate::wire::Name;
 
 /// A zone's keys: the directory that holds them, the zone, and the algorithm the zone signs
@@ -34,9 +35,46 @@ pub enum CommandError {
     Rollover { zone: Name, error: RolloverError },
     #[error("{}: no keys for zone {zone}", dir.display())]
     NoKeys { dir: PathBuf, zone: Name },
+    #[error("{}: {key}: {what}", file.display())]
+    Config {
+        file: PathBuf,
+        key: String,
+        what: String,
+    },
 }
 
 impl KeySet {
+    /// The key set the configuration gives `zone`: its `[zones."<zone>".dnssec]` table's `keys`
+    /// directory (relative to the configuration file) and `algorithm`.
+    pub fn from_config(loaded: &LoadedConfig, zone: &Name) -> Result<KeySet, CommandError> {
+        let entry = loaded.config.zones.iter().find(|(origin, _)| {
+            Name::parse(origin, None).is_ok_and(|origin| origin.eq_ignore_case(zone))
+        });
+        let problem = |key: String, what: &str| CommandError::Config {
+            file: loaded.path.clone(),
+            key,
+            what: what.to_string(),
+        };
+        let Some((origin, entry)) = entry else {
+            return Err(problem(
+                format!("zones.\"{zone}\""),
+                "no such zone (or pass --dir)",
+            ));
+        };
+        let Some(dnssec) = &entry.dnssec else {
+            let key = format!("zones.\"{origin}\".dnssec");
+            return Err(problem(
+                key,
+                "not set: the zone is not signed here (or pass --dir)",
+            ));
+        };
+        Ok(KeySet {
+            dir: loaded.resolve(&dnssec.keys),
+            zone: zone.to_lowercase(),
+            algorithm: Some(dnssec.algorithm.into()),
+        })
+    }
+
     /// Every key of the zone, checked (all problems reported).
     pub fn load(&self) -> Result<Vec<StoredKey>, CommandError> {
         load_zone_keys(&self.dir, &self.zone, self.algorithm).map_err(CommandError::Keys)

@@ -17,8 +17,9 @@ use super::error::HealthError;
 use super::probe_http::HttpProbe;
 use super::probe_tcp::TcpProbe;
 use super::spec::CheckSpec;
-use super::state::TargetHealth;
+use super::state::{State, TargetHealth};
 use crate::config::CheckType;
+use crate::events::{EventKind, EventLog};
 
 #[derive(Debug)]
 enum Kind {
@@ -34,6 +35,15 @@ pub(crate) struct Prober {
     timeout: Duration,
     rise: u32,
     fall: u32,
+}
+
+/// A change of the probe state, as [`Prober::publish`] reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Change {
+    pub probe_state: State,
+    pub forced: Option<State>,
+    /// What the probe that completed the streak saw, and the streak's length.
+    pub reason: String,
 }
 
 /// What one probe found.
@@ -80,20 +90,44 @@ impl Prober {
         }
     }
 
-    /// Probes forever (until the task is aborted), publishing into `health`.
-    pub(crate) async fn run(self, health: Arc<TargetHealth>, first_delay: Duration) {
+    /// Probes forever (until the task is aborted), publishing into `health`; a change of the
+    /// probe state also goes to `events`.
+    pub(crate) async fn run(
+        self,
+        health: Arc<TargetHealth>,
+        events: Arc<EventLog>,
+        first_delay: Duration,
+    ) {
         tokio::time::sleep(first_delay).await;
         let mut ticker = tokio::time::interval(self.interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
             let outcome = self.probe().await;
-            self.publish(&health, outcome);
+            if let Some(change) = self.publish(&health, outcome) {
+                let forced = match change.forced {
+                    Some(state) => format!(" (forced {} by an operator)", state.as_str()),
+                    None => String::new(),
+                };
+                let state = change.probe_state.as_str();
+                let (address, datacenter) = (health.address(), health.datacenter());
+                events.record(
+                    EventKind::Health,
+                    &address.to_string(),
+                    Some(datacenter),
+                    state,
+                    format!(
+                        "target {address} ({datacenter}) {state}{forced}: {}",
+                        change.reason
+                    ),
+                );
+            }
         }
     }
 
-    /// Feeds one outcome to the state; logs a change of the probe state once, at info.
-    pub(crate) fn publish(&self, health: &TargetHealth, outcome: Outcome) {
+    /// Feeds one outcome to the state; logs a change of the probe state once, at info, and
+    /// returns it.
+    pub(crate) fn publish(&self, health: &TargetHealth, outcome: Outcome) -> Option<Change> {
         let (ok, reason) = match outcome.result {
             Ok(seen) => (true, seen),
             Err(why) => (false, why),
@@ -120,7 +154,13 @@ impl Prober {
                 streak,
                 "health state changed"
             );
+            return Some(Change {
+                probe_state: change.probe_state,
+                forced: change.forced,
+                reason: format!("{reason} ({streak} in a row)"),
+            });
         }
+        None
     }
 
     pub(crate) fn interval(&self) -> Duration {

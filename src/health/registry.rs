@@ -19,6 +19,7 @@ use super::state::{
 };
 use super::tls::{TlsKey, client_config};
 use crate::config::InitialState;
+use crate::events::{EventKind, EventLog};
 
 /// What [`HealthRegistry::reconcile`] hands to the snapshot builder.
 #[derive(Debug)]
@@ -79,6 +80,8 @@ struct Inner {
 #[derive(Debug)]
 pub struct HealthRegistry {
     runtime: Handle,
+    /// State changes and operator actions, for `/events` (reloads are added by the daemon).
+    events: Arc<EventLog>,
     state_file: Option<PathBuf>,
     inner: Mutex<Inner>,
 }
@@ -101,6 +104,7 @@ impl HealthRegistry {
         };
         Ok(HealthRegistry {
             runtime,
+            events: Arc::default(),
             state_file,
             inner: Mutex::new(Inner {
                 overrides,
@@ -163,7 +167,8 @@ impl HealthRegistry {
                     let (mut entry, prober) = *built;
                     if let Some(prober) = prober {
                         let delay = jitter(prober.interval());
-                        let task = self.runtime.spawn(prober.run(entry.health.clone(), delay));
+                        let run = prober.run(entry.health.clone(), self.events.clone(), delay);
+                        let task = self.runtime.spawn(run);
                         entry.task = Some(task.abort_handle());
                     }
                     next.insert(key, entry);
@@ -233,6 +238,18 @@ impl HealthRegistry {
         self.save(&mut inner, overrides)?;
         let changed = datacenter.is_some_and(|d| d.set_drained(drained)) || stale;
         if changed {
+            let (state, verb) = if drained {
+                ("drained", "drained: it counts as unhealthy")
+            } else {
+                ("undrained", "undrained: back in service")
+            };
+            self.events.record(
+                EventKind::Drain,
+                name,
+                Some(name),
+                state,
+                format!("datacenter {name} {verb}"),
+            );
             tracing::info!(
                 datacenter = name,
                 drained,
@@ -272,6 +289,26 @@ impl HealthRegistry {
         self.save(&mut inner, overrides)?;
         for target in &affected {
             changed |= target.set_forced(force);
+        }
+        if changed {
+            let word = match force {
+                Force::Up => "up",
+                Force::Down => "down",
+                Force::Auto => "auto",
+            };
+            let datacenter = affected.first().map(|t| t.datacenter());
+            let place = datacenter.map(|d| format!(" ({d})")).unwrap_or_default();
+            let message = match force.state() {
+                Some(state) => format!("target {address}{place} forced {}", state.as_str()),
+                None => format!("target {address}{place} back to its probes"),
+            };
+            self.events.record(
+                EventKind::Force,
+                &address.to_string(),
+                datacenter,
+                word,
+                message,
+            );
         }
         tracing::info!(
             target = %address,
@@ -327,6 +364,11 @@ impl HealthRegistry {
     /// configured (they apply again if those come back).
     pub fn overrides(&self) -> Overrides {
         self.lock().overrides.clone()
+    }
+
+    /// The event log that probers and operator actions write to.
+    pub fn events(&self) -> &Arc<EventLog> {
+        &self.events
     }
 
     pub fn state_file(&self) -> Option<&Path> {

@@ -112,9 +112,25 @@ pub fn build_next(
         }
     }
 
+    if config.catalog.is_some() {
+        report.errors.push(config_error(
+            "catalog".into(),
+            "a catalog zone needs zone transfers, which this build does not have".into(),
+        ));
+    }
     let mut zones = Vec::with_capacity(config.zones.len());
-    for (z, (origin_text, file)) in config.zones.iter().enumerate() {
+    for (z, (origin_text, entry)) in config.zones.iter().enumerate() {
         let Ok(origin) = Name::parse(origin_text, None) else {
+            continue; // reported by config validation
+        };
+        if let Some(unsupported) = unsupported_zone_keys(entry) {
+            report.errors.push(config_error(
+                format!("zones.{origin_text:?}"),
+                unsupported.into(),
+            ));
+            continue;
+        }
+        let Some(file) = &entry.file else {
             continue; // reported by config validation
         };
         let path = loaded.resolve(file);
@@ -391,5 +407,18 @@ fn settings(loaded: &LoadedConfig) -> Settings {
             })
             .collect(),
         udp_payload: server.udp_payload,
+    }
+}
+
+/// Zone keys of the configuration contract that this build does not serve yet.
+fn unsupported_zone_keys(zone: &crate::config::ZoneConfig) -> Option<&'static str> {
+    if zone.is_secondary() {
+        Some("secondary zones (`primary`) need zone transfers, which this build does not have")
+    } else if zone.dnssec.is_some() {
+        Some("online signing (`dnssec`) is not in this build")
+    } else if !zone.notify.is_empty() || !zone.allow_transfer.is_empty() {
+        Some("`notify` and `allow_transfer` need zone transfers, which this build does not have")
+    } else {
+        None
     }
 }

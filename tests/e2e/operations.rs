@@ -2,6 +2,7 @@
 //! file watching, listen address changes and shutdown.
 
 mod admin_api;
+mod console_api;
 mod lifecycle;
 mod metrics;
 mod reload;

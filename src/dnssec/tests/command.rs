@@ -143,3 +143,35 @@ fn new_keys_take_the_zones_algorithm_and_a_second_algorithm_is_refused() {
     );
     assert!(error.ends_with(&expected), "{error}");
 }
+
+#[test]
+fn the_configuration_names_the_key_directory_and_algorithm() {
+    let text = r#"
+[zones]
+"plain.example." = "plain.zone"
+[zones."Example.COM."]
+file = "example.zone"
+[zones."Example.COM.".dnssec]
+keys = "keys/example.com"
+algorithm = "ed25519"
+"#;
+    let loaded =
+        crate::config::parse(text, std::path::Path::new("/etc/sy/switchyard.toml")).unwrap();
+    let set = KeySet::from_config(&loaded, &"example.com.".parse().unwrap()).unwrap();
+    assert_eq!(set.dir, std::path::Path::new("/etc/sy/keys/example.com"));
+    assert_eq!(set.algorithm, Some(Algorithm::Ed25519));
+    assert_eq!(set.zone.to_string(), "example.com.");
+    let error = |zone: &str| {
+        KeySet::from_config(&loaded, &zone.parse().unwrap())
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        error("plain.example."),
+        "/etc/sy/switchyard.toml: zones.\"plain.example.\".dnssec: not set: the zone is not signed here (or pass --dir)"
+    );
+    assert_eq!(
+        error("other.example."),
+        "/etc/sy/switchyard.toml: zones.\"other.example.\": no such zone (or pass --dir)"
+    );
+}

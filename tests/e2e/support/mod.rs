@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod backend;
+pub mod browser;
 pub mod dns;
 pub mod knot;
 
