@@ -7,6 +7,8 @@ use std::fmt;
 pub const ZSK_FLAGS: u16 = 256;
 /// Flags of a key-signing or combined key: Zone Key and Secure Entry Point (RFC 3757).
 pub const KSK_FLAGS: u16 = 257;
+/// The Zone Key bit: only zone keys sign a zone's data (RFC 4034 §2.1.1).
+pub const FLAG_ZONE: u16 = 0x0100;
 /// The Secure Entry Point bit.
 pub const FLAG_SEP: u16 = 1;
 /// The REVOKE bit (RFC 5011 §3).

@@ -112,22 +112,36 @@ pub fn read_pair(path: &Path) -> Result<StoredKey, KeyError> {
         .strip_suffix(".key")
         .or_else(|| file_name.strip_suffix(".private"))
         .unwrap_or(file_name);
-    let (named_zone, named_algorithm, named_tag) =
-        parse_file_stem(stem).ok_or_else(|| error(path, KeyProblem::BadFileName))?;
+    parse_file_stem(stem).ok_or_else(|| error(path, KeyProblem::BadFileName))?;
     let dir = path.parent().unwrap_or(Path::new(""));
     let (key_path, private_path) = pair_paths(dir, stem);
     let key_text = read_text(&key_path)?;
     let private_text = read_text(&private_path)?;
-    let public = parse_public(&key_text, &key_path).map_err(|p| error(&key_path, p))?;
-    let private = parse_private(&private_text).map_err(|p| error(&private_path, p))?;
+    parse_pair(stem, &key_text, &private_text, &key_path, &private_path)
+}
+
+/// A key pair from the texts of its `.key` and `.private` files (`key_path` and `private_path`
+/// name them in errors), checked as [`read_pair`] checks files: the two agree with each other
+/// and with `stem`, and the private key is the public key's.
+pub fn parse_pair(
+    stem: &str,
+    key_text: &str,
+    private_text: &str,
+    key_path: &Path,
+    private_path: &Path,
+) -> Result<StoredKey, KeyError> {
+    let (named_zone, named_algorithm, named_tag) =
+        parse_file_stem(stem).ok_or_else(|| error(key_path, KeyProblem::BadFileName))?;
+    let public = parse_public(key_text, key_path).map_err(|p| error(key_path, p))?;
+    let private = parse_private(private_text).map_err(|p| error(private_path, p))?;
     let dnskey =
-        Dnskey::parse(&public.dnskey).ok_or_else(|| error(&key_path, KeyProblem::NoDnskey))?;
+        Dnskey::parse(&public.dnskey).ok_or_else(|| error(key_path, KeyProblem::NoDnskey))?;
     if dnskey.algorithm != private.algorithm {
         let problem = KeyProblem::AlgorithmsDiffer {
             public: dnskey.algorithm,
             private: private.algorithm,
         };
-        return Err(error(&private_path, problem));
+        return Err(error(private_path, problem));
     }
     let tag = key_tag(&public.dnskey);
     let named = format!("zone {named_zone}, algorithm {named_algorithm}, tag {named_tag}");
@@ -139,15 +153,12 @@ pub fn read_pair(path: &Path) -> Result<StoredKey, KeyError> {
         && named_algorithm == dnskey.algorithm
         && named_tag == tag;
     if !agrees {
-        return Err(error(
-            &key_path,
-            KeyProblem::NameDisagrees { named, actual },
-        ));
+        return Err(error(key_path, KeyProblem::NameDisagrees { named, actual }));
     }
     let algorithm = Algorithm::from_number(dnskey.algorithm)
-        .ok_or_else(|| error(&key_path, KeyProblem::UnknownAlgorithm(dnskey.algorithm)))?;
+        .ok_or_else(|| error(key_path, KeyProblem::UnknownAlgorithm(dnskey.algorithm)))?;
     let key = SigningKey::from_parts(algorithm, &private.private_key, dnskey.public_key)
-        .map_err(|e| error(&private_path, KeyProblem::Crypto(e)))?;
+        .map_err(|e| error(private_path, KeyProblem::Crypto(e)))?;
     Ok(StoredKey {
         stem: stem.to_string(),
         zone: public.owner.to_lowercase(),

@@ -108,6 +108,8 @@ pub enum KeyProblem {
     SeveralRecords,
     #[error("the DNSKEY has protocol {0}, not 3")]
     BadProtocol(u8),
+    #[error("the DNSKEY has flags {0}, without the Zone Key bit (256): not a zone key")]
+    NotZoneKey(u16),
     #[error("not a private key file (it must start with \"Private-key-format: v1.x\")")]
     NotPrivateKeyFile,
     #[error("line {line}: {what}")]
@@ -183,6 +185,9 @@ pub fn parse_public(text: &str, file: &Path) -> Result<PublicKeyFile, KeyProblem
     let dnskey = Dnskey::parse(&record.rdata).ok_or(KeyProblem::NoDnskey)?;
     if dnskey.protocol != super::dnskey::PROTOCOL {
         return Err(KeyProblem::BadProtocol(dnskey.protocol));
+    }
+    if dnskey.flags & super::dnskey::FLAG_ZONE == 0 {
+        return Err(KeyProblem::NotZoneKey(dnskey.flags));
     }
     Ok(PublicKeyFile {
         owner: record.owner.to_lowercase(),
@@ -430,6 +435,7 @@ mod tests {
         assert!(problem("example.com. IN A 192.0.2.1\n").contains("no DNSKEY"));
         assert!(problem("example.com. IN DNSKEY 257 3 13 !!!!\n").starts_with("line 1: "));
         assert!(problem("example.com. IN DNSKEY 257 2 13 AAAA\n").contains("protocol 2"));
+        assert!(problem("example.com. IN DNSKEY 1 3 13 AAAA\n").contains("not a zone key"));
         assert!(problem("$INCLUDE /etc/passwd\n").starts_with("line 1: "));
         let two = "a. IN DNSKEY 257 3 13 AAAA\na. IN DNSKEY 256 3 13 AAAA\n";
         assert_eq!(parse_public(two, file), Err(KeyProblem::SeveralRecords));

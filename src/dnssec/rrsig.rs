@@ -10,14 +10,11 @@
 use super::algorithm::Algorithm;
 use super::canonical::{CanonicalRrset, MalformedRdata};
 use super::crypto::{self, CryptoError, SigningKey};
-use super::dnskey::Dnskey;
+use super::dnskey::{Dnskey, FLAG_ZONE};
 use super::time::{from_serial, to_serial};
 use super::validity::{SignatureTiming, SignatureWindow, StableHash};
 use crate::wire::Name;
 use crate::wire::name::{MAX_NAME_LEN, wire_name_len};
-
-/// The Zone Key bit of DNSKEY flags: only zone keys verify RRSIGs (RFC 4034 §2.1.1).
-const FLAG_ZONE: u16 = 0x0100;
 
 /// One RRset to sign or check: the owner as it appears (any case), class, type and the TTL
 /// served (which becomes the RRSIG's original TTL).

@@ -13,6 +13,7 @@
 pub mod fixture;
 pub mod hostile;
 pub mod inputs;
+pub mod key_file;
 pub mod packet;
 pub mod wire;
 
@@ -21,6 +22,7 @@ mod tests;
 
 pub use hostile::{hostile_packet, valid_query};
 pub use inputs::{client_subnet, config, mmdb, zone_file};
+pub use key_file::key_file;
 pub use packet::{check_query, packet};
 
 /// A target's body.
@@ -33,4 +35,5 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("config", config),
     ("client_subnet", client_subnet),
     ("mmdb", mmdb),
+    ("key_file", key_file),
 ];
