@@ -212,6 +212,14 @@ impl fmt::Display for Listing {
                 " (`switchyard keys ds` prints the DS records; confirm with `switchyard keys ds-seen`)"
             )?;
         }
+        for change in &self.plan.due {
+            match change {
+                Change::Generate { role, .. } => writeln!(f, "due now: a new {role}")?,
+                Change::SetTimes { key, .. } => {
+                    writeln!(f, "due now: key {} retires", self.keys[*key].tag)?
+                }
+            }
+        }
         if let Some(next) = self.plan.next_event_at {
             writeln!(f, "next change: {}", format_iso(next))?;
         }

@@ -123,6 +123,12 @@ fn new_keys_take_the_zones_algorithm_and_a_second_algorithm_is_refused() {
         made[0].starts_with("made ZSK Kexample.com.+015+"),
         "{made:?}"
     );
+    // Past the ZSK's lifetime, the listing shows the roll that is due.
+    let listing = list(&open, &policy, NOW + 31 * 86_400).unwrap().to_string();
+    assert!(
+        listing.contains("due now: a new ZSK\ndue now: key "),
+        "{listing}"
+    );
     // A key of another algorithm put there by hand: the directory no longer loads.
     let times = crate::dnssec::keyfile::KeyTimes {
         created: Some(NOW + 10),
