@@ -79,14 +79,7 @@ enum KeysAction {
     /// List the zone's keys: role, algorithm, state, DS state and times.
     List(KeySetArgs),
     /// Make a key for a zone that has none of its kind (a CSK by default).
-    Generate {
-        #[command(flatten)]
-        set: KeySetArgs,
-        #[command(flatten)]
-        role: RoleArgs,
-        #[command(flatten)]
-        timing: TimingArgs,
-    },
+    Generate(KeyRoleArgs),
     /// Print the DS records (SHA-256 and SHA-384) to give the parent.
     Ds {
         #[command(flatten)]
@@ -103,14 +96,7 @@ enum KeysAction {
         files: Vec<PathBuf>,
     },
     /// Start a roll of the zone's KSK, ZSK or CSK now.
-    Roll {
-        #[command(flatten)]
-        set: KeySetArgs,
-        #[command(flatten)]
-        role: RoleArgs,
-        #[command(flatten)]
-        timing: TimingArgs,
-    },
+    Roll(KeyRoleArgs),
     /// Confirm that the parent's DS set now names the keys whose CDS is published.
     DsSeen {
         #[command(flatten)]
@@ -133,6 +119,17 @@ struct KeySetArgs {
     /// algorithm are refused when given.
     #[arg(long)]
     algorithm: Option<String>,
+}
+
+/// The key set, the role of the key and the timings of a roll.
+#[derive(Args)]
+struct KeyRoleArgs {
+    #[command(flatten)]
+    set: KeySetArgs,
+    #[command(flatten)]
+    role: RoleArgs,
+    #[command(flatten)]
+    timing: TimingArgs,
 }
 
 #[derive(Args)]
@@ -297,18 +294,18 @@ fn keys(config: &Path, action: KeysAction) -> ExitCode {
                 let listing = command::list(&key_set(set)?, &KeyPolicy::default(), now)?;
                 vec![listing.to_string().trim_end().to_string()]
             }
-            KeysAction::Generate {
+            KeysAction::Generate(KeyRoleArgs {
                 set,
                 role: r,
                 timing,
-            } => command::generate(&key_set(set)?, role(r), &policy(timing), now)?,
+            }) => command::generate(&key_set(set)?, role(r), &policy(timing), now)?,
             KeysAction::Ds { set, timing } => command::ds(&key_set(set)?, &policy(timing), now)?,
             KeysAction::Import { set, files } => command::import(&key_set(set)?, files)?,
-            KeysAction::Roll {
+            KeysAction::Roll(KeyRoleArgs {
                 set,
                 role: r,
                 timing,
-            } => command::roll(&key_set(set)?, role(r), &policy(timing), now)?,
+            }) => command::roll(&key_set(set)?, role(r), &policy(timing), now)?,
             KeysAction::DsSeen { set, timing } => {
                 command::ds_seen(&key_set(set)?, &policy(timing), now)?
             }

@@ -234,11 +234,9 @@ pub fn generate(
     policy: &KeyPolicy,
     now: u64,
 ) -> Result<Vec<String>, CommandError> {
-    let mut keys = set.load()?;
-    let algorithm = algorithm_of(set, &keys);
-    let change = rollover::add_key(&key_infos(&keys), role, policy, now)
-        .map_err(|e| set.rollover_error(e))?;
-    Ok(apply_changes(set, &mut keys, vec![change], algorithm)?)
+    change_keys(set, |keys| {
+        rollover::add_key(keys, role, policy, now).map(|change| vec![change])
+    })
 }
 
 /// `keys ds`: the DS records (SHA-256 and SHA-384) to give the parent: for the keys a DS change
@@ -300,18 +298,21 @@ pub fn roll(
     policy: &KeyPolicy,
     now: u64,
 ) -> Result<Vec<String>, CommandError> {
-    let mut keys = set.load()?;
-    let changes = rollover::start_roll(&key_infos(&keys), role, policy, now)
-        .map_err(|e| set.rollover_error(e))?;
-    let algorithm = algorithm_of(set, &keys);
-    Ok(apply_changes(set, &mut keys, changes, algorithm)?)
+    change_keys(set, |keys| rollover::start_roll(keys, role, policy, now))
 }
 
 /// `keys ds-seen`: the parent's DS set now names the keys whose CDS is published.
 pub fn ds_seen(set: &KeySet, policy: &KeyPolicy, now: u64) -> Result<Vec<String>, CommandError> {
+    change_keys(set, |keys| rollover::ds_seen(keys, policy, now))
+}
+
+/// Loads the zone's keys, asks `changes` what to do with them and does it.
+fn change_keys(
+    set: &KeySet,
+    changes: impl FnOnce(&[KeyInfo]) -> Result<Vec<Change>, RolloverError>,
+) -> Result<Vec<String>, CommandError> {
     let mut keys = set.load()?;
-    let changes =
-        rollover::ds_seen(&key_infos(&keys), policy, now).map_err(|e| set.rollover_error(e))?;
+    let changes = changes(&key_infos(&keys)).map_err(|e| set.rollover_error(e))?;
     let algorithm = algorithm_of(set, &keys);
     Ok(apply_changes(set, &mut keys, changes, algorithm)?)
 }

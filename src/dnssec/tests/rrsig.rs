@@ -10,6 +10,16 @@ fn name(text: &str) -> Name {
     text.parse().unwrap()
 }
 
+/// An IN RRset header.
+fn rrset(owner: &Name, rtype: u16, ttl: u32) -> RrsetHeader<'_> {
+    RrsetHeader {
+        owner,
+        class: rtype::CLASS_IN,
+        rtype,
+        ttl,
+    }
+}
+
 fn mx(preference: u16, exchange: &str) -> Vec<u8> {
     [&preference.to_be_bytes()[..], name(exchange).as_wire()].concat()
 }
@@ -32,12 +42,7 @@ fn ed25519_signature_of_rfc_8080_is_reproduced_exactly() {
         tag: 3613,
         zone: &zone,
     };
-    let header = RrsetHeader {
-        owner: &zone,
-        class: rtype::CLASS_IN,
-        rtype: rtype::MX,
-        ttl: 3600,
-    };
+    let header = rrset(&zone, rtype::MX, 3600);
     let window = SignatureWindow {
         inception: 1_438_207_200,
         expiration: 1_440_021_600,
@@ -100,12 +105,7 @@ fn ecdsa_signature_of_rfc_6605_verifies() {
     rrsig.extend_from_slice(zone.as_wire());
     rrsig.extend_from_slice(&signature);
     let owner = name("www.example.net.");
-    let header = RrsetHeader {
-        owner: &owner,
-        class: rtype::CLASS_IN,
-        rtype: rtype::A,
-        ttl: 3600,
-    };
+    let header = rrset(&owner, rtype::A, 3600);
     let mut scratch = SignScratch::default();
     let address: &[u8] = &[192, 0, 2, 1];
     verify_rrsig(
@@ -175,12 +175,7 @@ fn order_duplicates_case_and_ttl_of_the_rrset_do_not_matter() {
         let (one, two): (&[u8], &[u8]) = (&[192, 0, 2, 1], &[192, 0, 2, 2]);
         let rrsig = sign_a(&key, &dnskey, &owner, &[two, one, two], WINDOW);
         let lower = name("www.example.com.");
-        let header = RrsetHeader {
-            owner: &lower,
-            class: rtype::CLASS_IN,
-            rtype: rtype::A,
-            ttl: 60,
-        };
+        let header = rrset(&lower, rtype::A, 60);
         let mut scratch = SignScratch::default();
         verify_rrsig(
             &rrsig,
@@ -218,12 +213,7 @@ fn wildcard_expansions_verify_with_the_wildcard_owner() {
     let mut scratch = SignScratch::default();
     for expanded in ["a.example.com.", "deep.Below.example.com."] {
         let owner = name(expanded);
-        let header = RrsetHeader {
-            owner: &owner,
-            class: rtype::CLASS_IN,
-            rtype: rtype::A,
-            ttl: 300,
-        };
+        let header = rrset(&owner, rtype::A, 300);
         verify_rrsig(
             &rrsig,
             &header,
@@ -235,12 +225,7 @@ fn wildcard_expansions_verify_with_the_wildcard_owner() {
         .unwrap();
     }
     let apex = name("example.com.");
-    let header = RrsetHeader {
-        owner: &apex,
-        class: rtype::CLASS_IN,
-        rtype: rtype::A,
-        ttl: 300,
-    };
+    let header = rrset(&apex, rtype::A, 300);
     assert!(matches!(
         verify_rrsig(
             &rrsig,
@@ -261,12 +246,7 @@ fn each_reason_for_refusal() {
     let owner = name("www.example.com.");
     let address: &[u8] = &[192, 0, 2, 1];
     let rrsig = sign_a(&key, &dnskey, &owner, &[address], WINDOW);
-    let header = RrsetHeader {
-        owner: &owner,
-        class: rtype::CLASS_IN,
-        rtype: rtype::A,
-        ttl: 300,
-    };
+    let header = rrset(&owner, rtype::A, 300);
     let mut scratch = SignScratch::default();
     let mut check = |rrsig: &[u8], header: &RrsetHeader<'_>, keys: &[&[u8]], now: u64| {
         verify_rrsig(
@@ -353,12 +333,7 @@ fn signing_refuses_what_it_cannot_sign() {
         zone: &zone,
     };
     let owner = name("www.example.org.");
-    let header = RrsetHeader {
-        owner: &owner,
-        class: rtype::CLASS_IN,
-        rtype: rtype::A,
-        ttl: 300,
-    };
+    let header = rrset(&owner, rtype::A, 300);
     let mut scratch = SignScratch::default();
     let address: &[u8] = &[192, 0, 2, 1];
     let outside = signer.sign(&header, [address], Validity::Window(WINDOW), &mut scratch);
@@ -392,12 +367,7 @@ fn every_signer_chooses_the_same_window() {
         zone: &zone,
     };
     let timing = SignatureTiming::default();
-    let header = RrsetHeader {
-        owner: &zone,
-        class: rtype::CLASS_IN,
-        rtype: rtype::MX,
-        ttl: 3600,
-    };
+    let header = rrset(&zone, rtype::MX, 3600);
     let exchange = mx(10, "mail.example.com.");
     let day = 1_796_428_800u64; // a midnight
     let mut scratch = SignScratch::default();

@@ -91,21 +91,9 @@ fn dnssec_keygen_pairs_are_imported_and_listed_with_their_ds() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let bind = dir.path().join("bind");
-    std::fs::create_dir(&bind).unwrap();
-    for role in [&["-f", "KSK"][..], &[]] {
-        let args = [
-            &["-q", "-K", "bind", "-a", "ECDSAP256SHA256"][..],
-            role,
-            &["example.com"],
-        ]
-        .concat();
-        let made = run("dnssec-keygen", &args, dir.path());
-        assert!(made.status.success(), "{}", text(&made));
-    }
+    let files = bind_keygen(&dir.path().join("bind"));
     let keydir = dir.path().join("keys");
     let set = ["--dir", keydir.to_str().unwrap(), "--zone", "example.com."];
-    let files = key_files(&bind);
     let names: Vec<&str> = files.iter().map(|p| p.to_str().unwrap()).collect();
     let imported = keys_ok(&[&["import"][..], &set, &names].concat());
     assert_eq!(imported.lines().count(), 2, "{imported}");

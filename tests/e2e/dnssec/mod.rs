@@ -69,3 +69,15 @@ fn key_files(dir: &Path) -> Vec<std::path::PathBuf> {
     files.sort();
     files
 }
+
+/// A KSK and a ZSK (ECDSAP256SHA256) for example.com. made by `dnssec-keygen` in `dir`: their
+/// `.key` files.
+fn bind_keygen(dir: &Path) -> Vec<std::path::PathBuf> {
+    std::fs::create_dir_all(dir).unwrap();
+    for role in [&["-f", "KSK"][..], &[]] {
+        let args = [&["-q", "-a", "ECDSAP256SHA256"][..], role, &["example.com"]].concat();
+        let made = run("dnssec-keygen", &args, dir);
+        assert!(made.status.success(), "{}", text(&made));
+    }
+    key_files(dir)
+}
