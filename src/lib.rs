@@ -9,6 +9,7 @@ pub mod check;
 pub mod config;
 pub mod ctl;
 pub mod daemon;
+pub mod dnssec;
 pub mod events;
 pub mod explain;
 pub mod fleet;

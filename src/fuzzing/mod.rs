@@ -14,6 +14,7 @@ pub mod fixture;
 pub mod gossip;
 pub mod hostile;
 pub mod inputs;
+pub mod key_file;
 pub mod packet;
 pub mod wire;
 
@@ -23,6 +24,7 @@ mod tests;
 pub use gossip::gossip;
 pub use hostile::{hostile_packet, valid_query};
 pub use inputs::{client_subnet, config, mmdb, zone_file};
+pub use key_file::key_file;
 pub use packet::{check_query, packet};
 
 /// A target's body.
@@ -36,4 +38,5 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("client_subnet", client_subnet),
     ("mmdb", mmdb),
     ("gossip", gossip),
+    ("key_file", key_file),
 ];

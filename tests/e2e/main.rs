@@ -8,6 +8,7 @@ mod cli;
 mod console;
 mod ctl;
 mod differential;
+mod dnssec;
 mod engines;
 mod fleet;
 mod geoip;
