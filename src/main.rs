@@ -67,7 +67,10 @@ fn main() -> ExitCode {
             match switchyard::daemon::serve(&cli.config) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("switchyard: {e:#}");
+                    for problem in e.problems() {
+                        eprintln!("{problem}");
+                    }
+                    eprintln!("switchyard: {:#}", anyhow::Error::from(e));
                     ExitCode::FAILURE
                 }
             }
