@@ -5,10 +5,12 @@
 
 pub mod admin;
 pub mod answer;
+pub mod authoritative;
 pub mod check;
 pub mod config;
 pub mod daemon;
 pub mod explain;
+pub mod explain_command;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod geo;

@@ -81,7 +81,7 @@ fn main() -> ExitCode {
             qtype,
             client,
             down,
-        } => match switchyard::explain::command(&cli.config, &name, &qtype, &client, &down) {
+        } => match switchyard::explain_command::run(&cli.config, &name, &qtype, &client, &down) {
             Ok(lines) => {
                 for line in lines {
                     println!("{line}");

@@ -1,18 +1,20 @@
 //! The query path: bytes of a query in, bytes of the response out.
 //!
-//! [`respond`] validates the query, finds the zone, answers from zone data or a steering
-//! decision, and writes the message with EDNS and truncation applied. It takes no lock, does no
-//! I/O and allocates nothing in the common case; transports in `server/` only move bytes.
+//! [`respond`] validates the query, finds the zone, answers from zone data
+//! ([`crate::authoritative`]) or a steering decision, and writes the message with EDNS and
+//! truncation applied. It takes no lock, does no I/O and allocates nothing in the common case;
+//! transports in `server/` only move bytes. [`respond_recorded`] is the same path with each
+//! step handed to a recorder: the decision trace ([`explain`]) comes from it.
 
-pub mod authoritative;
 pub mod chaos;
 pub mod edns;
-pub mod prepared;
 pub mod steer;
 
 use std::net::SocketAddr;
 
+use crate::authoritative::{self, NoRecord, Recorder, Step};
 use crate::geo::{ClientSubnet, MAX_CLIENT_SUBNET_LEN, encode_client_subnet, parse_client_subnet};
+use crate::policy::Client;
 use crate::snapshot::Snapshot;
 use crate::wire::name::MAX_NAME_LEN;
 use crate::wire::query::{self, Parsed, flags};
@@ -22,25 +24,11 @@ use edns::ResponseOpt;
 pub use steer::SteerSummary;
 
 /// Largest message over TCP.
-pub const MAX_MESSAGE: usize = 65535;
+pub use crate::wire::MAX_MESSAGE;
+/// How the query arrived.
+pub use crate::wire::Transport;
 /// Largest UDP response to a client without EDNS (RFC 1035 §4.2.1).
 pub const CLASSIC_UDP_LIMIT: usize = 512;
-
-/// How the query arrived.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Transport {
-    Udp,
-    Tcp,
-}
-
-impl Transport {
-    pub fn name(self) -> &'static str {
-        match self {
-            Transport::Udp => "udp",
-            Transport::Tcp => "tcp",
-        }
-    }
-}
 
 /// One query to answer.
 #[derive(Debug, Clone, Copy)]
@@ -67,11 +55,23 @@ pub struct Summary {
 /// Answers one query into `out` (at least [`MAX_MESSAGE`] bytes for TCP, at least the UDP
 /// limit for UDP). Returns `None` when the packet gets no answer at all.
 pub fn respond(snapshot: &Snapshot, request: &Request<'_>, out: &mut [u8]) -> Option<Summary> {
+    respond_recorded(snapshot, request, out, &mut NoRecord)
+}
+
+/// [`respond`], with every step of the answer handed to `recorder` and, last, the response
+/// ([`Step::Response`]). With [`NoRecord`] this is `respond` itself.
+#[inline]
+pub fn respond_recorded<R: Recorder>(
+    snapshot: &Snapshot,
+    request: &Request<'_>,
+    out: &mut [u8],
+    recorder: &mut R,
+) -> Option<Summary> {
     if request.source.port() == 0 {
         return None;
     }
-    match query::parse(request.packet) {
-        Parsed::Drop => None,
+    let summary = match query::parse(request.packet) {
+        Parsed::Drop => return None,
         Parsed::Error {
             id,
             flags: query_flags,
@@ -79,7 +79,7 @@ pub fn respond(snapshot: &Snapshot, request: &Request<'_>, out: &mut [u8]) -> Op
             question,
             edns,
             tsig,
-        } => Some(error_response(
+        } => error_response(
             snapshot,
             request,
             out,
@@ -89,9 +89,15 @@ pub fn respond(snapshot: &Snapshot, request: &Request<'_>, out: &mut [u8]) -> Op
             question,
             edns,
             tsig,
-        )),
-        Parsed::Query(query) => Some(answer_query(snapshot, request, &query, out)),
+        ),
+        Parsed::Query(query) => answer_query(snapshot, request, &query, out, recorder),
+    };
+    if recorder.enabled() {
+        recorder.step(Step::Response {
+            message: &out[..summary.len],
+        });
     }
+    Some(summary)
 }
 
 /// Response flags: QR, the query's opcode, RD and CD copied; RA never set.
@@ -210,7 +216,7 @@ fn write_opt(w: &mut Writer<'_>, opt: Option<&ResponseOpt<'_>>) {
     }
 }
 
-/// What a query asks, as the class handlers read it.
+/// What a query asks, as the CHAOS handler reads it.
 #[derive(Clone, Copy)]
 struct Asked<'a> {
     snapshot: &'a Snapshot,
@@ -222,11 +228,12 @@ struct Asked<'a> {
     lower: &'a [u8],
 }
 
-fn answer_query(
+fn answer_query<R: Recorder>(
     snapshot: &Snapshot,
     request: &Request<'_>,
     query: &query::Query<'_>,
     out: &mut [u8],
+    recorder: &mut R,
 ) -> Summary {
     let settings = &snapshot.settings;
     let limit = size_limit(snapshot, request, query.edns.as_ref());
@@ -280,16 +287,38 @@ fn answer_query(
     if w.question(query.qname, query.qtype, query.qclass).is_err() {
         summary.rcode = rcode::FORMERR;
     } else {
-        let asked = Asked {
-            snapshot,
-            request,
-            query,
-            subnet: subnet.as_ref(),
-            lower,
-        };
+        let subnet = subnet.as_ref();
         match query.qclass {
-            rtype::CLASS_IN => answer_in(asked, &mut w, &mut flags, &mut summary),
-            rtype::CLASS_CH => answer_chaos(asked, &mut w, &mut flags, &mut summary),
+            rtype::CLASS_IN => {
+                let question = InQuestion {
+                    qname: query.qname,
+                    lower,
+                    qtype: query.qtype,
+                    udp: request.transport == Transport::Udp,
+                    ecs: subnet.is_some(),
+                };
+                // The client is located only when a steered name answers.
+                let locate = || steer::client(subnet, request.source.ip());
+                answer_in(
+                    snapshot,
+                    &question,
+                    locate,
+                    &mut w,
+                    &mut flags,
+                    &mut summary,
+                    recorder,
+                );
+            }
+            rtype::CLASS_CH => {
+                let asked = Asked {
+                    snapshot,
+                    request,
+                    query,
+                    subnet,
+                    lower,
+                };
+                answer_chaos(asked, &mut w, &mut flags, &mut summary);
+            }
             _ => summary.rcode = rcode::REFUSED,
         }
     }
@@ -315,47 +344,138 @@ fn answer_query(
     summary
 }
 
-fn answer_in(asked: Asked<'_>, w: &mut Writer<'_>, flags: &mut u16, summary: &mut Summary) {
-    let Asked {
-        snapshot,
-        request,
-        query,
-        subnet,
-        lower,
-    } = asked;
+/// A class-IN question, as the zone walk and the steering read it.
+struct InQuestion<'a> {
+    /// The name as asked (written with the client's case).
+    qname: &'a [u8],
+    /// The name, lowercased.
+    lower: &'a [u8],
+    qtype: u16,
+    /// Over UDP: minimal ANY answers.
+    udp: bool,
+    /// The client is located from an ECS option.
+    ecs: bool,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn answer_in<R: Recorder>(
+    snapshot: &Snapshot,
+    question: &InQuestion<'_>,
+    locate: impl Fn() -> Client,
+    w: &mut Writer<'_>,
+    flags: &mut u16,
+    summary: &mut Summary,
+    recorder: &mut R,
+) {
+    let lower = question.lower;
     let Some(zone_index) = snapshot.find_zone(lower) else {
+        if recorder.enabled() {
+            recorder.step(Step::NoZone { name: lower });
+        }
         summary.rcode = rcode::REFUSED;
         return;
     };
     summary.zone = Some(zone_index);
-    if matches!(query.qtype, rtype::AXFR | rtype::IXFR) {
+    if recorder.enabled() {
+        let zone = snapshot.zone(zone_index);
+        recorder.step(Step::Zone { name: lower, zone });
+    }
+    if matches!(question.qtype, rtype::AXFR | rtype::IXFR) {
         // Zone transfers are not offered.
+        if recorder.enabled() {
+            recorder.step(Step::Transfer);
+        }
         summary.rcode = rcode::REFUSED;
         return;
     }
     let zone = snapshot.zone(zone_index);
-    let udp = request.transport == Transport::Udp;
     // The steering state is built only when a steered name answers (at most once a query).
     let mut steer_summary = None;
-    let mut hook =
-        |w: &mut Writer<'_>, service: u32, owner: &[u8], node: crate::zone::NodeRef<'_>| {
-            let mut steering = steer::Steering {
-                snapshot,
-                qtype: query.qtype,
-                client: steer::client(subnet, request.source.ip()),
-                ecs: subnet.is_some(),
-                summary: steer_summary,
-            };
-            let wrote = steering.answer(w, service, owner, node);
-            steer_summary = steering.summary;
-            wrote
+    let mut hook = |w: &mut Writer<'_>,
+                    service: u32,
+                    owner: &[u8],
+                    node: crate::zone::NodeRef<'_>,
+                    recorder: &mut R| {
+        let mut steering = steer::Steering {
+            snapshot,
+            qtype: question.qtype,
+            client: locate(),
+            ecs: question.ecs,
+            summary: steer_summary,
         };
-    let outcome = authoritative::answer(w, zone, query.qname, lower, query.qtype, udp, &mut hook);
+        let wrote = steering.answer(w, service, owner, node, recorder);
+        steer_summary = steering.summary;
+        wrote
+    };
+    let outcome = authoritative::answer(
+        w,
+        zone,
+        question.qname,
+        lower,
+        question.qtype,
+        question.udp,
+        &mut hook,
+        recorder,
+    );
     summary.steering = steer_summary;
     summary.rcode = outcome.rcode;
     if outcome.authoritative {
         *flags |= flags::AA;
     }
+}
+
+/// The decision trace for `qtype` at `qname` (class IN) asked by `client` over `transport`:
+/// every step of the walk that answers it, then the response it writes (without EDNS and
+/// without a size limit). `dig NAME CH TXT` and `switchyard explain` show this.
+pub fn explain(
+    snapshot: &Snapshot,
+    qname: &[u8],
+    qtype: u16,
+    client: &Client,
+    transport: Transport,
+) -> Vec<String> {
+    let mut trace = crate::explain::Trace::default();
+    let mut buf = vec![0u8; MAX_MESSAGE];
+    let mut w = Writer::new(&mut buf, MAX_MESSAGE);
+    let mut flags = flags::QR;
+    let _ = w.header(0, flags);
+    let mut summary = Summary {
+        len: 0,
+        rcode: rcode::NOERROR,
+        qtype,
+        zone: None,
+        truncated: false,
+        steering: None,
+    };
+    let lower = qname.to_ascii_lowercase();
+    if w.question(qname, qtype, rtype::CLASS_IN).is_err() {
+        summary.rcode = rcode::FORMERR;
+    } else {
+        let question = InQuestion {
+            qname,
+            lower: &lower,
+            qtype,
+            udp: transport == Transport::Udp,
+            // Only counted in the summary, which a trace does not keep.
+            ecs: false,
+        };
+        let locate = || *client;
+        answer_in(
+            snapshot,
+            &question,
+            locate,
+            &mut w,
+            &mut flags,
+            &mut summary,
+            &mut trace,
+        );
+    }
+    w.set_flags(flags | (summary.rcode & 0xF) | (w.flags() & flags::TC));
+    let len = w.finish();
+    trace.step(Step::Response {
+        message: &buf[..len],
+    });
+    trace.lines
 }
 
 /// Class CH: `id.server`, `hostname.bind`, `version.bind`, and for names in our zones the
@@ -384,10 +504,17 @@ fn answer_chaos(asked: Asked<'_>, w: &mut Writer<'_>, flags: &mut u16, summary: 
         .trace_from
         .iter()
         .any(|net| net.contains(&request.source.ip()))
+        && snapshot.find_zone(lower).is_some()
     {
+        // The trace of A and AAAA for the asking client, each line prefixed with its type.
         let client = steer::client(subnet, request.source.ip());
-        if let Some(trace) = crate::explain::chaos_trace(snapshot, lower, &client) {
-            lines = trace;
+        for qtype in [rtype::A, rtype::AAAA] {
+            let name = rtype::type_to_string(qtype);
+            lines.extend(
+                explain(snapshot, lower, qtype, &client, request.transport)
+                    .into_iter()
+                    .map(|line| format!("{name}: {line}")),
+            );
         }
     }
     if lines.is_empty() {

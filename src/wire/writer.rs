@@ -6,11 +6,12 @@
 //! RFC 3597 §4 allows (NS, CNAME, SOA, PTR, MX). A record that does not fit under the size limit
 //! is rolled back whole, so a message is always a set of complete RRsets.
 
+use super::compare::eq_ignore_ascii_case;
+pub(crate) use super::compression::MAX_COMPRESSION_TARGETS;
+use super::compression::Targets;
 use super::name::wire_name_len;
 use super::rtype;
 
-/// Offsets of name positions the writer may point back to; more names are written uncompressed.
-pub(crate) const MAX_COMPRESSION_TARGETS: usize = 48;
 /// Header size.
 pub const HEADER_LEN: usize = 12;
 
@@ -23,17 +24,8 @@ pub struct Writer<'a> {
     buf: &'a mut [u8],
     len: usize,
     limit: usize,
-    targets: [u16; MAX_COMPRESSION_TARGETS],
-    /// Uncompressed length of the name at each target: only a target as long as a suffix can
-    /// hold it, so most targets are passed over without reading the message.
-    target_lens: [u8; MAX_COMPRESSION_TARGETS],
-    /// Bit i: target i was written without pointers, so its bytes are the whole name.
-    literal_targets: u64,
-    target_count: usize,
-    /// Length of the question name whose labels are not yet compression targets: they are
-    /// added when the first name is compressed, so an answer copied whole (see
-    /// [`Writer::prepared`]) never pays for them. 0 when there is none pending.
-    question_pending: usize,
+    /// Where names already written start, for compressing later ones.
+    targets: Targets,
     counts: [u16; 4],
 }
 
@@ -62,11 +54,7 @@ impl<'a> Writer<'a> {
             buf,
             len: 0,
             limit,
-            targets: [0; MAX_COMPRESSION_TARGETS],
-            target_lens: [0; MAX_COMPRESSION_TARGETS],
-            literal_targets: 0,
-            target_count: 0,
-            question_pending: 0,
+            targets: Targets::new(),
             counts: [0; 4],
         }
     }
@@ -110,7 +98,7 @@ impl<'a> Writer<'a> {
     pub fn mark(&self) -> Mark {
         Mark {
             len: self.len,
-            target_count: self.target_count,
+            target_count: self.targets.count(),
             counts: self.counts,
         }
     }
@@ -118,18 +106,19 @@ impl<'a> Writer<'a> {
     /// Forgets everything written after `mark`.
     pub fn rollback(&mut self, mark: Mark) {
         self.len = mark.len;
-        if mark.target_count == 0 && self.target_count > 0 && self.counts[0] > 0 {
+        if mark.target_count == 0 && self.targets.count() > 0 && self.counts[0] > 0 {
             // The question's targets were added after the mark: they are pending again.
-            self.question_pending = self.question_len();
+            let question_len = self.question_len();
+            self.targets.defer_question(question_len);
         }
-        self.target_count = mark.target_count;
+        self.targets.truncate(mark.target_count);
         self.counts = mark.counts;
     }
 
     /// Length of the question name written at the start of the message.
     fn question_len(&self) -> usize {
         let name = self.buf.get(HEADER_LEN..self.len).unwrap_or(&[]);
-        super::name::wire_name_len(name).unwrap_or(0)
+        wire_name_len(name).unwrap_or(0)
     }
 
     /// Writes the 12-byte header; counts are filled in by [`Writer::finish`].
@@ -169,10 +158,10 @@ impl<'a> Writer<'a> {
             self.rollback(mark);
             return result;
         }
-        if start == HEADER_LEN && self.target_count == 0 {
-            self.question_pending = qname.len();
+        if start == HEADER_LEN && self.targets.count() == 0 {
+            self.targets.defer_question(qname.len());
         } else {
-            self.add_targets(start, qname, qname.len(), true);
+            self.targets.add(start, qname, qname.len(), true);
         }
         self.counts[Section::Question as usize] += 1;
         Ok(())
@@ -248,60 +237,28 @@ impl<'a> Writer<'a> {
         (self.counts == [1, 0, 0, 0]).then(|| self.len.saturating_sub(HEADER_LEN + 4))
     }
 
-    /// Appends sections prepared at load time (see [`crate::zone::Prepared`]) after the
-    /// question, which must be the only thing written and end in the prepared answer's
-    /// reference name. Returns false, writing nothing, when it does not fit or when the
-    /// general path would write other bytes: the question name compresses a name of the
-    /// answer further, or its labels push the compression targets past what the writer keeps.
-    pub fn prepared(&mut self, prepared: &crate::zone::Prepared<'_>) -> bool {
-        let Some(qname_len) = self.question_only() else {
-            return false;
-        };
-        let Some(delta) = qname_len.checked_sub(usize::from(prepared.reference_len)) else {
-            return false;
-        };
-        if (delta != 0 || !prepared.labels.is_empty())
-            && !self.prepared_applies(prepared, qname_len)
-        {
-            return false;
-        }
-        let start = self.len;
-        if self.put(prepared.bytes).is_err() {
-            return false;
-        }
-        if delta != 0 {
-            for pair in prepared.pointers.chunks_exact(2) {
-                let at = start + usize::from(u16::from_be_bytes([pair[0], pair[1]]));
-                let pointer = u16::from_be_bytes([self.buf[at], self.buf[at + 1]]);
-                let moved = pointer.wrapping_add(delta as u16);
-                self.buf[at..at + 2].copy_from_slice(&moved.to_be_bytes());
-            }
-        }
-        for (count, added) in self.counts[1..].iter_mut().zip(prepared.counts) {
-            *count += added;
-        }
-        true
+    /// The message written so far.
+    pub fn message(&self) -> &[u8] {
+        &self.buf[..self.len]
     }
 
-    /// For a question name longer than the reference: its labels and the prepared names'
-    /// targets fit among the compression targets, and the label directly above the checked
-    /// suffix is none of those the prepared names have there.
-    fn prepared_applies(&self, prepared: &crate::zone::Prepared<'_>, qname_len: usize) -> bool {
-        let qname = &self.buf[HEADER_LEN..HEADER_LEN + qname_len];
-        let labels = super::name::labels(qname).count();
-        if labels + usize::from(prepared.targets) >= MAX_COMPRESSION_TARGETS {
-            return false;
+    /// Appends records written for this message elsewhere (sections after the question, their
+    /// names already compressed against it) and counts them in the answer, authority and
+    /// additional sections; returns their bytes in the message for the caller to adjust, or
+    /// `None`, writing nothing, when they do not fit. Their names are no compression targets
+    /// for names written later. The prepared answers are applied through this.
+    pub fn append_sections(&mut self, bytes: &[u8], counts: [u16; 3]) -> Option<&mut [u8]> {
+        let start = self.len;
+        self.put(bytes).ok()?;
+        for (count, added) in self.counts[1..].iter_mut().zip(counts) {
+            *count += added;
         }
-        let Some(above) = super::name::label_above(qname, usize::from(prepared.suffix_len)) else {
-            return true;
-        };
-        // `labels` holds wire labels one after another, which `labels` walks like a name.
-        !super::name::labels(prepared.labels).any(|l| eq_ignore_ascii_case(l, &above[1..]))
+        Some(&mut self.buf[start..self.len])
     }
 
     /// Compression targets held so far.
     pub(crate) fn target_count(&self) -> usize {
-        self.target_count
+        self.targets.count()
     }
 
     /// Appends a record of `len` bytes that `fill` writes in place (every byte of the slice it
@@ -373,9 +330,7 @@ impl<'a> Writer<'a> {
 
     /// Writes a name, pointing back to the longest suffix already in the message.
     pub fn name(&mut self, name: &[u8], compress: bool) -> Result<(), NoSpace> {
-        if self.question_pending != 0 {
-            self.add_question_targets();
-        }
+        self.targets.add_pending_question(&self.buf[..self.len]);
         let start = self.len;
         let mut pos = 0usize;
         while pos < name.len() {
@@ -384,82 +339,18 @@ impl<'a> Writer<'a> {
                 self.put(&[0])?;
                 break;
             }
-            if compress && let Some(target) = self.find_suffix(&name[pos..]) {
+            if compress && let Some(target) = self.targets.find(&self.buf[..self.len], &name[pos..])
+            {
                 self.put(&(0xC000 | target).to_be_bytes())?;
-                self.add_targets(start, &name[..pos], name.len(), false);
+                self.targets.add(start, &name[..pos], name.len(), false);
                 return Ok(());
             }
             let end = (pos + 1 + label_len).min(name.len());
             self.put(&name[pos..end])?;
             pos = end;
         }
-        self.add_targets(start, name, name.len(), true);
+        self.targets.add(start, name, name.len(), true);
         Ok(())
-    }
-
-    /// Adds the pending question name's labels as compression targets (read where the
-    /// question was written; as [`Writer::add_targets`] does for a literal name).
-    fn add_question_targets(&mut self) {
-        let name_len = std::mem::take(&mut self.question_pending);
-        let mut pos = 0usize;
-        while pos < name_len && self.target_count < MAX_COMPRESSION_TARGETS {
-            let label = usize::from(self.buf[HEADER_LEN + pos]);
-            if label == 0 {
-                break;
-            }
-            let i = self.target_count;
-            self.targets[i] = (HEADER_LEN + pos) as u16;
-            self.target_lens[i] = (name_len - pos).min(255) as u8;
-            self.literal_targets |= 1 << i;
-            self.target_count += 1;
-            pos += label + 1;
-        }
-    }
-
-    /// Remembers the label positions of a name written literally at `start` (only the literal
-    /// labels: `prefix` may stop before the end when the rest was a pointer, and then
-    /// `literal` is false). `name_len` is the uncompressed length of the whole name.
-    fn add_targets(&mut self, start: usize, prefix: &[u8], name_len: usize, literal: bool) {
-        let mut pos = 0usize;
-        while pos < prefix.len() && prefix[pos] != 0 {
-            let offset = start + pos;
-            if offset > 0x3FFF || self.target_count == MAX_COMPRESSION_TARGETS {
-                return;
-            }
-            let i = self.target_count;
-            self.targets[i] = offset as u16;
-            // Names are at most 255 bytes; a longer slice only makes the filter miss.
-            self.target_lens[i] = name_len.saturating_sub(pos).min(255) as u8;
-            if literal {
-                self.literal_targets |= 1 << i;
-            } else {
-                self.literal_targets &= !(1 << i);
-            }
-            self.target_count += 1;
-            pos += prefix[pos] as usize + 1;
-        }
-    }
-
-    /// A message offset where `suffix` (uncompressed, non-root) is already written.
-    fn find_suffix(&self, suffix: &[u8]) -> Option<u16> {
-        let message = &self.buf[..self.len];
-        let count = self.target_count;
-        (0..count)
-            .filter(|&i| usize::from(self.target_lens[i]) == suffix.len())
-            .map(|i| (i, self.targets[i] as usize))
-            .find(|&(i, offset)| {
-                if self.literal_targets & (1 << i) != 0 {
-                    // The bytes at a literal target are the whole name; a label length never
-                    // looks like a letter (lengths are at most 63), so comparing the wire
-                    // names byte for byte, ignoring ASCII case, is exact.
-                    message
-                        .get(offset..offset + suffix.len())
-                        .is_some_and(|bytes| eq_ignore_ascii_case(bytes, suffix))
-                } else {
-                    name_at_equals(message, offset, suffix)
-                }
-            })
-            .map(|(_, offset)| offset as u16)
     }
 
     fn put(&mut self, bytes: &[u8]) -> Result<(), NoSpace> {
@@ -479,106 +370,6 @@ pub(crate) fn compressible(rtype: u16) -> bool {
         rtype,
         rtype::NS | rtype::CNAME | rtype::SOA | rtype::PTR | rtype::MX
     )
-}
-
-/// ASCII case-insensitive equality of two byte strings, eight bytes at a time: whole words,
-/// then one word (or two half words for shorter strings) ending at the last byte, overlapping
-/// bytes already compared. Strings under four bytes go byte by byte.
-fn eq_ignore_ascii_case(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let n = a.len();
-    if n < 4 {
-        return a.eq_ignore_ascii_case(b);
-    }
-    if n < 8 {
-        return words_eq(half_at(a, 0), half_at(b, 0))
-            && words_eq(half_at(a, n - 4), half_at(b, n - 4));
-    }
-    let mut i = 0;
-    while i + 8 <= n {
-        if !words_eq(word_at(a, i), word_at(b, i)) {
-            return false;
-        }
-        i += 8;
-    }
-    i == n || words_eq(word_at(a, n - 8), word_at(b, n - 8))
-}
-
-/// Eight bytes from `i` (which the callers keep in bounds; out of bounds reads as zero).
-fn word_at(s: &[u8], i: usize) -> u64 {
-    s.get(i..i + 8)
-        .and_then(|w| w.try_into().ok())
-        .map_or(0, u64::from_le_bytes)
-}
-
-/// Four bytes from `i`, in the low half of a word (the high half zero, which lowercases to
-/// itself).
-fn half_at(s: &[u8], i: usize) -> u64 {
-    s.get(i..i + 4)
-        .and_then(|w| w.try_into().ok())
-        .map_or(0, |w| u64::from(u32::from_le_bytes(w)))
-}
-
-/// Equal words, ignoring ASCII case.
-fn words_eq(x: u64, y: u64) -> bool {
-    x == y || lowercase_word(x) == lowercase_word(y)
-}
-
-/// Lowercases the ASCII letters among eight bytes; every other byte is left as it is.
-fn lowercase_word(x: u64) -> u64 {
-    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let low = x & LOW7;
-    // Bit 7 of each byte: set when the byte is >= 'A', and when it is > 'Z' (no carries
-    // cross bytes: each byte's low seven bits plus at most 0x3F stay below 0x100).
-    let at_least_a = low + 0x3F3F_3F3F_3F3F_3F3F;
-    let above_z = low + 0x2525_2525_2525_2525;
-    let upper = at_least_a & !above_z & !x & HIGH;
-    x | (upper >> 2)
-}
-
-/// Compares the (possibly compressed) name at `offset` in `message` with the uncompressed
-/// `name`, case-insensitively. Pointers must go backwards, so the walk always ends.
-fn name_at_equals(message: &[u8], mut offset: usize, name: &[u8]) -> bool {
-    let mut pos = 0usize;
-    let mut hops = 0;
-    loop {
-        let Some(&len) = message.get(offset) else {
-            return false;
-        };
-        if len & 0xC0 == 0xC0 {
-            let Some(&low) = message.get(offset + 1) else {
-                return false;
-            };
-            let target = (((len & 0x3F) as usize) << 8) | low as usize;
-            if target >= offset || hops > 127 {
-                return false;
-            }
-            hops += 1;
-            offset = target;
-            continue;
-        }
-        let len = len as usize;
-        if name.get(pos) != Some(&(len as u8)) {
-            return false;
-        }
-        if len == 0 {
-            return pos + 1 == name.len();
-        }
-        let (Some(a), Some(b)) = (
-            message.get(offset + 1..offset + 1 + len),
-            name.get(pos + 1..pos + 1 + len),
-        ) else {
-            return false;
-        };
-        if !eq_ignore_ascii_case(a, b) {
-            return false;
-        }
-        offset += 1 + len;
-        pos += 1 + len;
-    }
 }
 
 /// Splits a concatenation of pre-encoded records (`TYPE CLASS TTL RDLENGTH RDATA`).
@@ -735,55 +526,5 @@ mod tests {
         );
         assert_eq!(w.len(), before);
         assert_eq!(w.count(Section::Answer), 0);
-    }
-
-    #[test]
-    fn word_comparison_ignores_ascii_case_only() {
-        for a in 0u8..=255 {
-            for b in [
-                a,
-                a.to_ascii_lowercase(),
-                a.to_ascii_uppercase(),
-                a ^ 0x20,
-                a ^ 0x80,
-            ] {
-                let x = [a, b'x', a, 0, a, b'Z', a, b'9', a];
-                let y = [b, b'X', b, 0, b, b'z', b, b'9', b];
-                assert_eq!(
-                    eq_ignore_ascii_case(&x, &y),
-                    x.eq_ignore_ascii_case(&y),
-                    "{a:#x} {b:#x}"
-                );
-            }
-        }
-        assert!(!eq_ignore_ascii_case(b"abc", b"abcd"));
-        // Every length and position of a difference, for the whole and overlapping words.
-        let base = b"ab0-CdEfGhIjKlMnOpQrStUvWxYz.9_Z";
-        for n in 0..=base.len() {
-            let a = &base[..n];
-            let upper = a.to_ascii_uppercase();
-            assert!(eq_ignore_ascii_case(a, &upper), "{n}");
-            for at in 0..n {
-                for delta in [1u8, 0x20, 0x80] {
-                    let mut b = upper.clone();
-                    b[at] ^= delta;
-                    assert_eq!(
-                        eq_ignore_ascii_case(a, &b),
-                        a.eq_ignore_ascii_case(&b),
-                        "{n} {at} {delta:#x}"
-                    );
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn name_comparison_follows_pointers_and_ignores_case() {
-        let msg = b"\x00\x00\x03com\x00\x07example\xc0\x02";
-        assert!(name_at_equals(msg, 7, &wire("EXAMPLE.com.")));
-        assert!(!name_at_equals(msg, 7, &wire("example.org.")));
-        // A pointer to itself never loops.
-        let bad = b"\xc0\x00";
-        assert!(!name_at_equals(bad, 0, &wire("a.")));
     }
 }

@@ -10,6 +10,7 @@ mod corpus;
 mod corpus_edge;
 mod matchers;
 mod message;
+mod trace;
 mod truth;
 
 use std::fmt::Write as _;
@@ -34,8 +35,9 @@ fn say(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
-#[test]
-fn differential_against_knot() {
+/// Both servers serving the same zones, and the zones as Knot loaded them; `None` (the test
+/// skipped, with a line saying so) where `knotd` is not installed.
+fn start_both() -> Option<(Knot, Server, truth::Truth)> {
     let example_com = example_zone();
     let example_net =
         std::fs::read_to_string(repo().join("tests/e2e/zones/example.net.zone")).unwrap();
@@ -50,7 +52,7 @@ fn differential_against_knot() {
         Ok(Some(knot)) => knot,
         Ok(None) => {
             say("knotd not installed: differential test skipped");
-            return;
+            return None;
         }
         Err(e) => panic!("knotd did not start: {e}"),
     };
@@ -66,6 +68,14 @@ fn differential_against_knot() {
         ],
     );
     let truth = truth::Truth::transfer(knot.addr, &["example.com.", "example.net."]);
+    Some((knot, ours, truth))
+}
+
+#[test]
+fn differential_against_knot() {
+    let Some((knot, ours, truth)) = start_both() else {
+        return;
+    };
     let cases = corpus::build(&truth);
 
     let mut exact = 0usize;

@@ -2,6 +2,20 @@
 //! zone, DNAME substitution (RFC 6672), wildcards (RFC 4592), referrals at zone cuts, NXDOMAIN
 //! and NODATA with the SOA (RFC 2308), the additional section, and minimal ANY over UDP
 //! (RFC 8482).
+//!
+//! | file | concept |
+//! |---|---|
+//! | `mod.rs` | [`answer`]: the walk from the question name to the sections written |
+//! | `recorder.rs` | [`Recorder`]: the steps of the walk, for the decision trace |
+//! | `prepared/` | answers written by [`answer`] at load time and copied at query time |
+//!
+//! This layer reads a zone and writes a message; it knows nothing of snapshots, steering
+//! policies or transports (a steered name is answered through the caller's [`SteerHook`]).
+
+pub mod prepared;
+mod recorder;
+
+pub use recorder::{NoRecord, Recorder, Step};
 
 use crate::wire::name::MAX_NAME_LEN;
 use crate::wire::query::flags;
@@ -22,10 +36,11 @@ pub struct ZoneOutcome {
     pub steered: bool,
 }
 
-/// Answers A/AAAA at a steered name: given the writer, the service, the owner to write and the
-/// node (for zone-file fallback records), writes the answer and says whether it wrote any.
-pub type SteerHook<'h> =
-    dyn FnMut(&mut Writer<'_>, u32, &[u8], NodeRef<'_>) -> Result<bool, NoSpace> + 'h;
+/// Answers A/AAAA at a steered name: given the writer, the service, the owner to write, the
+/// node (for zone-file fallback records) and the recorder, writes the answer and says whether
+/// it wrote any.
+pub type SteerHook<'h, R> =
+    dyn FnMut(&mut Writer<'_>, u32, &[u8], NodeRef<'_>, &mut R) -> Result<bool, NoSpace> + 'h;
 
 /// A name being answered: wire bytes as they will be written and the lowercased form used for
 /// lookups. The query name is borrowed (written with the client's case); a name reached through
@@ -63,14 +78,18 @@ impl Current<'_> {
 
 /// Writes the answer for `qname`/`qtype` from `zone` into the writer (header and question are
 /// already written). `qname_lower` is `qname` lowercased. `udp` selects minimal ANY responses.
-pub fn answer(
+/// Each step is handed to `recorder`; a recorder that is enabled also walks where the query
+/// path copies a prepared answer (the same bytes, see [`prepared`]), so the trace has steps.
+#[allow(clippy::too_many_arguments)]
+pub fn answer<R: Recorder>(
     w: &mut Writer<'_>,
     zone: &Zone,
     qname: &[u8],
     qname_lower: &[u8],
     qtype: u16,
     udp: bool,
-    steer: &mut SteerHook<'_>,
+    steer: &mut SteerHook<'_, R>,
+    recorder: &mut R,
 ) -> ZoneOutcome {
     let mut out = ZoneOutcome {
         rcode: rcode::NOERROR,
@@ -87,45 +106,72 @@ pub fn answer(
     let mut hops = 0usize;
     let result = (|| -> Result<(), NoSpace> {
         loop {
-            let node = match zone.lookup(current.lower()) {
+            let lookup = zone.lookup(current.lower());
+            let node = match lookup {
                 Lookup::Found(id) | Lookup::Wildcard(id) => {
                     // The common case: an answer prepared at load time for this node. A
                     // wildcard's was written for the wildcard's own, shorter name.
                     if hops == 0
-                        && let Some(prepared) = zone.prepared(id, qtype)
-                        && w.prepared(&prepared)
+                        && !recorder.enabled()
+                        && let Some(prepared) = prepared::find(zone, id, qtype)
+                        && prepared::apply(w, &prepared)
                     {
                         return Ok(());
                     }
-                    zone.node(id)
+                    let node = zone.node(id);
+                    if recorder.enabled() && matches!(lookup, Lookup::Wildcard(_)) {
+                        recorder.step(Step::Wildcard { node });
+                    }
+                    node
                 }
                 Lookup::BelowCut(cut) => {
                     // Cleared before writing: a referral cut short by TC is still no answer.
                     if hops == 0 {
                         out.authoritative = false;
                     }
-                    return referral(w, zone, zone.node(cut));
+                    let cut = zone.node(cut);
+                    if recorder.enabled() {
+                        recorder.step(Step::BelowCut { cut });
+                    }
+                    return referral(w, zone, cut);
                 }
                 Lookup::NxDomain(_) => {
                     out.rcode = rcode::NXDOMAIN;
+                    if recorder.enabled() {
+                        recorder.step(Step::NxDomain {
+                            name: current.lower(),
+                        });
+                    }
                     return negative(w, zone);
                 }
                 Lookup::Dname(owner) => {
                     let owner = zone.node(owner);
                     if visited[..hops].contains(&owner.id()) {
+                        if recorder.enabled() {
+                            recorder.step(Step::Loop { name: owner.name() });
+                        }
                         return Ok(());
                     }
-                    let Some(target) = dname(w, owner, &mut current)? else {
+                    let Some(target) = dname(w, owner, &mut current, recorder)? else {
                         out.rcode = rcode::YXDOMAIN;
                         return Ok(());
                     };
                     visited[hops] = owner.id();
                     hops += 1;
                     // A CNAME question is answered by the synthesised CNAME itself.
-                    if qtype == rtype::CNAME
-                        || !crate::wire::name::is_subdomain(target, zone.origin().as_wire())
-                        || hops == MAX_CHAIN
-                    {
+                    if qtype == rtype::CNAME {
+                        return Ok(());
+                    }
+                    if !crate::wire::name::is_subdomain(target, zone.origin().as_wire()) {
+                        if recorder.enabled() {
+                            recorder.step(Step::OutsideZone { target });
+                        }
+                        return Ok(());
+                    }
+                    if hops == MAX_CHAIN {
+                        if recorder.enabled() {
+                            recorder.step(Step::ChainTooLong);
+                        }
                         return Ok(());
                     }
                     continue;
@@ -133,22 +179,31 @@ pub fn answer(
             };
             if visited[..hops].contains(&node.id()) {
                 // A CNAME loop: the answer holds the chain up to here.
+                if recorder.enabled() {
+                    recorder.step(Step::Loop { name: node.name() });
+                }
                 return Ok(());
             }
             if node.is_delegation() && !(qtype == rtype::DS && hops == 0) {
                 if hops == 0 {
                     out.authoritative = false;
                 }
+                if recorder.enabled() {
+                    recorder.step(Step::Delegation { node });
+                }
                 return referral(w, zone, node);
             }
-            if let Some(service) = node.service()
-                && (qtype == rtype::A || qtype == rtype::AAAA)
-            {
-                out.steered = true;
-                if !steer(w, service, current.written(), node)? {
-                    return negative(w, zone);
+            if let Some(service) = node.service() {
+                if qtype == rtype::A || qtype == rtype::AAAA {
+                    out.steered = true;
+                    if !steer(w, service, current.written(), node, recorder)? {
+                        return negative(w, zone);
+                    }
+                    return Ok(());
                 }
-                return Ok(());
+                if recorder.enabled() {
+                    recorder.step(Step::NotSteered { qtype });
+                }
             }
             if qtype != rtype::CNAME
                 && qtype != rtype::ANY
@@ -158,6 +213,12 @@ pub fn answer(
                 let Some(target) = cname.rdatas().next() else {
                     return Ok(());
                 };
+                if recorder.enabled() {
+                    recorder.step(Step::Cname {
+                        name: current.lower(),
+                        target,
+                    });
+                }
                 visited[hops] = node.id();
                 hops += 1;
                 let mut target_lower = [0u8; MAX_NAME_LEN];
@@ -165,9 +226,18 @@ pub fn answer(
                 target_lower[..len].copy_from_slice(&target[..len]);
                 target_lower[..len].make_ascii_lowercase();
                 let target_lower = &target_lower[..len];
-                if !crate::wire::name::is_subdomain(target_lower, zone.origin().as_wire())
-                    || hops == MAX_CHAIN
-                {
+                if !crate::wire::name::is_subdomain(target_lower, zone.origin().as_wire()) {
+                    if recorder.enabled() {
+                        recorder.step(Step::OutsideZone {
+                            target: target_lower,
+                        });
+                    }
+                    return Ok(());
+                }
+                if hops == MAX_CHAIN {
+                    if recorder.enabled() {
+                        recorder.step(Step::ChainTooLong);
+                    }
                     return Ok(());
                 }
                 // Written lowercased from here on: the target as stored in the zone.
@@ -175,21 +245,35 @@ pub fn answer(
                 continue;
             }
             if qtype == rtype::ANY {
+                if recorder.enabled() {
+                    recorder.step(Step::Any { node, udp });
+                }
                 return any(w, zone, node, current.written(), udp);
             }
             match node.rrset(qtype) {
                 Some(set) => {
+                    if recorder.enabled() {
+                        recorder.step(Step::Answer { zone, node, set });
+                    }
                     w.rrset(Section::Answer, current.written(), set.encoded())?;
                     additional(w, zone, set.additional());
                     return Ok(());
                 }
-                None => return negative(w, zone),
+                None => {
+                    if recorder.enabled() {
+                        recorder.step(Step::NoData { node, qtype });
+                    }
+                    return negative(w, zone);
+                }
             }
         }
     })();
     if result.is_err() {
         out.truncated = true;
         w.set_flags(w.flags() | flags::TC);
+        if recorder.enabled() {
+            recorder.step(Step::Truncated);
+        }
     }
     out
 }
@@ -202,6 +286,7 @@ fn dname<'c>(
     w: &mut Writer<'_>,
     owner: NodeRef<'_>,
     current: &'c mut Current<'_>,
+    recorder: &mut impl Recorder,
 ) -> Result<Option<&'c [u8]>, NoSpace> {
     let Some(set) = owner.rrset(rtype::DNAME) else {
         return Ok(None);
@@ -213,6 +298,9 @@ fn dname<'c>(
     let prefix = current.written().len() - owner.name().len();
     let len = prefix + target.len();
     if len > MAX_NAME_LEN {
+        if recorder.enabled() {
+            recorder.step(Step::DnameTooLong { owner });
+        }
         return Ok(None);
     }
     let mut record = [0u8; 10 + MAX_NAME_LEN];
@@ -226,14 +314,21 @@ fn dname<'c>(
     let mut next = [0u8; MAX_NAME_LEN];
     next[..len].copy_from_slice(&record[10..10 + len]);
     next[..len].make_ascii_lowercase();
+    if recorder.enabled() {
+        recorder.step(Step::Dname {
+            name: current.lower(),
+            owner,
+            target: &next[..len],
+        });
+    }
     current.set(&next[..len]);
     Ok(Some(current.lower()))
 }
 
 /// The SOA in AUTHORITY for NXDOMAIN and NODATA.
-pub(super) fn negative(w: &mut Writer<'_>, zone: &Zone) -> Result<(), NoSpace> {
-    if let Some(prepared) = zone.prepared_negative()
-        && w.prepared(&prepared)
+pub(crate) fn negative(w: &mut Writer<'_>, zone: &Zone) -> Result<(), NoSpace> {
+    if let Some(prepared) = prepared::negative(zone)
+        && prepared::apply(w, &prepared)
     {
         return Ok(());
     }
@@ -269,9 +364,9 @@ fn any(
 /// A referral to the zone cut at `cut`: NS in AUTHORITY, glue in ADDITIONAL. Glue for name
 /// servers inside the delegated zone is required (RFC 9471): when it does not fit the response
 /// is truncated; other addresses are left out silently.
-pub(super) fn referral(w: &mut Writer<'_>, zone: &Zone, cut: NodeRef<'_>) -> Result<(), NoSpace> {
-    if let Some(prepared) = zone.prepared_referral(cut.id())
-        && w.prepared(&prepared)
+pub(crate) fn referral(w: &mut Writer<'_>, zone: &Zone, cut: NodeRef<'_>) -> Result<(), NoSpace> {
+    if let Some(prepared) = prepared::referral(zone, cut.id())
+        && prepared::apply(w, &prepared)
     {
         return Ok(());
     }
