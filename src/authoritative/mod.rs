@@ -21,7 +21,7 @@ use crate::wire::name::MAX_NAME_LEN;
 use crate::wire::query::flags;
 use crate::wire::rtype::{self, rcode};
 use crate::wire::writer::{NoSpace, Section, Writer};
-use crate::zone::{Lookup, NodeId, NodeRef, Zone};
+use crate::zone::{Lookup, NodeId, NodeRef, RRsetRef, Zone};
 
 /// Longest CNAME chain followed inside a zone.
 const MAX_CHAIN: usize = 16;
@@ -91,29 +91,71 @@ pub fn answer<R: Recorder>(
     steer: &mut SteerHook<'_, R>,
     recorder: &mut R,
 ) -> ZoneOutcome {
-    let mut out = ZoneOutcome {
-        rcode: rcode::NOERROR,
-        authoritative: true,
-        truncated: false,
-        steered: false,
+    let mut walk = Walk {
+        zone,
+        qtype,
+        udp,
+        out: ZoneOutcome {
+            rcode: rcode::NOERROR,
+            authoritative: true,
+            truncated: false,
+            steered: false,
+        },
+        visited: [0; MAX_CHAIN],
+        hops: 0,
     };
     let mut current = Current {
         query: qname,
         query_lower: qname_lower,
         chased: None,
     };
-    let mut visited: [NodeId; MAX_CHAIN] = [0; MAX_CHAIN];
-    let mut hops = 0usize;
-    let result = (|| -> Result<(), NoSpace> {
+    if walk.run(w, &mut current, steer, recorder).is_err() {
+        walk.out.truncated = true;
+        w.set_flags(w.flags() | flags::TC);
+        if recorder.enabled() {
+            recorder.step(Step::Truncated);
+        }
+    }
+    walk.out
+}
+
+/// After a step of the walk: the answer is written, or a CNAME or DNAME led to another name.
+enum Next {
+    Done,
+    Chase,
+}
+
+/// The walk through one zone, from the question name along CNAME and DNAME chains.
+struct Walk<'z> {
+    zone: &'z Zone,
+    qtype: u16,
+    udp: bool,
+    out: ZoneOutcome,
+    /// The nodes whose CNAME or DNAME the chain followed, to stop at a loop.
+    visited: [NodeId; MAX_CHAIN],
+    hops: usize,
+}
+
+impl<'z> Walk<'z> {
+    /// Looks up the current name and writes what answers it, until the chain ends.
+    #[inline]
+    fn run<R: Recorder>(
+        &mut self,
+        w: &mut Writer<'_>,
+        current: &mut Current<'_>,
+        steer: &mut SteerHook<'_, R>,
+        recorder: &mut R,
+    ) -> Result<(), NoSpace> {
+        let zone = self.zone;
         loop {
             let lookup = zone.lookup(current.lower());
             let node = match lookup {
                 Lookup::Found(id) | Lookup::Wildcard(id) => {
                     // The common case: an answer prepared at load time for this node. A
                     // wildcard's was written for the wildcard's own, shorter name.
-                    if hops == 0
+                    if self.hops == 0
                         && !recorder.enabled()
-                        && let Some(prepared) = prepared::find(zone, id, qtype)
+                        && let Some(prepared) = prepared::find(zone, id, self.qtype)
                         && prepared::apply(w, &prepared)
                     {
                         return Ok(());
@@ -126,8 +168,8 @@ pub fn answer<R: Recorder>(
                 }
                 Lookup::BelowCut(cut) => {
                     // Cleared before writing: a referral cut short by TC is still no answer.
-                    if hops == 0 {
-                        out.authoritative = false;
+                    if self.hops == 0 {
+                        self.out.authoritative = false;
                     }
                     let cut = zone.node(cut);
                     if recorder.enabled() {
@@ -136,7 +178,7 @@ pub fn answer<R: Recorder>(
                     return referral(w, zone, cut);
                 }
                 Lookup::NxDomain(_) => {
-                    out.rcode = rcode::NXDOMAIN;
+                    self.out.rcode = rcode::NXDOMAIN;
                     if recorder.enabled() {
                         recorder.step(Step::NxDomain {
                             name: current.lower(),
@@ -145,137 +187,175 @@ pub fn answer<R: Recorder>(
                     return negative(w, zone);
                 }
                 Lookup::Dname(owner) => {
-                    let owner = zone.node(owner);
-                    if visited[..hops].contains(&owner.id()) {
-                        if recorder.enabled() {
-                            recorder.step(Step::Loop { name: owner.name() });
-                        }
-                        return Ok(());
+                    match self.follow_dname(w, zone.node(owner), current, recorder)? {
+                        Next::Chase => continue,
+                        Next::Done => return Ok(()),
                     }
-                    let Some(target) = dname(w, owner, &mut current, recorder)? else {
-                        out.rcode = rcode::YXDOMAIN;
-                        return Ok(());
-                    };
-                    visited[hops] = owner.id();
-                    hops += 1;
-                    // A CNAME question is answered by the synthesised CNAME itself.
-                    if qtype == rtype::CNAME {
-                        return Ok(());
-                    }
-                    if !crate::wire::name::is_subdomain(target, zone.origin().as_wire()) {
-                        if recorder.enabled() {
-                            recorder.step(Step::OutsideZone { target });
-                        }
-                        return Ok(());
-                    }
-                    if hops == MAX_CHAIN {
-                        if recorder.enabled() {
-                            recorder.step(Step::ChainTooLong);
-                        }
-                        return Ok(());
-                    }
-                    continue;
                 }
             };
-            if visited[..hops].contains(&node.id()) {
-                // A CNAME loop: the answer holds the chain up to here.
-                if recorder.enabled() {
-                    recorder.step(Step::Loop { name: node.name() });
-                }
-                return Ok(());
+            match self.at_node(w, node, current, steer, recorder)? {
+                Next::Chase => continue,
+                Next::Done => return Ok(()),
             }
-            if node.is_delegation() && !(qtype == rtype::DS && hops == 0) {
-                if hops == 0 {
-                    out.authoritative = false;
-                }
-                if recorder.enabled() {
-                    recorder.step(Step::Delegation { node });
-                }
-                return referral(w, zone, node);
-            }
-            if let Some(service) = node.service() {
-                if qtype == rtype::A || qtype == rtype::AAAA {
-                    out.steered = true;
-                    if !steer(w, service, current.written(), node, recorder)? {
-                        return negative(w, zone);
-                    }
-                    return Ok(());
-                }
-                if recorder.enabled() {
-                    recorder.step(Step::NotSteered { qtype });
-                }
-            }
-            if qtype != rtype::CNAME
-                && qtype != rtype::ANY
-                && let Some(cname) = node.rrset(rtype::CNAME)
-            {
-                w.rrset(Section::Answer, current.written(), cname.encoded())?;
-                let Some(target) = cname.rdatas().next() else {
-                    return Ok(());
-                };
-                if recorder.enabled() {
-                    recorder.step(Step::Cname {
-                        name: current.lower(),
-                        target,
-                    });
-                }
-                visited[hops] = node.id();
-                hops += 1;
-                let mut target_lower = [0u8; MAX_NAME_LEN];
-                let len = target.len().min(MAX_NAME_LEN);
-                target_lower[..len].copy_from_slice(&target[..len]);
-                target_lower[..len].make_ascii_lowercase();
-                let target_lower = &target_lower[..len];
-                if !crate::wire::name::is_subdomain(target_lower, zone.origin().as_wire()) {
-                    if recorder.enabled() {
-                        recorder.step(Step::OutsideZone {
-                            target: target_lower,
-                        });
-                    }
-                    return Ok(());
-                }
-                if hops == MAX_CHAIN {
-                    if recorder.enabled() {
-                        recorder.step(Step::ChainTooLong);
-                    }
-                    return Ok(());
-                }
-                // Written lowercased from here on: the target as stored in the zone.
-                current.set(target_lower);
-                continue;
-            }
-            if qtype == rtype::ANY {
-                if recorder.enabled() {
-                    recorder.step(Step::Any { node, udp });
-                }
-                return any(w, zone, node, current.written(), udp);
-            }
-            match node.rrset(qtype) {
-                Some(set) => {
-                    if recorder.enabled() {
-                        recorder.step(Step::Answer { zone, node, set });
-                    }
-                    w.rrset(Section::Answer, current.written(), set.encoded())?;
-                    additional(w, zone, set.additional());
-                    return Ok(());
-                }
-                None => {
-                    if recorder.enabled() {
-                        recorder.step(Step::NoData { node, qtype });
-                    }
-                    return negative(w, zone);
-                }
-            }
-        }
-    })();
-    if result.is_err() {
-        out.truncated = true;
-        w.set_flags(w.flags() | flags::TC);
-        if recorder.enabled() {
-            recorder.step(Step::Truncated);
         }
     }
-    out
+
+    /// Whether the chain already went through `id`: a loop.
+    fn seen(&self, id: NodeId) -> bool {
+        self.visited[..self.hops].contains(&id)
+    }
+
+    /// The chain goes on to `target` (lowercased) unless it leaves the zone or grows too long.
+    fn goes_on<R: Recorder>(&self, target: &[u8], recorder: &mut R) -> Next {
+        if !crate::wire::name::is_subdomain(target, self.zone.origin().as_wire()) {
+            if recorder.enabled() {
+                recorder.step(Step::OutsideZone { target });
+            }
+            return Next::Done;
+        }
+        if self.hops == MAX_CHAIN {
+            if recorder.enabled() {
+                recorder.step(Step::ChainTooLong);
+            }
+            return Next::Done;
+        }
+        Next::Chase
+    }
+
+    /// The name is below the DNAME at `owner`: the DNAME and its synthesised CNAME are
+    /// written, and the chain goes on at the new name.
+    fn follow_dname<R: Recorder>(
+        &mut self,
+        w: &mut Writer<'_>,
+        owner: NodeRef<'_>,
+        current: &mut Current<'_>,
+        recorder: &mut R,
+    ) -> Result<Next, NoSpace> {
+        if self.seen(owner.id()) {
+            if recorder.enabled() {
+                recorder.step(Step::Loop { name: owner.name() });
+            }
+            return Ok(Next::Done);
+        }
+        let Some(target) = dname(w, owner, current, recorder)? else {
+            self.out.rcode = rcode::YXDOMAIN;
+            return Ok(Next::Done);
+        };
+        self.visited[self.hops] = owner.id();
+        self.hops += 1;
+        // A CNAME question is answered by the synthesised CNAME itself.
+        if self.qtype == rtype::CNAME {
+            return Ok(Next::Done);
+        }
+        Ok(self.goes_on(target, recorder))
+    }
+
+    /// What answers at `node`, the name found: a referral, the steering, a CNAME to follow,
+    /// ANY, the RRset asked for, or NODATA.
+    #[inline]
+    fn at_node<R: Recorder>(
+        &mut self,
+        w: &mut Writer<'_>,
+        node: NodeRef<'z>,
+        current: &mut Current<'_>,
+        steer: &mut SteerHook<'_, R>,
+        recorder: &mut R,
+    ) -> Result<Next, NoSpace> {
+        let (zone, qtype) = (self.zone, self.qtype);
+        if self.seen(node.id()) {
+            // A CNAME loop: the answer holds the chain up to here.
+            if recorder.enabled() {
+                recorder.step(Step::Loop { name: node.name() });
+            }
+            return Ok(Next::Done);
+        }
+        if node.is_delegation() && !(qtype == rtype::DS && self.hops == 0) {
+            if self.hops == 0 {
+                self.out.authoritative = false;
+            }
+            if recorder.enabled() {
+                recorder.step(Step::Delegation { node });
+            }
+            return referral(w, zone, node).map(|()| Next::Done);
+        }
+        if let Some(service) = node.service() {
+            if qtype == rtype::A || qtype == rtype::AAAA {
+                self.out.steered = true;
+                if !steer(w, service, current.written(), node, recorder)? {
+                    negative(w, zone)?;
+                }
+                return Ok(Next::Done);
+            }
+            if recorder.enabled() {
+                recorder.step(Step::NotSteered { qtype });
+            }
+        }
+        if qtype != rtype::CNAME
+            && qtype != rtype::ANY
+            && let Some(cname) = node.rrset(rtype::CNAME)
+        {
+            return self.follow_cname(w, node, cname, current, recorder);
+        }
+        if qtype == rtype::ANY {
+            if recorder.enabled() {
+                recorder.step(Step::Any {
+                    node,
+                    udp: self.udp,
+                });
+            }
+            return any(w, zone, node, current.written(), self.udp).map(|()| Next::Done);
+        }
+        match node.rrset(qtype) {
+            Some(set) => {
+                if recorder.enabled() {
+                    recorder.step(Step::Answer { zone, node, set });
+                }
+                w.rrset(Section::Answer, current.written(), set.encoded())?;
+                additional(w, zone, set.additional());
+            }
+            None => {
+                if recorder.enabled() {
+                    recorder.step(Step::NoData { node, qtype });
+                }
+                negative(w, zone)?;
+            }
+        }
+        Ok(Next::Done)
+    }
+
+    /// `node` is an alias: its CNAME is written and the chain goes on at the target.
+    fn follow_cname<R: Recorder>(
+        &mut self,
+        w: &mut Writer<'_>,
+        node: NodeRef<'_>,
+        cname: RRsetRef<'_>,
+        current: &mut Current<'_>,
+        recorder: &mut R,
+    ) -> Result<Next, NoSpace> {
+        w.rrset(Section::Answer, current.written(), cname.encoded())?;
+        let Some(target) = cname.rdatas().next() else {
+            return Ok(Next::Done);
+        };
+        if recorder.enabled() {
+            recorder.step(Step::Cname {
+                name: current.lower(),
+                target,
+            });
+        }
+        self.visited[self.hops] = node.id();
+        self.hops += 1;
+        let mut target_lower = [0u8; MAX_NAME_LEN];
+        let len = target.len().min(MAX_NAME_LEN);
+        target_lower[..len].copy_from_slice(&target[..len]);
+        target_lower[..len].make_ascii_lowercase();
+        let target_lower = &target_lower[..len];
+        let next = self.goes_on(target_lower, recorder);
+        if let Next::Chase = next {
+            // Written lowercased from here on: the target as stored in the zone.
+            current.set(target_lower);
+        }
+        Ok(next)
+    }
 }
 
 /// RFC 6672 §3.2 step 3c: the DNAME at `owner` goes into the answer with a CNAME synthesised
