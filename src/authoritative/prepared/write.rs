@@ -102,28 +102,7 @@ pub fn prepare(zone: &mut Zone) {
                     kind,
                     &mut pointers,
                     &mut labels,
-                    |w| {
-                        let mut steered =
-                            |_: &mut Writer<'_>,
-                             _: u32,
-                             _: &[u8],
-                             _: NodeRef<'_>,
-                             _: &mut NoRecord| Ok(false);
-                        let outcome = authoritative::answer(
-                            w,
-                            zone,
-                            &name,
-                            &name,
-                            qtype,
-                            false,
-                            &mut steered,
-                            &mut NoRecord,
-                        );
-                        outcome.rcode == crate::wire::rtype::rcode::NOERROR
-                            && outcome.authoritative
-                            && !outcome.truncated
-                            && !outcome.steered
-                    },
+                    |w| answered_whole(w, zone, &name, qtype),
                 );
                 if let Some(r) = rendered {
                     index.push((qtype, store(&mut answers, &r, &pointers, &labels)));
@@ -143,6 +122,27 @@ pub fn prepare(zone: &mut Zone) {
     }
     arena.shrink_to_fit();
     zone.set_prepared(arena, &ranges, negative);
+}
+
+/// Writes the general path's answer for `qtype` at `name` (its own name); whether it is one
+/// to prepare: a whole, authoritative NOERROR answer from zone data, not a steering decision.
+fn answered_whole(w: &mut Writer<'_>, zone: &Zone, name: &[u8], qtype: u16) -> bool {
+    let mut steered =
+        |_: &mut Writer<'_>, _: u32, _: &[u8], _: NodeRef<'_>, _: &mut NoRecord| Ok(false);
+    let outcome = authoritative::answer(
+        w,
+        zone,
+        name,
+        name,
+        qtype,
+        false,
+        &mut steered,
+        &mut NoRecord,
+    );
+    outcome.rcode == rtype::rcode::NOERROR
+        && outcome.authoritative
+        && !outcome.truncated
+        && !outcome.steered
 }
 
 /// The answer most names get, built directly: the RRset of a type whose rdata holds no name
