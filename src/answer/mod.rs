@@ -9,11 +9,12 @@
 pub mod chaos;
 pub mod edns;
 pub mod steer;
+mod trace;
 
 use std::net::SocketAddr;
 
 use crate::authoritative::{self, NoRecord, Recorder, Step};
-use crate::geo::{ClientSubnet, MAX_CLIENT_SUBNET_LEN, encode_client_subnet, parse_client_subnet};
+use crate::geo::{MAX_CLIENT_SUBNET_LEN, encode_client_subnet, parse_client_subnet};
 use crate::policy::Client;
 use crate::snapshot::Snapshot;
 use crate::wire::name::MAX_NAME_LEN;
@@ -22,6 +23,7 @@ use crate::wire::rtype::{self, rcode};
 use crate::wire::writer::{Section, Writer};
 use edns::ResponseOpt;
 pub use steer::SteerSummary;
+pub use trace::explain;
 
 /// Largest message over TCP.
 pub use crate::wire::MAX_MESSAGE;
@@ -101,7 +103,7 @@ pub fn respond_recorded<R: Recorder>(
 }
 
 /// Response flags: QR, the query's opcode, RD and CD copied; RA never set.
-fn response_flags(query_flags: u16) -> u16 {
+pub(super) fn response_flags(query_flags: u16) -> u16 {
     flags::QR | (query_flags & (flags::OPCODE_MASK | flags::RD | flags::CD))
 }
 
@@ -216,18 +218,6 @@ fn write_opt(w: &mut Writer<'_>, opt: Option<&ResponseOpt<'_>>) {
     }
 }
 
-/// What a query asks, as the CHAOS handler reads it.
-#[derive(Clone, Copy)]
-struct Asked<'a> {
-    snapshot: &'a Snapshot,
-    request: &'a Request<'a>,
-    query: &'a query::Query<'a>,
-    /// The validated ECS option, if any.
-    subnet: Option<&'a ClientSubnet>,
-    /// The query name, lowercased.
-    lower: &'a [u8],
-}
-
 fn answer_query<R: Recorder>(
     snapshot: &Snapshot,
     request: &Request<'_>,
@@ -310,14 +300,14 @@ fn answer_query<R: Recorder>(
                 );
             }
             rtype::CLASS_CH => {
-                let asked = Asked {
+                let asked = chaos::Asked {
                     snapshot,
                     request,
                     query,
                     subnet,
                     lower,
                 };
-                answer_chaos(asked, &mut w, &mut flags, &mut summary);
+                chaos::answer(asked, &mut w, &mut flags, &mut summary);
             }
             _ => summary.rcode = rcode::REFUSED,
         }
@@ -345,20 +335,20 @@ fn answer_query<R: Recorder>(
 }
 
 /// A class-IN question, as the zone walk and the steering read it.
-struct InQuestion<'a> {
+pub(super) struct InQuestion<'a> {
     /// The name as asked (written with the client's case).
-    qname: &'a [u8],
+    pub(super) qname: &'a [u8],
     /// The name, lowercased.
-    lower: &'a [u8],
-    qtype: u16,
+    pub(super) lower: &'a [u8],
+    pub(super) qtype: u16,
     /// Over UDP: minimal ANY answers.
-    udp: bool,
+    pub(super) udp: bool,
     /// The client is located from an ECS option.
-    ecs: bool,
+    pub(super) ecs: bool,
 }
 
 #[allow(clippy::too_many_arguments)]
-fn answer_in<R: Recorder>(
+pub(super) fn answer_in<R: Recorder>(
     snapshot: &Snapshot,
     question: &InQuestion<'_>,
     locate: impl Fn() -> Client,
@@ -421,114 +411,5 @@ fn answer_in<R: Recorder>(
     summary.rcode = outcome.rcode;
     if outcome.authoritative {
         *flags |= flags::AA;
-    }
-}
-
-/// The decision trace for `qtype` at `qname` (class IN) asked by `client` over `transport`:
-/// every step of the walk that answers it, then the response it writes (without EDNS and
-/// without a size limit). `dig NAME CH TXT` and `switchyard explain` show this.
-pub fn explain(
-    snapshot: &Snapshot,
-    qname: &[u8],
-    qtype: u16,
-    client: &Client,
-    transport: Transport,
-) -> Vec<String> {
-    let mut trace = crate::explain::Trace::default();
-    let mut buf = vec![0u8; MAX_MESSAGE];
-    let mut w = Writer::new(&mut buf, MAX_MESSAGE);
-    let mut flags = flags::QR;
-    let _ = w.header(0, flags);
-    let mut summary = Summary {
-        len: 0,
-        rcode: rcode::NOERROR,
-        qtype,
-        zone: None,
-        truncated: false,
-        steering: None,
-    };
-    let lower = qname.to_ascii_lowercase();
-    if w.question(qname, qtype, rtype::CLASS_IN).is_err() {
-        summary.rcode = rcode::FORMERR;
-    } else {
-        let question = InQuestion {
-            qname,
-            lower: &lower,
-            qtype,
-            udp: transport == Transport::Udp,
-            // Only counted in the summary, which a trace does not keep.
-            ecs: false,
-        };
-        let locate = || *client;
-        answer_in(
-            snapshot,
-            &question,
-            locate,
-            &mut w,
-            &mut flags,
-            &mut summary,
-            &mut trace,
-        );
-    }
-    w.set_flags(flags | (summary.rcode & 0xF) | (w.flags() & flags::TC));
-    let len = w.finish();
-    trace.step(Step::Response {
-        message: &buf[..len],
-    });
-    trace.lines
-}
-
-/// Class CH: `id.server`, `hostname.bind`, `version.bind`, and for names in our zones the
-/// decision trace when the asker is in `[server] trace_from`. Everything else is REFUSED.
-fn answer_chaos(asked: Asked<'_>, w: &mut Writer<'_>, flags: &mut u16, summary: &mut Summary) {
-    let Asked {
-        snapshot,
-        request,
-        query,
-        subnet,
-        lower,
-    } = asked;
-    let settings = &snapshot.settings;
-    if query.qtype != rtype::TXT {
-        summary.rcode = rcode::REFUSED;
-        return;
-    }
-    let mut lines = Vec::new();
-    if let Some(text) = chaos::chaos_text(
-        lower,
-        settings.identity.as_deref(),
-        settings.version.as_deref(),
-    ) {
-        lines.push(text.to_string());
-    } else if settings
-        .trace_from
-        .iter()
-        .any(|net| net.contains(&request.source.ip()))
-        && snapshot.find_zone(lower).is_some()
-    {
-        // The trace of A and AAAA for the asking client, each line prefixed with its type.
-        let client = steer::client(subnet, request.source.ip());
-        for qtype in [rtype::A, rtype::AAAA] {
-            let name = rtype::type_to_string(qtype);
-            lines.extend(
-                explain(snapshot, lower, qtype, &client, request.transport)
-                    .into_iter()
-                    .map(|line| format!("{name}: {line}")),
-            );
-        }
-    }
-    if lines.is_empty() {
-        summary.rcode = rcode::REFUSED;
-        return;
-    }
-    *flags |= flags::AA;
-    let mut record = Vec::with_capacity(512);
-    for line in &lines {
-        record.clear();
-        chaos::encode_txt(line, &mut record);
-        if w.record(Section::Answer, query.qname, &record).is_err() {
-            *flags |= flags::TC;
-            return;
-        }
     }
 }
