@@ -75,7 +75,24 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Check => switchyard::check::run(&cli.config),
+        Command::Check => {
+            let checked = switchyard::check::run(&cli.config);
+            for warning in &checked.warnings {
+                eprintln!("warning: {warning}");
+            }
+            match checked.result {
+                Ok(summary) => {
+                    println!("{summary}");
+                    ExitCode::SUCCESS
+                }
+                Err(errors) => {
+                    for error in errors {
+                        eprintln!("{error}");
+                    }
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Explain {
             name,
             qtype,
