@@ -7,7 +7,7 @@
 //! | `compressed.rs` | names inside a message: skipping and expanding compressed names |
 //! | `rtype.rs` | type, class and rcode numbers and their mnemonics |
 //! | `query.rs` | parsing a query: header, question, OPT, TSIG |
-//! | `writer.rs` | writing a response: sections, whole RRsets, size limit |
+//! | `writer/` | writing a response: sections, whole RRsets, size limit |
 //! | `compression.rs` | the writer's compression targets (RFC 1035 §4.1.4) |
 //! | `compare.rs` | case-insensitive comparison of wire bytes, a word at a time |
 
