@@ -111,6 +111,7 @@ impl Steering<'_> {
 }
 
 /// Writes the records a decision calls for.
+#[inline(always)]
 pub fn write_decision(
     w: &mut Writer<'_>,
     service: &Service,

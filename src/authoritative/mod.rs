@@ -201,6 +201,7 @@ impl<'z> Walk<'z> {
     }
 
     /// Whether the chain already went through `id`: a loop.
+    #[inline]
     fn seen(&self, id: NodeId) -> bool {
         self.visited[..self.hops].contains(&id)
     }
