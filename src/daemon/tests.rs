@@ -28,15 +28,20 @@ fn write_config(dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
+/// A small runtime for the daemon's tasks (health probes, admin server).
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 #[test]
 fn a_reload_releases_the_old_snapshot_and_its_geoip_database_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_config(dir.path());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let loaded = config::load(&path).unwrap();
     let daemon = Daemon::start(&path, loaded, runtime.handle()).unwrap();
     assert_eq!(daemon.generation(), 1);
@@ -93,11 +98,7 @@ fn start_up_is_rejected_with_the_errors_a_reload_reports() {
         "$ORIGIN example.com.\n@ 60 A 1.2.3\n",
     )
     .unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let loaded = config::load(&path).unwrap();
     let Err(error) = Daemon::start(&path, loaded, runtime.handle()) else {
         panic!("a broken zone must not start");

@@ -168,18 +168,25 @@ fn exchange_some(
     cases: &[Case],
     indices: &[usize],
 ) -> Vec<(Outcome, Outcome)> {
+    in_parallel(indices.len(), |slot| {
+        exchange_both(ours, theirs, &cases[indices[slot]])
+    })
+}
+
+/// `work(0)` to `work(count - 1)` on `WORKERS` threads; the results in that order.
+fn in_parallel<T: Send>(count: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
     let next = AtomicUsize::new(0);
-    let mut results: Vec<(usize, (Outcome, Outcome))> = std::thread::scope(|scope| {
+    let mut results: Vec<(usize, T)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..WORKERS)
             .map(|_| {
                 scope.spawn(|| {
                     let mut done = Vec::new();
                     loop {
-                        let slot = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&index) = indices.get(slot) else {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        if index >= count {
                             return done;
-                        };
-                        done.push((slot, exchange_both(ours, theirs, &cases[index])));
+                        }
+                        done.push((index, work(index)));
                     }
                 })
             })
@@ -189,8 +196,8 @@ fn exchange_some(
             .flat_map(|w| w.join().expect("worker"))
             .collect()
     });
-    results.sort_by_key(|(slot, _)| *slot);
-    results.into_iter().map(|(_, pair)| pair).collect()
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
 }
 
 /// Sends the case to both servers at once and collects both outcomes.

@@ -3,7 +3,6 @@
 //! configuration, through `respond_recorded`) is the response the running server sent.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use switchyard::answer::{Request, respond_recorded};
 use switchyard::explain::{Trace, final_answer};
@@ -11,7 +10,7 @@ use switchyard::metrics::Metrics;
 use switchyard::snapshot::{self, Health};
 
 use super::corpus::{self, Case, Transport};
-use super::{WORKERS, exchange_tcp, receive_udp, send_udp, start_both};
+use super::{exchange_tcp, in_parallel, receive_udp, send_udp, start_both};
 
 #[test]
 fn the_trace_ends_with_the_answer_sent_for_every_query_of_the_corpus() {
@@ -90,28 +89,7 @@ fn ask_all(server: SocketAddr, cases: &[Case]) -> Vec<Option<Vec<u8>>> {
         Transport::Udp => send_udp(server, &case.packet).and_then(receive_udp),
         Transport::Tcp => exchange_tcp(server, &case.packet),
     };
-    let next = AtomicUsize::new(0);
-    let mut answers: Vec<(usize, Option<Vec<u8>>)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..WORKERS)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let index = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(case) = cases.get(index) else {
-                            return done;
-                        };
-                        let answer = ask(case).or_else(|| ask(case));
-                        done.push((index, answer));
-                    }
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("worker"))
-            .collect()
-    });
-    answers.sort_by_key(|(index, _)| *index);
-    answers.into_iter().map(|(_, answer)| answer).collect()
+    in_parallel(cases.len(), |index| {
+        ask(&cases[index]).or_else(|| ask(&cases[index]))
+    })
 }
