@@ -27,6 +27,14 @@ pub fn run(config_path: &Path) -> Checked {
             };
         }
     };
+    if let Some(fleet) = &loaded.config.fleet
+        && let Err(error) = crate::fleet::read_secret(&loaded.resolve(&fleet.secret_file))
+    {
+        return Checked {
+            warnings: Vec::new(),
+            result: Err(vec![error.to_string()]),
+        };
+    }
     match snapshot::build(
         &loaded,
         1,

@@ -196,6 +196,7 @@ fn describe_service(service: &Service, qtype: u16, client: &Client, lines: &mut 
                     ""
                 },
             ));
+            lines.extend(crate::fleet::vote_line(&target.health).map(|l| format!("      {l}")));
         }
     }
 }

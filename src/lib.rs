@@ -8,9 +8,12 @@ pub mod answer;
 pub mod authoritative;
 pub mod check;
 pub mod config;
+pub mod ctl;
 pub mod daemon;
+pub mod events;
 pub mod explain;
 pub mod explain_command;
+pub mod fleet;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod geo;

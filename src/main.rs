@@ -1,6 +1,6 @@
-//! The `switchyard` command line: serve | check | explain | geoip-build.
+//! The `switchyard` command line: serve | check | explain | ctl | geoip-build.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -36,17 +36,28 @@ enum Command {
     Check,
     /// Explain the answer to a query: client location, rule, datacenter order, health, answer.
     Explain {
-        /// The name asked for.
-        name: String,
-        /// The record type (A, AAAA, ...).
-        #[arg(default_value = "A")]
-        qtype: String,
-        /// The resolver's address, or an ECS subnet as ADDRESS/PREFIX.
-        #[arg(long)]
-        client: String,
+        #[command(flatten)]
+        question: switchyard::ctl::Question,
         /// Treat this datacenter as down (repeatable).
         #[arg(long)]
         down: Vec<String>,
+    },
+    /// Talk to a running server's admin API: status, drain, undrain, force, reload, explain,
+    /// events. Exit codes: 0 done, 1 refused or failed, 2 usage, 3 cannot connect, 4
+    /// unauthorized.
+    Ctl {
+        /// The admin API's HOST:PORT (default: the configuration's [admin] listen, else
+        /// 127.0.0.1:8053).
+        #[arg(long, global = true)]
+        admin: Option<String>,
+        /// File holding the bearer token (default: the configuration's [admin] token_file).
+        #[arg(long, global = true)]
+        token_file: Option<PathBuf>,
+        /// Print the server's JSON instead of tables.
+        #[arg(long, global = true)]
+        json: bool,
+        #[command(subcommand)]
+        action: switchyard::ctl::Action,
     },
     /// Build a MaxMind DB from a CSV table (see geoip/README.md).
     GeoipBuild {
@@ -93,12 +104,13 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Explain {
-            name,
-            qtype,
-            client,
-            down,
-        } => match switchyard::explain_command::run(&cli.config, &name, &qtype, &client, &down) {
+        Command::Explain { question, down } => match switchyard::explain_command::run(
+            &cli.config,
+            &question.name,
+            &question.qtype,
+            &question.client,
+            &down,
+        ) {
             Ok(lines) => {
                 for line in lines {
                     println!("{line}");
@@ -112,6 +124,19 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Ctl {
+            admin,
+            token_file,
+            json,
+            action,
+        } => {
+            let options = switchyard::ctl::Options {
+                admin,
+                token_file,
+                json,
+            };
+            ctl(&options, &cli.config, &action)
+        }
         Command::GeoipBuild { csv, out } => {
             let built = std::fs::read_to_string(&csv)
                 .map_err(|e| format!("{}: {e}", csv.display()))
@@ -145,4 +170,28 @@ fn log_settings(config: &std::path::Path, format: Option<LogFormat>) -> (String,
         None => loaded.is_some_and(|l| l.config.log.format == "json"),
     };
     (level, json)
+}
+
+/// `switchyard ctl`: prints the answer, or the error on stderr with its exit code.
+fn ctl(
+    options: &switchyard::ctl::Options,
+    config: &Path,
+    action: &switchyard::ctl::Action,
+) -> ExitCode {
+    use std::io::Write;
+    let result = switchyard::ctl::client(options, config)
+        .and_then(|client| switchyard::ctl::run(&client, action, options.json));
+    match result {
+        Ok(text) => {
+            let _ = std::io::stdout().write_all(text.as_bytes());
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            if let switchyard::ctl::CtlError::Refused { output, .. } = &error {
+                let _ = std::io::stdout().write_all(output.as_bytes());
+            }
+            eprintln!("switchyard ctl: {error}");
+            ExitCode::from(error.exit_code())
+        }
+    }
 }

@@ -10,9 +10,9 @@ use std::path::Path;
 const LAYERS: &[&[&str]] = &[
     &["wire"],
     &["logging", "geo"],
-    &["config"],
+    &["config", "events"],
     &["health", "zone"],
-    &["policy"],
+    &["policy", "fleet"],
     &["authoritative", "metrics"],
     &["snapshot"],
     &["explain"],
@@ -20,7 +20,7 @@ const LAYERS: &[&[&str]] = &[
     &["rrl", "querylog"],
     &["server"],
     &["admin", "daemon"],
-    &["check", "explain_command", "fuzzing"],
+    &["check", "ctl", "explain_command", "fuzzing"],
 ];
 
 /// Same-layer uses that are allowed: the admin API acts on the daemon, which starts it.

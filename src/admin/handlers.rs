@@ -90,6 +90,7 @@ pub fn status_json(daemon: &Daemon) -> Value {
         "state_file": daemon.health.state_file().map(|p| p.display().to_string()),
         "tcp_connections": daemon.shared.tcp.active(),
         "last_reload": daemon.last_reload(),
+        "fleet": super::fleet::status(daemon),
     })
 }
 
@@ -197,7 +198,7 @@ fn health_error(error: &HealthError) -> Response<Body> {
     json(status, &json!({"error": error.to_string()}))
 }
 
-fn bad_request(message: &str) -> Response<Body> {
+pub(super) fn bad_request(message: &str) -> Response<Body> {
     json(StatusCode::BAD_REQUEST, &json!({"error": message}))
 }
 

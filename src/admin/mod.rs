@@ -2,21 +2,31 @@
 //!
 //! | request | what it does |
 //! |---|---|
+//! | `GET /` | the operator console (one page, its scripts and map under `/console/`) |
 //! | `GET /healthz` | 200 once sockets are bound and the first snapshot is live; 503 otherwise |
 //! | `GET /status` | JSON: generation, zones, datacenters, targets, overrides, last reload |
 //! | `GET /metrics` | Prometheus text format 0.0.4 |
+//! | `GET /events?after=N` | JSON: the latest health changes, drains, forced states, reloads |
+//! | `GET /explain?name=&type=&client=` | JSON: the decision trace against the live state |
+//! | `GET /map?service=&type=&country=` | JSON: the datacenter each country's clients get now |
 //! | `POST /reload` | reloads; JSON with the outcome or every error |
 //! | `POST /datacenters/{name}/drain`, `/undrain` | drains or undrains a datacenter |
 //! | `POST /targets/{address}/force` | body or `?state=`: `up`, `down` or `auto` |
 //!
-//! Mutating requests (POST) need `Authorization: Bearer <token>` when `[admin] token_file` is
-//! set; without a token file they are accepted from loopback peers only.
+//! GET requests never change anything. Mutating requests (POST) need `Authorization: Bearer
+//! <token>` when `[admin] token_file` is set; without a token file they are accepted from
+//! loopback peers only; either way not from a browser acting for another site
+//! ([`guard`]). Every response carries `X-Content-Type-Options: nosniff`.
 
+mod console;
 mod exposition;
+mod fleet;
+mod guard;
 mod handlers;
+mod views;
 
 use std::convert::Infallible;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -125,6 +135,19 @@ async fn route(
     peer: SocketAddr,
     request: Request<Incoming>,
 ) -> Response<Body> {
+    let mut response = dispatch(daemon, peer, request).await;
+    response.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+async fn dispatch(
+    daemon: &Arc<Daemon>,
+    peer: SocketAddr,
+    request: Request<Incoming>,
+) -> Response<Body> {
     let path = request.uri().path().to_string();
     let segments: Vec<String> = path
         .trim_matches('/')
@@ -134,7 +157,8 @@ async fn route(
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let method = request.method().clone();
     let read_only = match segments.as_slice() {
-        ["healthz"] | ["status"] | ["metrics"] => true,
+        [""] | ["console", _] => true,
+        ["healthz"] | ["status"] | ["metrics"] | ["events"] | ["explain"] | ["map"] => true,
         ["reload"] | ["datacenters", _, "drain" | "undrain"] | ["targets", _, "force"] => false,
         _ => return text(StatusCode::NOT_FOUND, "not found\n"),
     };
@@ -147,13 +171,22 @@ async fn route(
         );
         return response;
     }
-    if !read_only && let Some(refused) = refuse(daemon, peer, &request) {
+    if !read_only
+        && let Some(refused) =
+            guard::refuse(daemon.admin_token().as_deref(), peer, request.headers())
+    {
         return refused;
     }
+    let query = Query(request.uri().query().unwrap_or("").to_string());
     match segments.as_slice() {
+        [""] => console::page(),
+        ["console", file] => console::asset(file),
         ["healthz"] => handlers::healthz(daemon),
         ["status"] => handlers::status(daemon),
         ["metrics"] => exposition::metrics(daemon),
+        ["events"] => views::events(daemon, &query),
+        ["explain"] => views::explain(daemon, &query),
+        ["map"] => views::map(daemon, &query),
         ["reload"] => handlers::reload(daemon).await,
         ["datacenters", name, action] => {
             handlers::drain(daemon, name.to_string(), *action == "drain").await
@@ -166,61 +199,17 @@ async fn route(
     }
 }
 
-/// The refusal of a mutating request: a bearer token is required and missing or wrong, or
-/// (without a token file) the peer is not on loopback. `None` when the request may proceed.
-fn refuse(
-    daemon: &Daemon,
-    peer: SocketAddr,
-    request: &Request<Incoming>,
-) -> Option<Response<Body>> {
-    match daemon.admin_token() {
-        Some(token) => {
-            let given = request
-                .headers()
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .map(str::trim);
-            if given.is_some_and(|given| same(given.as_bytes(), token.as_bytes())) {
-                None
-            } else {
-                let mut response = json(
-                    StatusCode::UNAUTHORIZED,
-                    &serde_json::json!({"error": "a valid bearer token is required"}),
-                );
-                response.headers_mut().insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer realm=\"switchyard\""),
-                );
-                Some(response)
-            }
-        }
-        None if is_loopback(peer.ip()) => None,
-        None => Some(json(
-            StatusCode::FORBIDDEN,
-            &serde_json::json!({
-                "error": "changes are accepted from loopback only unless [admin] token_file is set"
-            }),
-        )),
-    }
-}
+/// A request's query string (`a=1&b=x%20y`).
+pub struct Query(String);
 
-fn is_loopback(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map_or(v6.is_loopback(), |v4| v4.is_loopback()),
-        v4 => v4.is_loopback(),
+impl Query {
+    /// The first value of `key`, decoded (`%XX` and `+` for a space).
+    pub fn get(&self, key: &str) -> Option<String> {
+        self.0.split('&').find_map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(name) == key).then(|| percent_decode(&value.replace('+', " ")))
+        })
     }
-}
-
-/// Compares without stopping at the first difference (token checks leak no timing).
-fn same(a: &[u8], b: &[u8]) -> bool {
-    let mut difference = a.len() ^ b.len();
-    for (i, &byte) in a.iter().enumerate() {
-        difference |= usize::from(byte ^ b.get(i).copied().unwrap_or(0));
-    }
-    difference == 0
 }
 
 /// Decodes `%XX` escapes in a path segment (invalid escapes stay as they are).
@@ -274,15 +263,14 @@ mod tests {
 
     #[test]
     fn helpers() {
-        assert!(same(b"secret", b"secret"));
-        assert!(!same(b"secret", b"secreT"));
-        assert!(!same(b"secret", b"secret2"));
-        assert!(!same(b"", b"x"));
         assert_eq!(percent_decode("2001%3Adb8%3a%3A10"), "2001:db8::10");
         assert_eq!(percent_decode("a%2"), "a%2");
         assert_eq!(percent_decode("%zz"), "%zz");
-        assert!(is_loopback("::ffff:127.0.0.1".parse().unwrap()));
-        assert!(is_loopback("::1".parse().unwrap()));
-        assert!(!is_loopback("192.0.2.1".parse().unwrap()));
+        let query = Query("name=www.example.com&client=192.0.2.1%2F24&x&q=a+b".into());
+        assert_eq!(query.get("client").as_deref(), Some("192.0.2.1/24"));
+        assert_eq!(query.get("name").as_deref(), Some("www.example.com"));
+        assert_eq!(query.get("x").as_deref(), Some(""));
+        assert_eq!(query.get("q").as_deref(), Some("a b"));
+        assert_eq!(query.get("missing"), None);
     }
 }

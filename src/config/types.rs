@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::duration::Duration;
+use super::zones::{CatalogConfig, TsigConfig, ZoneEntry};
 
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -16,8 +17,14 @@ pub struct Config {
     pub server: ServerConfig,
     pub admin: Option<AdminConfig>,
     pub geoip: Option<GeoipConfig>,
+    /// Zones served: `"origin." = "file"` or a table (see [`super::zones`]).
     #[serde(default)]
-    pub zones: BTreeMap<String, String>,
+    pub zones: BTreeMap<String, ZoneEntry>,
+    /// TSIG keys by name, for transfers and NOTIFY.
+    #[serde(default)]
+    pub tsig: BTreeMap<String, TsigConfig>,
+    /// The catalog zone (RFC 9432) listing the zones we are primary for.
+    pub catalog: Option<CatalogConfig>,
     #[serde(default)]
     pub datacenters: BTreeMap<String, DatacenterConfig>,
     #[serde(default)]
@@ -28,6 +35,8 @@ pub struct Config {
     pub log: LogConfig,
     #[serde(default)]
     pub rrl: RrlConfig,
+    /// Several nodes sharing health observations (`src/fleet/`); none: this node probes alone.
+    pub fleet: Option<FleetConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -392,3 +401,39 @@ fn default_rrl_table_size() -> usize {
 
 /// The `[rrl] table_size` values a configuration may give (buckets).
 pub const RRL_TABLE_SIZES: std::ops::RangeInclusive<usize> = 1024..=1 << 26;
+
+/// `[fleet]`: the nodes serving the same zones, agreeing on health.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FleetConfig {
+    /// This node's name, unique in the fleet.
+    pub node: String,
+    /// UDP address for gossip.
+    pub listen: String,
+    /// The address peers reach this node at (needed when `listen` is a wildcard address).
+    pub advertise: Option<String>,
+    /// Seeds: gossip addresses (`ip:port` or `host:port`) of other nodes.
+    #[serde(default)]
+    pub peers: Vec<String>,
+    /// File holding the shared secret every gossip datagram is authenticated with.
+    pub secret_file: String,
+    /// Nodes that probe each target (rendezvous hashing over the live members).
+    #[serde(default = "default_observers")]
+    pub observers: usize,
+    /// A target is down when more than this share of its reporting observers see it down.
+    #[serde(default = "default_agreement")]
+    pub agreement: f64,
+    /// Time between gossip rounds.
+    #[serde(default = "default_gossip_interval")]
+    pub gossip_interval: Duration,
+}
+
+fn default_observers() -> usize {
+    3
+}
+fn default_agreement() -> f64 {
+    0.5
+}
+fn default_gossip_interval() -> Duration {
+    Duration::from_secs(1)
+}

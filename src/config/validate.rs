@@ -24,16 +24,12 @@ pub fn validate(config: &Config) -> Vec<(String, String)> {
             ),
         );
     }
-    for (origin, path) in &config.zones {
-        let key = format!("zones.{origin:?}");
-        match Name::parse(origin, None) {
-            Ok(_) => {}
-            Err(e) => report(key.clone(), format!("bad zone name: {e}")),
-        }
-        if path.trim().is_empty() {
-            report(key, "empty zone file path".into());
-        }
-    }
+    super::zones::validate(
+        &config.zones,
+        &config.tsig,
+        config.catalog.as_ref(),
+        &mut report,
+    );
     for (name, datacenter) in &config.datacenters {
         if let Some([lat, lon]) = datacenter.location
             && (!(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon))
@@ -45,6 +41,9 @@ pub fn validate(config: &Config) -> Vec<(String, String)> {
         }
     }
     checks(config, &mut report);
+    if let Some(fleet) = &config.fleet {
+        super::fleet::validate(fleet, &mut report);
+    }
     let mut names = HashSet::new();
     for (i, service) in config.services.iter().enumerate() {
         if let Ok(name) = Name::parse(&service.name, None)

@@ -24,13 +24,14 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::Duration;
 
 use tokio::runtime::Handle;
 
 use crate::admin::AdminServer;
 use crate::config::{self, ConfigErrors, LoadedConfig};
+use crate::fleet::{Fleet, FleetError};
 use crate::health::{HealthError, HealthRegistry};
 use crate::metrics::Metrics;
 use crate::server::listeners::Listeners;
@@ -50,6 +51,9 @@ pub enum ServeError {
     /// The health registry could not start (its state file is unreadable or corrupt).
     #[error(transparent)]
     Health(#[from] HealthError),
+    /// The fleet node could not start (its secret, its gossip address).
+    #[error(transparent)]
+    Fleet(#[from] FleetError),
     /// The runtime, a thread, the signal handlers or the ready line failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -72,7 +76,10 @@ pub struct Daemon {
     pub config_path: PathBuf,
     pub shared: Arc<Shared>,
     pub metrics: Metrics,
-    pub health: HealthRegistry,
+    pub health: Arc<HealthRegistry>,
+    /// With `[fleet]`: the gossip, observer assignment and agreement driving `health`; started
+    /// once the first generation is live (its targets exist), see [`Daemon::fleet`].
+    fleet: OnceLock<Fleet>,
     /// This daemon, for tasks started from `&self` (the admin server on reload).
     me: Weak<Daemon>,
     runtime: Handle,
@@ -202,6 +209,9 @@ pub fn serve(config_path: &Path) -> Result<(), ServeError> {
 
     runtime.block_on(signals.wait(daemon.clone()));
     tracing::info!("stopping");
+    if let Some(fleet) = daemon.fleet() {
+        runtime.block_on(fleet.leave());
+    }
     daemon.stop();
     let _ = watcher.join();
     runtime.shutdown_timeout(Duration::from_secs(1));
@@ -226,7 +236,7 @@ impl Daemon {
             .map(|f| loaded.resolve(f));
         let health = {
             let _guard = runtime.enter();
-            HealthRegistry::new(state_file)?
+            Arc::new(HealthRegistry::new(state_file)?)
         };
         let metrics = Metrics::default();
         let workers = match loaded.config.server.workers {
@@ -251,6 +261,7 @@ impl Daemon {
             shared,
             metrics,
             health,
+            fleet: OnceLock::new(),
             me: me.clone(),
             runtime: runtime.clone(),
             generation: AtomicU64::new(0),
@@ -277,6 +288,11 @@ impl Daemon {
         for warning in &outcome.warnings {
             tracing::warn!("{warning}");
         }
+        if let Some(config) = &loaded.config.fleet {
+            let secret = crate::fleet::read_secret(&loaded.resolve(&config.secret_file))?;
+            let fleet = runtime.block_on(Fleet::start(config, &secret, daemon.health.clone()))?;
+            let _ = daemon.fleet.set(fleet);
+        }
         Ok(daemon)
     }
 
@@ -298,6 +314,11 @@ impl Daemon {
         if let Some(Ok(log)) = self.shared.set_query_log(None).map(Arc::try_unwrap) {
             log.close();
         }
+    }
+
+    /// With `[fleet]`: the gossip, observer assignment and agreement driving `health`.
+    pub fn fleet(&self) -> Option<&Fleet> {
+        self.fleet.get()
     }
 }
 

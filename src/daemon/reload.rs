@@ -16,6 +16,7 @@ use serde_json::json;
 use super::{Daemon, listen_addresses, tcp_limits, watch};
 use crate::admin::AdminServer;
 use crate::config::{self, LoadedConfig};
+use crate::events::EventKind;
 use crate::metrics::Metrics;
 use crate::querylog::QueryLog;
 use crate::snapshot;
@@ -101,6 +102,23 @@ impl Daemon {
                 error_json(error, trigger, duration_ms)
             }
         };
+        let config = self.config_path.display().to_string();
+        let (state, message) = match &result {
+            Ok(outcome) => (
+                "applied",
+                format!(
+                    "reload ({trigger}) applied: generation {}",
+                    outcome.generation
+                ),
+            ),
+            Err(error) => (
+                "rejected",
+                format!("reload ({trigger}) rejected: {}", error.errors.join("; ")),
+            ),
+        };
+        self.health
+            .events()
+            .record(EventKind::Reload, &config, None, state, message);
         self.state().last_reload = Some(record.clone());
         (result, record)
     }
@@ -260,6 +278,9 @@ fn restart_needed(old: &LoadedConfig, new: &LoadedConfig, workers: usize) -> Vec
     }
     if old.log.format != new.log.format {
         notes.push("log.format changed: applies at restart".to_string());
+    }
+    if old.fleet != new.fleet {
+        notes.push("fleet changed: applies at restart".to_string());
     }
     notes
 }

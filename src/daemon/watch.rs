@@ -28,7 +28,13 @@ const STEP: Duration = Duration::from_millis(100);
 pub fn watch_set(loaded: &LoadedConfig, snapshot: &Snapshot) -> Vec<PathBuf> {
     let config = &loaded.config;
     let mut files = vec![loaded.path.clone()];
-    files.extend(config.zones.values().map(|f| loaded.resolve(f)));
+    files.extend(
+        config
+            .zones
+            .values()
+            .filter_map(|zone| zone.file.as_deref())
+            .map(|f| loaded.resolve(f)),
+    );
     for zone in snapshot.zones() {
         files.extend(zone.sources.iter().cloned());
     }

@@ -11,6 +11,7 @@
 //! parse with every rdata read as opaque bytes).
 
 pub mod fixture;
+pub mod gossip;
 pub mod hostile;
 pub mod inputs;
 pub mod packet;
@@ -19,6 +20,7 @@ pub mod wire;
 #[cfg(test)]
 mod tests;
 
+pub use gossip::gossip;
 pub use hostile::{hostile_packet, valid_query};
 pub use inputs::{client_subnet, config, mmdb, zone_file};
 pub use packet::{check_query, packet};
@@ -33,4 +35,5 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("config", config),
     ("client_subnet", client_subnet),
     ("mmdb", mmdb),
+    ("gossip", gossip),
 ];

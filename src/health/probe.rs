@@ -4,7 +4,8 @@
 //! Probes of one target never overlap: the next starts after the previous one ended (at most
 //! `timeout` later) and on the interval's grid otherwise, so a hung backend costs one pending
 //! probe, never a pile of them. The first probe waits a random part of the interval so that
-//! many targets started together spread their probes.
+//! many targets started together spread their probes. With `[fleet]`, a target whose
+//! observers are other nodes is not probed here: the task keeps its grid and skips the ticks.
 
 use std::error::Error;
 use std::io;
@@ -18,7 +19,9 @@ use super::probe_http::HttpProbe;
 use super::probe_tcp::TcpProbe;
 use super::spec::CheckSpec;
 use super::state::TargetHealth;
+use super::status::State;
 use crate::config::CheckType;
+use crate::events::{EventKind, EventLog};
 
 #[derive(Debug)]
 enum Kind {
@@ -34,6 +37,15 @@ pub(crate) struct Prober {
     timeout: Duration,
     rise: u32,
     fall: u32,
+}
+
+/// A change of the probe state, as [`Prober::publish`] reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Change {
+    pub probe_state: State,
+    pub forced: Option<State>,
+    /// What the probe that completed the streak saw, and the streak's length.
+    pub reason: String,
 }
 
 /// What one probe found.
@@ -80,20 +92,48 @@ impl Prober {
         }
     }
 
-    /// Probes forever (until the task is aborted), publishing into `health`.
-    pub(crate) async fn run(self, health: Arc<TargetHealth>, first_delay: Duration) {
+    /// Probes forever (until the task is aborted), publishing into `health`; a change of the
+    /// probe state also goes to `events`. Skips the ticks while the fleet leaves the target to
+    /// other nodes ([`TargetHealth::is_probing`]).
+    pub(crate) async fn run(
+        self,
+        health: Arc<TargetHealth>,
+        events: Arc<EventLog>,
+        first_delay: Duration,
+    ) {
         tokio::time::sleep(first_delay).await;
         let mut ticker = tokio::time::interval(self.interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
+            if !health.is_probing() {
+                continue;
+            }
             let outcome = self.probe().await;
-            self.publish(&health, outcome);
+            if let Some(change) = self.publish(&health, outcome) {
+                let forced = match change.forced {
+                    Some(state) => format!(" (forced {} by an operator)", state.as_str()),
+                    None => String::new(),
+                };
+                let state = change.probe_state.as_str();
+                let (address, datacenter) = (health.address(), health.datacenter());
+                events.record(
+                    EventKind::Health,
+                    &address.to_string(),
+                    Some(datacenter),
+                    state,
+                    format!(
+                        "target {address} ({datacenter}) {state}{forced}: {}",
+                        change.reason
+                    ),
+                );
+            }
         }
     }
 
-    /// Feeds one outcome to the state; logs a change of the probe state once, at info.
-    pub(crate) fn publish(&self, health: &TargetHealth, outcome: Outcome) {
+    /// Feeds one outcome to the state; logs a change of the probe state once, at info, and
+    /// returns it.
+    pub(crate) fn publish(&self, health: &TargetHealth, outcome: Outcome) -> Option<Change> {
         let (ok, reason) = match outcome.result {
             Ok(seen) => (true, seen),
             Err(why) => (false, why),
@@ -120,7 +160,13 @@ impl Prober {
                 streak,
                 "health state changed"
             );
+            return Some(Change {
+                probe_state: change.probe_state,
+                forced: change.forced,
+                reason: format!("{reason} ({streak} in a row)"),
+            });
         }
+        None
     }
 
     pub(crate) fn interval(&self) -> Duration {

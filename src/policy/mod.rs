@@ -2,7 +2,9 @@
 //!
 //! Everything here is pure and allocation-free on the query path: the service's rules and
 //! targets are prepared at load time, health is read from atomics, and the decision is a small
-//! fixed-size value. The same code produces the explain trace through a [`Recorder`].
+//! fixed-size value. The same code produces the explain trace through a [`Recorder`], and
+//! places a location given directly (a country on the admin console's map) through
+//! [`select_at`], which shares every step after the location with [`select`].
 
 pub mod build;
 pub mod order;
@@ -14,7 +16,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
 use crate::config::PolicyKind;
-use crate::geo::GeoDatabase;
+use crate::geo::{GeoDatabase, Location};
 use crate::health::{DatacenterHealth, TargetHealth};
 use crate::wire::Name;
 pub use order::Rules;
@@ -210,6 +212,18 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// Nothing chosen yet: no target, no datacenter, the service's TTL.
+    fn none(ttl: u32) -> Decision {
+        Decision {
+            reason: Reason::NoTargets,
+            datacenter: None,
+            picks: [0; MAX_ANSWERS],
+            pick_count: 0,
+            ttl,
+            scope: 0,
+        }
+    }
+
     /// Indices of the chosen targets, in answer order.
     pub fn picks(&self) -> &[u16] {
         &self.picks[..self.pick_count]
@@ -267,89 +281,112 @@ pub fn select(
     has_fallback: bool,
     recorder: &mut impl Recorder,
 ) -> Decision {
-    let mut decision = Decision {
-        reason: Reason::NoTargets,
-        datacenter: None,
-        picks: [0; MAX_ANSWERS],
-        pick_count: 0,
-        ttl: service.ttl,
-        scope: 0,
-    };
-    if !service.targets.iter().any(|t| t.serves(family)) {
-        trace_note!(recorder, "no {family:?} targets in this service");
-        return decision;
+    if let Some(none) = no_targets(service, family, recorder) {
+        return none;
     }
     let ordering = order::datacenter_order(service, client, geo, recorder);
+    let sticky_key = service.sticky.then(|| pick::sticky_key(client));
+    let mut decision = decide(
+        service,
+        family,
+        ordering.as_slice(),
+        sticky_key.as_ref(),
+        has_fallback,
+        recorder,
+    );
     let mut scope = ordering.scope;
-    let order = ordering.as_slice();
+    if let Some(key) = &sticky_key {
+        scope = scope.max(key.prefix);
+    }
+    if decision.reason == Reason::Fallback {
+        // The fallback is the same for every client.
+        scope = 0;
+    }
+    decision.scope = if client.use_address {
+        scope.min(client.source_prefix)
+    } else {
+        0
+    };
+    decision
+}
+
+/// Where clients at a location given directly (not looked up from an address) are sent now:
+/// the console's map asks this for each country's representative point. The same rules,
+/// distances, health and drains as [`select`]; `net:` rules and stickiness need an address and
+/// do not apply.
+pub fn select_at(
+    service: &Service,
+    family: Family,
+    location: &Location,
+    has_fallback: bool,
+    recorder: &mut impl Recorder,
+) -> Placement {
+    if let Some(none) = no_targets(service, family, recorder) {
+        return Placement {
+            decision: none,
+            first_choice: None,
+        };
+    }
+    let ordering = order::location_order(service, location, recorder);
+    let decision = decide(
+        service,
+        family,
+        ordering.as_slice(),
+        None,
+        has_fallback,
+        recorder,
+    );
+    Placement {
+        decision,
+        first_choice: ordering.as_slice().first().copied(),
+    }
+}
+
+/// The outcome of [`select_at`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    pub decision: Decision,
+    /// The datacenter the location prefers when everything is healthy.
+    pub first_choice: Option<u16>,
+}
+
+/// The decision when the service has no target of `family` at all.
+fn no_targets(service: &Service, family: Family, recorder: &mut impl Recorder) -> Option<Decision> {
+    if service.targets.iter().any(|t| t.serves(family)) {
+        return None;
+    }
+    trace_note!(recorder, "no {family:?} targets in this service");
+    Some(Decision::none(service.ttl))
+}
+
+/// Walks `order` (or, for `weighted`, every target) and applies health, drains, the zone-file
+/// fallback, fail-open and TTL lowering. The scope is left to the caller.
+fn decide(
+    service: &Service,
+    family: Family,
+    order: &[u16],
+    sticky_key: Option<&pick::StickyKey>,
+    has_fallback: bool,
+    recorder: &mut impl Recorder,
+) -> Decision {
+    let mut decision = Decision::none(service.ttl);
     let reason = match service.policy {
         PolicyKind::Geo => Reason::Geo,
         PolicyKind::Nearest => Reason::Nearest,
         PolicyKind::Failover => Reason::Failover,
         PolicyKind::Weighted => Reason::Weighted,
     };
-    let sticky_key = service.sticky.then(|| pick::sticky_key(client));
-    if let Some(key) = &sticky_key {
-        scope = scope.max(key.prefix);
-    }
-    let mut changing = false;
-    let chosen = if service.policy == PolicyKind::Weighted {
-        let healthy = |t: &Target| t.serves(family) && is_healthy(service, t);
-        changing = service
-            .targets
-            .iter()
-            .any(|t| t.serves(family) && t.health.is_changing());
-        let count = pick::pick(
-            service,
-            0..service.targets.len(),
-            &healthy,
-            sticky_key.as_ref(),
-            &mut decision.picks,
-            service.answers,
-        );
-        trace_note!(
-            recorder,
-            "weighted across all datacenters: {count} healthy pick(s)"
-        );
-        (count > 0).then_some((None, count))
+    let (chosen, mut changing) = if service.policy == PolicyKind::Weighted {
+        pick_weighted(service, family, sticky_key, &mut decision.picks, recorder)
     } else {
-        let mut found = None;
-        for &dc in order {
-            let datacenter = &service.datacenters[dc as usize];
-            let members = datacenter.targets.iter().map(|&t| t as usize);
-            changing |= members.clone().any(|t| {
-                let target = &service.targets[t];
-                target.serves(family) && target.health.is_changing()
-            });
-            if datacenter.health.is_drained() {
-                trace_note!(recorder, "datacenter {}: drained, skipped", datacenter.name);
-                continue;
-            }
-            let healthy = |t: &Target| t.serves(family) && is_healthy(service, t);
-            let count = pick::pick(
-                service,
-                members,
-                &healthy,
-                sticky_key.as_ref(),
-                &mut decision.picks,
-                service.answers,
-            );
-            if count > 0 {
-                trace_note!(
-                    recorder,
-                    "datacenter {}: {count} healthy pick(s)",
-                    datacenter.name
-                );
-                found = Some((Some(dc), count));
-                break;
-            }
-            trace_note!(
-                recorder,
-                "datacenter {}: no healthy {family:?} target, next",
-                datacenter.name
-            );
-        }
-        found
+        pick_in_order(
+            service,
+            family,
+            order,
+            sticky_key,
+            &mut decision.picks,
+            recorder,
+        )
     };
     match chosen {
         Some((dc, count)) => {
@@ -363,8 +400,6 @@ pub fn select(
                 recorder,
                 "nothing healthy: zone file records are the fallback"
             );
-            // The fallback is the same for every client.
-            scope = 0;
         }
         None => {
             decision.reason = Reason::FailOpen;
@@ -380,7 +415,7 @@ pub fn select(
                 service,
                 members,
                 &all,
-                sticky_key.as_ref(),
+                sticky_key,
                 &mut decision.picks,
                 service.answers,
             );
@@ -401,12 +436,86 @@ pub fn select(
             decision.ttl
         );
     }
-    decision.scope = if client.use_address {
-        scope.min(client.source_prefix)
-    } else {
-        0
-    };
     decision
+}
+
+/// A chosen datacenter (`None` for `weighted`, which spans them) and how many picks.
+type Chosen = Option<(Option<u16>, usize)>;
+
+/// `weighted`: picks across every healthy target. Also says whether a candidate is changing.
+fn pick_weighted(
+    service: &Service,
+    family: Family,
+    sticky_key: Option<&pick::StickyKey>,
+    picks: &mut [u16; MAX_ANSWERS],
+    recorder: &mut impl Recorder,
+) -> (Chosen, bool) {
+    let healthy = |t: &Target| t.serves(family) && is_healthy(service, t);
+    let changing = service
+        .targets
+        .iter()
+        .any(|t| t.serves(family) && t.health.is_changing());
+    let count = pick::pick(
+        service,
+        0..service.targets.len(),
+        &healthy,
+        sticky_key,
+        picks,
+        service.answers,
+    );
+    trace_note!(
+        recorder,
+        "weighted across all datacenters: {count} healthy pick(s)"
+    );
+    ((count > 0).then_some((None, count)), changing)
+}
+
+/// The first datacenter in `order` that is not drained and has a healthy target. Also says
+/// whether a candidate up to it is changing.
+fn pick_in_order(
+    service: &Service,
+    family: Family,
+    order: &[u16],
+    sticky_key: Option<&pick::StickyKey>,
+    picks: &mut [u16; MAX_ANSWERS],
+    recorder: &mut impl Recorder,
+) -> (Chosen, bool) {
+    let mut changing = false;
+    for &dc in order {
+        let datacenter = &service.datacenters[dc as usize];
+        let members = datacenter.targets.iter().map(|&t| t as usize);
+        changing |= members.clone().any(|t| {
+            let target = &service.targets[t];
+            target.serves(family) && target.health.is_changing()
+        });
+        if datacenter.health.is_drained() {
+            trace_note!(recorder, "datacenter {}: drained, skipped", datacenter.name);
+            continue;
+        }
+        let healthy = |t: &Target| t.serves(family) && is_healthy(service, t);
+        let count = pick::pick(
+            service,
+            members,
+            &healthy,
+            sticky_key,
+            picks,
+            service.answers,
+        );
+        if count > 0 {
+            trace_note!(
+                recorder,
+                "datacenter {}: {count} healthy pick(s)",
+                datacenter.name
+            );
+            return (Some((Some(dc), count)), changing);
+        }
+        trace_note!(
+            recorder,
+            "datacenter {}: no healthy {family:?} target, next",
+            datacenter.name
+        );
+    }
+    (None, changing)
 }
 
 /// Healthy means: the target's state is up and its datacenter is not drained.

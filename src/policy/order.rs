@@ -169,8 +169,17 @@ fn geo_order<'s>(
         recorder.note(describe_location(ip, &location));
     }
     let scope = refine_scope(base, ip, &rules.nets);
-    let matched = match_location(rules, &location);
-    match matched {
+    rule_order(service, &location, scope, recorder)
+}
+
+/// The order of the most specific location rule that matches, else the default rule's.
+fn rule_order<'s>(
+    service: &'s Service,
+    location: &Location,
+    scope: u8,
+    recorder: &mut impl Recorder,
+) -> Ordering<'s> {
+    match match_location(&service.rules, location) {
         Some((rule, order)) => {
             trace_note!(recorder, "rule {rule} matched");
             Ordering::borrowed(order, scope)
@@ -179,6 +188,23 @@ fn geo_order<'s>(
             trace_note!(recorder, "no rule matched: default");
             Ordering::borrowed(default_order(service), scope)
         }
+    }
+}
+
+/// Orders the service's datacenters for a location given directly rather than looked up
+/// (see [`super::select_at`]): location rules for `geo`, distance for `nearest`.
+pub fn location_order<'s>(
+    service: &'s Service,
+    location: &Location,
+    recorder: &mut impl Recorder,
+) -> Ordering<'s> {
+    if recorder.enabled() {
+        recorder.note(format!("location: {}", describe_fields(location)));
+    }
+    match service.policy {
+        PolicyKind::Failover | PolicyKind::Weighted => Ordering::borrowed(&service.order, 0),
+        PolicyKind::Geo => rule_order(service, location, 0, recorder),
+        PolicyKind::Nearest => distance_order(service, location, 0, recorder),
     }
 }
 
@@ -241,14 +267,25 @@ fn nearest_order<'s>(
     if recorder.enabled() && client.use_address {
         recorder.note(describe_location(client.address, &location));
     }
+    let scope = if client.use_address {
+        location.prefix_len
+    } else {
+        0
+    };
+    distance_order(service, &location, scope, recorder)
+}
+
+/// Datacenters nearest to the location first; the default order when it has no coordinates
+/// (with `unknown_scope` as the scope).
+fn distance_order<'s>(
+    service: &'s Service,
+    location: &Location,
+    unknown_scope: u8,
+    recorder: &mut impl Recorder,
+) -> Ordering<'s> {
     let Some((lat, lon)) = location.coordinates else {
         trace_note!(recorder, "no coordinates for the client: default order");
-        let scope = if client.use_address {
-            location.prefix_len
-        } else {
-            0
-        };
-        return Ordering::borrowed(default_order(service), scope);
+        return Ordering::borrowed(default_order(service), unknown_scope);
     };
     let mut ordering = Ordering {
         borrowed: None,
@@ -304,6 +341,11 @@ fn describe_location(ip: IpAddr, location: &Location) -> String {
     if location.is_unknown() {
         return format!("GeoIP: {network} is not in the database");
     }
+    format!("GeoIP: {network}: {}", describe_fields(location))
+}
+
+/// "continent EU, country NL, at 52.3676, 4.9041", for the trace.
+fn describe_fields(location: &Location) -> String {
     let mut parts = Vec::new();
     if let Some(c) = location.continent {
         parts.push(format!("continent {}", c.as_str()));
@@ -320,7 +362,10 @@ fn describe_location(ip: IpAddr, location: &Location) -> String {
     if let Some(asn) = location.asn {
         parts.push(format!("AS{asn} (/{})", location.asn_prefix_len));
     }
-    format!("GeoIP: {network}: {}", parts.join(", "))
+    if parts.is_empty() {
+        return "unknown".to_string();
+    }
+    parts.join(", ")
 }
 
 #[cfg(test)]

@@ -353,3 +353,132 @@ fn address_records_are_encoded_once_with_the_ttl_written_per_answer() {
     let health = s.targets[0].health.clone();
     assert!(Target::new(0, cname, 1, health).record.is_none());
 }
+
+/// ams, iad and sin with the README's geo rules.
+fn three_datacenters(policy: PolicyKind) -> Service {
+    let mut s = service(
+        policy,
+        &[
+            ("ams", "192.0.2.10", 1, true),
+            ("iad", "198.51.100.10", 1, true),
+            ("sin", "203.0.113.10", 1, true),
+        ],
+    );
+    let rule = |text: &str, order: &[u16]| (GeoRule::parse(text).unwrap(), order.into());
+    s.rules = Rules::new(vec![
+        rule("country:SG", &[2, 0]),
+        rule("continent:EU", &[0, 1]),
+        rule("continent:NA", &[1, 0]),
+        rule("default", &[1, 0, 2]),
+    ]);
+    for (dc, location) in
+        s.datacenters
+            .iter_mut()
+            .zip([(52.37, 4.90), (38.95, -77.45), (1.35, 103.82)])
+    {
+        dc.location = Some(location);
+    }
+    s
+}
+
+fn place<'s>(s: &'s Service, location: &Location) -> (Option<&'s str>, Option<&'s str>, Reason) {
+    let placed = select_at(s, Family::V4, location, false, &mut NoRecord);
+    let name = |d: Option<u16>| d.map(|d| s.datacenters[d as usize].name.as_str());
+    (
+        name(placed.decision.datacenter),
+        name(placed.first_choice),
+        placed.decision.reason,
+    )
+}
+
+#[test]
+fn a_location_given_directly_is_placed_by_the_rules_health_and_drains() {
+    let s = three_datacenters(PolicyKind::Geo);
+    let netherlands = Location {
+        continent: Some("EU".parse().unwrap()),
+        country: Some("NL".parse().unwrap()),
+        coordinates: Some((52.1, 5.3)),
+        ..Location::default()
+    };
+    assert_eq!(
+        place(&s, &netherlands),
+        (Some("ams"), Some("ams"), Reason::Geo)
+    );
+    assert_eq!(
+        place(&s, &Location::default()),
+        (Some("iad"), Some("iad"), Reason::Geo),
+        "nothing known: the default rule"
+    );
+    s.datacenters[0].health.set_drained(true);
+    assert_eq!(
+        place(&s, &netherlands),
+        (Some("iad"), Some("ams"), Reason::Geo)
+    );
+    for target in &s.targets {
+        target.health.set_forced(crate::health::Force::Down);
+    }
+    assert_eq!(
+        place(&s, &netherlands),
+        (Some("ams"), Some("ams"), Reason::FailOpen)
+    );
+    let placed = select_at(&s, Family::V4, &netherlands, true, &mut NoRecord);
+    assert_eq!(placed.decision.reason, Reason::Fallback);
+    let mut trace = Trace::default();
+    let _ = select_at(&s, Family::V6, &netherlands, false, &mut trace);
+    assert_eq!(trace.lines, ["no V6 targets in this service"]);
+
+    let nearest = three_datacenters(PolicyKind::Nearest);
+    let mut trace = Trace::default();
+    let placed = select_at(&nearest, Family::V4, &netherlands, false, &mut trace);
+    assert_eq!(placed.decision.datacenter, Some(0));
+    assert!(
+        trace.lines[0].starts_with("location: continent EU, country NL, at 52.1000, 5.3000"),
+        "{:?}",
+        trace.lines
+    );
+    assert!(
+        trace.lines[1].starts_with("nearest first: ams ("),
+        "{:?}",
+        trace.lines
+    );
+}
+
+#[test]
+fn a_located_client_and_its_location_given_directly_get_the_same_datacenter() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/geoip/example-city.mmdb");
+    let db = crate::geo::GeoDatabase::open(std::path::Path::new(path), None).unwrap();
+    for policy in [PolicyKind::Geo, PolicyKind::Nearest, PolicyKind::Failover] {
+        let s = three_datacenters(policy);
+        for drained in [None, Some(0), Some(1)] {
+            if let Some(dc) = drained {
+                s.datacenters[dc].health.set_drained(true);
+            }
+            for ip in [
+                "192.0.2.1",
+                "198.51.100.1",
+                "203.0.113.1",
+                "198.18.0.1",
+                "9.9.9.9",
+            ] {
+                let located = select(
+                    &s,
+                    Family::V4,
+                    &client(ip, 32),
+                    Some(&db),
+                    false,
+                    &mut NoRecord,
+                );
+                let location = db.locate(ip.parse().unwrap());
+                let placed = select_at(&s, Family::V4, &location, false, &mut NoRecord);
+                assert_eq!(
+                    located.datacenter, placed.decision.datacenter,
+                    "{policy:?} {ip} drained {drained:?}"
+                );
+                assert_eq!(located.reason, placed.decision.reason);
+            }
+            for dc in &s.datacenters {
+                dc.health.set_drained(false);
+            }
+        }
+    }
+}

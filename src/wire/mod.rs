@@ -1,5 +1,6 @@
 //! DNS wire format pieces used on the query path: names (whole, and inside a message where
-//! they may be compressed), type codes, query parsing and the response writer.
+//! they may be compressed), type codes, query parsing and the response writer; and the codecs
+//! DNSSEC records share (type bitmaps, base32hex).
 //!
 //! | file | concept |
 //! |---|---|
@@ -10,12 +11,15 @@
 //! | `writer/` | writing a response: sections, whole RRsets, size limit |
 //! | `compression.rs` | the writer's compression targets (RFC 1035 §4.1.4) |
 //! | `compare.rs` | case-insensitive comparison of wire bytes, a word at a time |
+//! | `type_bitmap.rs`, `base32hex.rs` | codecs of NSEC/NSEC3/CSYNC type bitmaps and NSEC3 hashes |
 
+pub mod base32hex;
 pub(crate) mod compare;
 pub mod compressed;
 mod compression;
 pub mod name;
 pub mod rtype;
+pub mod type_bitmap;
 
 pub use name::{Name, NameError};
 pub mod query;

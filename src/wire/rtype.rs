@@ -10,20 +10,30 @@ pub const SOA: u16 = 6;
 pub const NULL: u16 = 10;
 pub const PTR: u16 = 12;
 pub const HINFO: u16 = 13;
+pub const MINFO: u16 = 14;
 pub const MX: u16 = 15;
 pub const TXT: u16 = 16;
+pub const RP: u16 = 17;
+pub const AFSDB: u16 = 18;
+pub const RT: u16 = 21;
+pub const SIG: u16 = 24;
+pub const KEY: u16 = 25;
 pub const AAAA: u16 = 28;
 pub const LOC: u16 = 29;
 pub const SRV: u16 = 33;
 pub const NAPTR: u16 = 35;
+pub const KX: u16 = 36;
 pub const CERT: u16 = 37;
 pub const DNAME: u16 = 39;
 pub const OPT: u16 = 41;
+pub const APL: u16 = 42;
 pub const DS: u16 = 43;
 pub const SSHFP: u16 = 44;
+pub const IPSECKEY: u16 = 45;
 pub const RRSIG: u16 = 46;
 pub const NSEC: u16 = 47;
 pub const DNSKEY: u16 = 48;
+pub const DHCID: u16 = 49;
 pub const NSEC3: u16 = 50;
 pub const NSEC3PARAM: u16 = 51;
 pub const TLSA: u16 = 52;
@@ -35,7 +45,15 @@ pub const CSYNC: u16 = 62;
 pub const ZONEMD: u16 = 63;
 pub const SVCB: u16 = 64;
 pub const HTTPS: u16 = 65;
+pub const DSYNC: u16 = 66;
 pub const SPF: u16 = 99;
+pub const NID: u16 = 104;
+pub const L32: u16 = 105;
+pub const L64: u16 = 106;
+pub const LP: u16 = 107;
+pub const EUI48: u16 = 108;
+pub const EUI64: u16 = 109;
+pub const NXNAME: u16 = 128;
 pub const TKEY: u16 = 249;
 pub const TSIG: u16 = 250;
 pub const IXFR: u16 = 251;
@@ -45,6 +63,8 @@ pub const MAILA: u16 = 254;
 pub const ANY: u16 = 255;
 pub const URI: u16 = 256;
 pub const CAA: u16 = 257;
+pub const RESINFO: u16 = 261;
+pub const WALLET: u16 = 262;
 
 pub const CLASS_IN: u16 = 1;
 pub const CLASS_CH: u16 = 3;
@@ -52,6 +72,9 @@ pub const CLASS_HS: u16 = 4;
 pub const CLASS_NONE: u16 = 254;
 pub const CLASS_ANY: u16 = 255;
 
+/// Every type of IANA's registry that Knot DNS has a mnemonic for (and the query types MAILB
+/// and MAILA), in numeric order. Types without a mnemonic are written `TYPEnnn` (RFC 3597);
+/// DELEG and DELEGPARAM have no IANA number yet and so no mnemonic.
 const TYPES: &[(u16, &str)] = &[
     (A, "A"),
     (NS, "NS"),
@@ -60,20 +83,30 @@ const TYPES: &[(u16, &str)] = &[
     (NULL, "NULL"),
     (PTR, "PTR"),
     (HINFO, "HINFO"),
+    (MINFO, "MINFO"),
     (MX, "MX"),
     (TXT, "TXT"),
+    (RP, "RP"),
+    (AFSDB, "AFSDB"),
+    (RT, "RT"),
+    (SIG, "SIG"),
+    (KEY, "KEY"),
     (AAAA, "AAAA"),
     (LOC, "LOC"),
     (SRV, "SRV"),
     (NAPTR, "NAPTR"),
+    (KX, "KX"),
     (CERT, "CERT"),
     (DNAME, "DNAME"),
     (OPT, "OPT"),
+    (APL, "APL"),
     (DS, "DS"),
     (SSHFP, "SSHFP"),
+    (IPSECKEY, "IPSECKEY"),
     (RRSIG, "RRSIG"),
     (NSEC, "NSEC"),
     (DNSKEY, "DNSKEY"),
+    (DHCID, "DHCID"),
     (NSEC3, "NSEC3"),
     (NSEC3PARAM, "NSEC3PARAM"),
     (TLSA, "TLSA"),
@@ -85,7 +118,15 @@ const TYPES: &[(u16, &str)] = &[
     (ZONEMD, "ZONEMD"),
     (SVCB, "SVCB"),
     (HTTPS, "HTTPS"),
+    (DSYNC, "DSYNC"),
     (SPF, "SPF"),
+    (NID, "NID"),
+    (L32, "L32"),
+    (L64, "L64"),
+    (LP, "LP"),
+    (EUI48, "EUI48"),
+    (EUI64, "EUI64"),
+    (NXNAME, "NXNAME"),
     (TKEY, "TKEY"),
     (TSIG, "TSIG"),
     (IXFR, "IXFR"),
@@ -95,6 +136,8 @@ const TYPES: &[(u16, &str)] = &[
     (ANY, "ANY"),
     (URI, "URI"),
     (CAA, "CAA"),
+    (RESINFO, "RESINFO"),
+    (WALLET, "WALLET"),
 ];
 
 /// The mnemonic of a known type (`"AAAA"`), or `None`.
@@ -202,5 +245,26 @@ mod tests {
         assert_eq!(type_to_string(HTTPS), "HTTPS");
         assert_eq!(class_from_str("in"), Some(CLASS_IN));
         assert_eq!(class_from_str("CLASS3"), Some(CLASS_CH));
+    }
+
+    #[test]
+    fn every_mnemonic_both_ways() {
+        assert!(TYPES.windows(2).all(|w| w[0].0 < w[1].0), "numeric order");
+        for &(code, name) in TYPES {
+            assert_eq!(type_to_string(code), name);
+            assert_eq!(type_from_str(name), Some(code));
+            assert_eq!(type_from_str(&name.to_ascii_lowercase()), Some(code));
+            assert_eq!(type_from_str(&format!("TYPE{code}")), Some(code));
+        }
+        for (code, name) in [
+            (14, "MINFO"),
+            (45, "IPSECKEY"),
+            (66, "DSYNC"),
+            (262, "WALLET"),
+        ] {
+            assert_eq!(type_mnemonic(code), Some(name));
+        }
+        assert_eq!(type_from_str("DELEG"), None);
+        assert_eq!(type_to_string(61440), "TYPE61440");
     }
 }

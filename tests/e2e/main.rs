@@ -5,10 +5,16 @@ mod support;
 
 mod authoritative;
 mod cli;
+mod console;
+mod ctl;
 mod differential;
 mod engines;
+mod fleet;
+mod geoip;
 mod hostile;
+mod monitoring;
 mod operations;
 mod protocol;
 mod regressions;
 mod steering;
+mod zone_types;

@@ -103,7 +103,7 @@ impl<'a> Lexer<'a> {
                     }
                     b'"' => {
                         first_line.get_or_insert(self.line);
-                        match self.quoted() {
+                        match self.quoted(depth > 0) {
                             Ok(text) => tokens.push(Token { text, quoted: true }),
                             Err(message) => {
                                 error.get_or_insert(message);
@@ -112,8 +112,11 @@ impl<'a> Lexer<'a> {
                     }
                     _ => {
                         first_line.get_or_insert(self.line);
-                        let text = self.word();
+                        let (text, problem) = self.word(depth > 0);
                         tokens.push(Token::word(text));
+                        if let Some(message) = problem {
+                            error.get_or_insert(message);
+                        }
                     }
                 }
             }
@@ -135,51 +138,87 @@ impl<'a> Lexer<'a> {
         self.pos += rest.iter().position(|&c| c == b'\n').unwrap_or(rest.len());
     }
 
-    /// A quoted string starting at the opening quote; returns its inside. A string ends at the
-    /// closing quote on the same line; a line break inside one is an error.
-    fn quoted(&mut self) -> Result<&'a [u8], String> {
+    /// A quoted string starting at the opening quote; returns its inside. The closing quote
+    /// must end the word (Knot DNS reads `"a"b` and `"""` as errors, not as two strings). A line
+    /// break inside a string belongs to it within parentheses (`multiline`), as in Knot DNS,
+    /// and is an error elsewhere.
+    fn quoted(&mut self, multiline: bool) -> Result<&'a [u8], String> {
         let start = self.pos + 1;
+        let end = self.closing_quote(start, multiline)?;
+        self.pos = end + 1;
+        let inside = self.text.get(start..end).unwrap_or_default();
+        self.after_quote(inside)?;
+        Ok(inside)
+    }
+
+    /// The position of the quote that closes a string whose inside starts at `start`, counting
+    /// the line breaks inside it when `multiline`; an error (with `pos` left at the line end)
+    /// when the input, or the line outside parentheses, ends first.
+    fn closing_quote(&mut self, start: usize, multiline: bool) -> Result<usize, String> {
         let mut i = start;
         loop {
             match self.text.get(i) {
+                Some(b'\n') if multiline => {
+                    self.line = self.line.saturating_add(1);
+                    i += 1;
+                }
                 None | Some(b'\n') => {
                     self.pos = i;
                     return Err("unterminated quoted string".into());
                 }
-                Some(b'"') => {
-                    self.pos = i + 1;
-                    return Ok(self.text.get(start..i).unwrap_or_default());
-                }
+                Some(b'"') => return Ok(i),
                 Some(b'\\') if self.text.get(i + 1).is_some_and(|&c| c != b'\n') => i += 2,
                 Some(_) => i += 1,
             }
         }
     }
 
+    /// Checks that what follows a closing quote (at `pos`) ends the word.
+    fn after_quote(&self, string: &[u8]) -> Result<(), String> {
+        match self.text.get(self.pos) {
+            Some(&c) if !ends_word(c) => Err(format!(
+                "unexpected {:?} right after the closing quote of \"{}\": separate it with a blank \
+                 (write \\\" for a quote character)",
+                char::from(c),
+                show(string)
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// An unquoted word: up to a blank, a line end, `;`, `(` or `)`. A backslash escapes the next
-    /// character; a quoted part inside a word (`alpn="h2,h3"`) belongs to the word.
-    fn word(&mut self) -> &'a [u8] {
+    /// character. A quote may appear inside a word only right after `=`, quoting the rest of the
+    /// word (an SVCB `alpn="h2,h3"`); anywhere else it is an error, and the word ends before
+    /// it. Returns the word and the error, if any.
+    fn word(&mut self, multiline: bool) -> (&'a [u8], Option<String>) {
         let start = self.pos;
         let mut i = start;
+        let mut problem = None;
         while let Some(&c) = self.text.get(i) {
             match c {
                 b'\\' if self.text.get(i + 1).is_some_and(|&c| c != b'\n') => i += 2,
-                b'"' => {
-                    let mut j = i + 1;
-                    loop {
-                        match self.text.get(j) {
-                            None | Some(b'\n') => break,
-                            Some(b'"') => {
-                                j += 1;
-                                break;
-                            }
-                            Some(b'\\') if self.text.get(j + 1).is_some_and(|&c| c != b'\n') => {
-                                j += 2
-                            }
-                            Some(_) => j += 1,
+                b'"' if i > start && self.text.get(i - 1) == Some(&b'=') => {
+                    match self.closing_quote(i + 1, multiline) {
+                        Ok(end) => {
+                            self.pos = end + 1;
+                            let inside = self.text.get(i + 1..end).unwrap_or_default();
+                            problem = problem.or(self.after_quote(inside).err());
+                            i = end + 1;
+                        }
+                        Err(message) => {
+                            problem = problem.or(Some(message));
+                            i = self.pos;
+                            break;
                         }
                     }
-                    i = j;
+                }
+                b'"' => {
+                    problem = problem.or(Some(format!(
+                        "unexpected quote after \"{}\": a string must be separated from what \
+                         precedes it by a blank (write \\\" for a quote character)",
+                        show(self.text.get(start..i).unwrap_or_default())
+                    )));
+                    break;
                 }
                 c if ends_word(c) => break,
                 _ => i += 1,
@@ -187,7 +226,7 @@ impl<'a> Lexer<'a> {
         }
         let end = i.min(self.text.len());
         self.pos = end;
-        self.text.get(start..end).unwrap_or_default()
+        (self.text.get(start..end).unwrap_or_default(), problem)
     }
 }
 

@@ -1,9 +1,14 @@
 //! Turns entries into records: owners, TTL and class rules, directives and `$INCLUDE`.
 //!
-//! TTL of a record without one (BIND, Knot and NSD agree): the `$TTL` in force (RFC 2308 §4);
-//! before any `$TTL`, the last TTL stated explicitly on a record (RFC 1035 §5.1); before that,
+//! TTL of a record without one: the `$TTL` in force (RFC 2308 §4); before any `$TTL`, the last
+//! TTL stated explicitly on a record (RFC 1035 §5.1, as BIND and NSD read it); before that,
 //! `ParseOptions::default_ttl`; and with none of these, the MINIMUM field of the zone's first
 //! SOA record (what BIND does, with a warning), filled in once the whole file is read.
+//!
+//! `$INCLUDE`: the included file starts with the including file's origin (or the one the
+//! directive names), no current owner, and the `$TTL` in force; its `$ORIGIN`, owner and `$TTL`
+//! end with it, and the including file goes on with its own (Knot DNS does the same). The last
+//! explicit TTL follows the records in the order they are read, across files.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -325,7 +330,10 @@ impl<'o> Loader<'o> {
             owner: None,
         };
         self.stack.push(canonical);
+        // A `$TTL` set inside the included file ends with it, as its `$ORIGIN` does (Knot DNS).
+        let dollar_ttl = self.dollar_ttl;
         self.load_text(&text, &mut child, depth + 1);
+        self.dollar_ttl = dollar_ttl;
         self.stack.pop();
         Ok(())
     }

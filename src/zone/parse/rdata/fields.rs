@@ -2,7 +2,7 @@
 //! numbers, TTL-style durations, names and character strings.
 
 use crate::wire::Name;
-use crate::zone::parse::encoding::unescape_into;
+use crate::zone::parse::encoding::{inner_quote, unescape_into};
 use crate::zone::parse::lexer::{Token, show};
 
 /// Largest TTL a record may carry (RFC 2181 §8).
@@ -68,8 +68,12 @@ pub(crate) fn ttl(text: &[u8]) -> Result<u32, String> {
     }
 }
 
-/// Parses a name token, completing a relative name with `origin`.
+/// Parses a name token, completing a relative name with `origin`. An unescaped quote is an
+/// error (`@ NS a"b"`), as in Knot DNS.
 pub(crate) fn name(text: &[u8], origin: &Name) -> Result<Name, String> {
+    if text.contains(&b'"') && unescaped_quote(text) {
+        return Err(inner_quote(text));
+    }
     let text = std::str::from_utf8(text).map_err(|_| {
         format!(
             "name \"{}\" is not valid UTF-8 (write other bytes as \\DDD)",
@@ -77,6 +81,19 @@ pub(crate) fn name(text: &[u8], origin: &Name) -> Result<Name, String> {
         )
     })?;
     Name::parse(text, Some(origin)).map_err(|e| e.to_string())
+}
+
+/// True when `text` holds a `"` that no backslash escapes.
+fn unescaped_quote(text: &[u8]) -> bool {
+    let mut escaped = false;
+    for &c in text {
+        match c {
+            b'"' if !escaped => return true,
+            b'\\' if !escaped => escaped = true,
+            _ => escaped = false,
+        }
+    }
+    false
 }
 
 pub(crate) struct Fields<'t, 'a> {
@@ -180,22 +197,33 @@ impl<'t, 'a> Fields<'t, 'a> {
     }
 }
 
+/// Appends a length byte and what `write` appends after it, and sets the byte. Returns the
+/// length, or `None` (with `out` as `write` left it) when it is over 255.
+pub(crate) fn with_length_byte(
+    out: &mut Vec<u8>,
+    write: impl FnOnce(&mut Vec<u8>) -> Result<(), String>,
+) -> Result<Option<u8>, String> {
+    let at = out.len();
+    out.push(0);
+    write(out)?;
+    let len = u8::try_from(out.len() - at - 1).ok();
+    if let (Some(len), Some(b)) = (len, out.get_mut(at)) {
+        *b = len;
+    }
+    Ok(len)
+}
+
 /// Appends a length-prefixed character string decoded from `text`.
 pub(crate) fn put_string(text: &[u8], what: &str, out: &mut Vec<u8>) -> Result<(), String> {
     let at = out.len();
-    out.push(0);
-    unescape_into(text, out)?;
-    let len = out.len() - at - 1;
-    let Ok(len) = u8::try_from(len) else {
-        return Err(format!(
-            "{what} \"{}\" is longer than 255 bytes ({len}); split it into several strings",
-            show(text)
-        ));
-    };
-    if let Some(b) = out.get_mut(at) {
-        *b = len;
+    match with_length_byte(out, |out| unescape_into(text, out))? {
+        Some(_) => Ok(()),
+        None => Err(format!(
+            "{what} \"{}\" is longer than 255 bytes ({}); split it into several strings",
+            show(text),
+            out.len() - at - 1
+        )),
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
-//! Key and fingerprint types: DS/CDS, DNSKEY/CDNSKEY, SSHFP, TLSA/SMIMEA, OPENPGPKEY.
-//! Hex may be split over several words, base64 too (as `dnssec-keygen` writes it).
+//! Fields of the key, certificate and fingerprint types (DS, DNSKEY, KEY, CERT, SSHFP, TLSA,
+//! OPENPGPKEY, DHCID, RRSIG signatures, ZONEMD digests): algorithm and certificate type
+//! mnemonics, and hex or base64 to the end of the rdata, which may be split over several words
+//! (as `dnssec-keygen` writes it).
 
 use super::fields::{Fields, number};
 use crate::zone::parse::encoding::{decode_base64, decode_hex};
@@ -25,65 +27,60 @@ const ALGORITHMS: &[(&str, u8)] = &[
     ("PRIVATEOID", 254),
 ];
 
-fn put_algorithm(f: &mut Fields, what: &str, out: &mut Vec<u8>) -> Result<(), String> {
-    let token = f.next(what)?;
-    let value = number::<u8>(token.text).or_else(|| {
-        ALGORITHMS
+/// CERT certificate types (RFC 4398 §2.1).
+const CERT_TYPES: &[(&str, u16)] = &[
+    ("PKIX", 1),
+    ("SPKI", 2),
+    ("PGP", 3),
+    ("IPKIX", 4),
+    ("ISPKI", 5),
+    ("IPGP", 6),
+    ("ACPKIX", 7),
+    ("IACPKIX", 8),
+    ("URI", 253),
+    ("OID", 254),
+];
+
+/// A number, or a mnemonic from `table` (case-insensitive).
+fn number_or_mnemonic<T: TryFrom<u64> + Copy>(text: &[u8], table: &[(&str, T)]) -> Option<T> {
+    number::<T>(text).or_else(|| {
+        table
             .iter()
-            .find(|(m, _)| m.as_bytes().eq_ignore_ascii_case(token.text))
+            .find(|(m, _)| m.as_bytes().eq_ignore_ascii_case(text))
             .map(|(_, v)| *v)
-    });
-    let value = value.ok_or_else(|| format!("bad {what} \"{}\"", show(token.text)))?;
+    })
+}
+
+/// A DNSSEC algorithm: a number or its mnemonic.
+pub(super) fn algorithm(f: &mut Fields, what: &str, out: &mut Vec<u8>) -> Result<(), String> {
+    let token = f.next(what)?;
+    let value = number_or_mnemonic(token.text, ALGORITHMS)
+        .ok_or_else(|| format!("bad {what} \"{}\"", show(token.text)))?;
     out.push(value);
     Ok(())
 }
 
-fn put_hex(f: &mut Fields, what: &str, out: &mut Vec<u8>) -> Result<(), String> {
+/// A CERT certificate type: a number or its mnemonic.
+pub(super) fn cert_type(f: &mut Fields, what: &str, out: &mut Vec<u8>) -> Result<(), String> {
+    let token = f.next(what)?;
+    let value = number_or_mnemonic(token.text, CERT_TYPES)
+        .ok_or_else(|| format!("bad {what} \"{}\"", show(token.text)))?;
+    out.extend_from_slice(&value.to_be_bytes());
+    Ok(())
+}
+
+/// Hex up to the end of the rdata, at least one byte, possibly split into several words.
+pub(super) fn hex(f: &mut Fields, what: &str, out: &mut Vec<u8>) -> Result<(), String> {
     if f.is_empty() {
         return Err(format!("missing {what}"));
     }
     decode_hex(f.rest_texts(), out).map_err(|e| format!("bad {what}: {e}"))
 }
 
-fn put_base64(f: &mut Fields, what: &str, out: &mut Vec<u8>) -> Result<(), String> {
+/// Base64 up to the end of the rdata, at least one byte, possibly split into several words.
+pub(super) fn base64(f: &mut Fields, what: &str, out: &mut Vec<u8>) -> Result<(), String> {
     if f.is_empty() {
         return Err(format!("missing {what}"));
     }
     decode_base64(f.rest_texts(), out).map_err(|e| format!("bad {what}: {e}"))
-}
-
-/// DS and CDS (RFC 4034 §5.3, RFC 7344): key tag, algorithm, digest type, digest in hex.
-pub(super) fn ds(f: &mut Fields, out: &mut Vec<u8>) -> Result<(), String> {
-    f.put_u16("DS key tag", out)?;
-    put_algorithm(f, "DS algorithm", out)?;
-    f.put_u8("DS digest type", out)?;
-    put_hex(f, "DS digest", out)
-}
-
-/// DNSKEY and CDNSKEY (RFC 4034 §2.2): flags, protocol, algorithm, public key in base64.
-pub(super) fn dnskey(f: &mut Fields, out: &mut Vec<u8>) -> Result<(), String> {
-    f.put_u16("DNSKEY flags", out)?;
-    f.put_u8("DNSKEY protocol", out)?;
-    put_algorithm(f, "DNSKEY algorithm", out)?;
-    put_base64(f, "DNSKEY public key", out)
-}
-
-/// SSHFP (RFC 4255): algorithm, fingerprint type, fingerprint in hex.
-pub(super) fn sshfp(f: &mut Fields, out: &mut Vec<u8>) -> Result<(), String> {
-    f.put_u8("SSHFP algorithm", out)?;
-    f.put_u8("SSHFP fingerprint type", out)?;
-    put_hex(f, "SSHFP fingerprint", out)
-}
-
-/// TLSA (RFC 6698) and SMIMEA (RFC 8162): usage, selector, matching type, data in hex.
-pub(super) fn tlsa(f: &mut Fields, out: &mut Vec<u8>) -> Result<(), String> {
-    f.put_u8("certificate usage", out)?;
-    f.put_u8("selector", out)?;
-    f.put_u8("matching type", out)?;
-    put_hex(f, "certificate association data", out)
-}
-
-/// OPENPGPKEY (RFC 7929): the key in base64.
-pub(super) fn openpgpkey(f: &mut Fields, out: &mut Vec<u8>) -> Result<(), String> {
-    put_base64(f, "OpenPGP key", out)
 }

@@ -1,13 +1,18 @@
-//! Record data from presentation format to uncompressed wire format, one parser per family of
-//! types, and the RFC 3597 generic form `\# LENGTH HEX` for every type.
+//! Record data from presentation format to uncompressed wire format: each type's fields, as
+//! `layout.rs` lists them, parsed one by one (one parser per kind of field, grouped by family),
+//! and the RFC 3597 generic form `\# LENGTH HEX` for every type.
 
-mod basic;
+pub(crate) mod addresses;
+pub(crate) mod basic;
+pub(crate) mod dnssec;
 pub(crate) mod fields;
 mod keys;
+pub(crate) mod layout;
 pub(crate) mod loc;
 pub(crate) mod svcb;
 
 use fields::{Fields, number};
+use layout::{Field, Item};
 
 use super::encoding::decode_hex;
 use super::lexer::{Token, show};
@@ -54,33 +59,53 @@ pub(crate) fn parse_rdata(
     Ok(())
 }
 
+/// Parses presentation rdata by walking the type's layout.
 fn typed(f: &mut Fields, code: u16, out: &mut Vec<u8>) -> Result<(), String> {
-    match code {
-        rtype::A => basic::a(f, out),
-        rtype::AAAA => basic::aaaa(f, out),
-        rtype::NS => f.put_name("NS name server", out),
-        rtype::CNAME => f.put_name("CNAME target", out),
-        rtype::DNAME => f.put_name("DNAME target", out),
-        rtype::PTR => f.put_name("PTR target", out),
-        rtype::SOA => basic::soa(f, out),
-        rtype::MX => basic::mx(f, out),
-        rtype::TXT | rtype::SPF => basic::txt(f, out),
-        rtype::SRV => basic::srv(f, out),
-        rtype::CAA => basic::caa(f, out),
-        rtype::NAPTR => basic::naptr(f, out),
-        rtype::HINFO => basic::hinfo(f, out),
-        rtype::URI => basic::uri(f, out),
-        rtype::LOC => loc::loc(f, out),
-        rtype::SSHFP => keys::sshfp(f, out),
-        rtype::TLSA | rtype::SMIMEA => keys::tlsa(f, out),
-        rtype::DS | rtype::CDS => keys::ds(f, out),
-        rtype::DNSKEY | rtype::CDNSKEY => keys::dnskey(f, out),
-        rtype::OPENPGPKEY => keys::openpgpkey(f, out),
-        rtype::SVCB | rtype::HTTPS => svcb::svcb(f, out),
-        other => Err(format!(
+    let layout = layout::of(code).ok_or_else(|| {
+        format!(
             "{} rdata must be written in the RFC 3597 form: \\# LENGTH HEX",
-            type_to_string(other)
-        )),
+            type_to_string(code)
+        )
+    })?;
+    for item in layout {
+        field(f, item, out)?;
+    }
+    Ok(())
+}
+
+/// Parses one field of the layout into `out`.
+fn field(f: &mut Fields, item: &Item, out: &mut Vec<u8>) -> Result<(), String> {
+    let what = item.what;
+    match item.field {
+        Field::U8 => f.put_u8(what, out).map(drop),
+        Field::U16 => f.put_u16(what, out).map(drop),
+        Field::U32 => f.put_u32(what, out).map(drop),
+        Field::Duration => f.put_duration(what, out).map(drop),
+        Field::Name => f.put_name(what, out),
+        Field::Ipv4 => basic::ipv4(f, what, out),
+        Field::Ipv6 => basic::ipv6(f, what, out),
+        Field::String => f.put_string(what, out),
+        Field::Strings => basic::strings(f, out),
+        Field::UriTarget => basic::uri_target(f, what, out),
+        Field::CaaTag => basic::caa_tag(f, what, out),
+        Field::CaaValue => basic::caa_value(f, what, out),
+        Field::Algorithm => keys::algorithm(f, what, out),
+        Field::CertType => keys::cert_type(f, what, out),
+        Field::Hex => keys::hex(f, what, out),
+        Field::Base64 => keys::base64(f, what, out),
+        Field::RrType => dnssec::rr_type(f, what, out),
+        Field::DsyncScheme => dnssec::dsync_scheme(f, what, out),
+        Field::Time => dnssec::time(f, what, out),
+        Field::Salt => dnssec::salt(f, what, out),
+        Field::Hash => dnssec::hash(f, what, out),
+        Field::Bitmap => dnssec::bitmap(f, what, out),
+        Field::Eui48 => addresses::eui(f, what, 6, out),
+        Field::Eui64 => addresses::eui(f, what, 8, out),
+        Field::Locator64 => addresses::locator64(f, what, out),
+        Field::Apl => addresses::apl(f, out),
+        Field::IpsecKey => addresses::ipseckey(f, out),
+        Field::Loc => loc::loc(f, out),
+        Field::SvcParams => svcb::params(f, out),
     }
 }
 
@@ -98,11 +123,13 @@ fn generic(f: &mut Fields, code: u16, out: &mut Vec<u8>) -> Result<(), String> {
             out.len()
         ));
     }
-    if super::text::knows(code) && super::text::decode(code, out).is_none() {
-        return Err(format!(
-            "\\# rdata is not valid {} rdata",
-            type_to_string(code)
-        ));
+    if layout::of(code).is_some() && super::text::decode(code, out).is_none() {
+        let name = type_to_string(code);
+        return Err(if out.is_empty() {
+            format!("{name} rdata cannot be empty (\\# 0)")
+        } else {
+            format!("\\# rdata is not valid {name} rdata")
+        });
     }
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! SVCB and HTTPS (RFC 9460): SvcPriority, TargetName and SvcParams.
+//! SVCB and HTTPS (RFC 9460): the SvcParams after SvcPriority and TargetName.
 //!
 //! Params are written `key=value`, `key="value"` or `key` alone. Values are character strings
 //! (escapes decoded first); list values (`alpn`, `mandatory`, hints) are comma-separated, and
@@ -35,6 +35,22 @@ const KEY_NAMES: &[&str] = &[
     "ohttp",
 ];
 
+/// Why `text` is not a key: unknown, or the reserved key 65535.
+fn bad_key(text: &[u8]) -> String {
+    let digits = text.get(3..).filter(|_| text.len() > 3);
+    if text
+        .get(..3)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"key"))
+        && digits.and_then(number::<u16>) == Some(u16::MAX)
+    {
+        return format!(
+            "SvcParamKey \"{}\" is reserved (RFC 9460 §14.3.2: the invalid key) and cannot be used",
+            show(text)
+        );
+    }
+    format!("unknown SvcParamKey \"{}\"", show(text))
+}
+
 /// A key by name or as `keyNNNNN`; key 65535 is reserved ("invalid key").
 pub(crate) fn key_from_text(text: &[u8]) -> Option<u16> {
     if let Some(i) = KEY_NAMES
@@ -57,9 +73,12 @@ pub(crate) fn key_to_text(key: u16) -> String {
     }
 }
 
-pub(super) fn svcb(f: &mut Fields, out: &mut Vec<u8>) -> Result<(), String> {
-    let priority = f.put_u16("SvcPriority", out)?;
-    f.put_name("SVCB target name", out)?;
+/// The SvcParams after SvcPriority and TargetName, which `out` already holds.
+pub(super) fn params(f: &mut Fields, out: &mut Vec<u8>) -> Result<(), String> {
+    let priority = out
+        .first()
+        .zip(out.get(1))
+        .map(|(&h, &l)| u16::from_be_bytes([h, l]));
     let mut params: Vec<(u16, Vec<u8>)> = Vec::new();
     while let Some(token) = f.peek() {
         let _ = f.next("SvcParam");
@@ -88,8 +107,7 @@ pub(super) fn svcb(f: &mut Fields, out: &mut Vec<u8>) -> Result<(), String> {
             ),
             None => None,
         };
-        let key = key_from_text(key_text)
-            .ok_or_else(|| format!("unknown SvcParamKey \"{}\"", show(key_text)))?;
+        let key = key_from_text(key_text).ok_or_else(|| bad_key(key_text))?;
         let value = match raw {
             Some(raw) => {
                 let mut bytes = Vec::new();
@@ -101,7 +119,7 @@ pub(super) fn svcb(f: &mut Fields, out: &mut Vec<u8>) -> Result<(), String> {
         let wire = param_value(key, value.as_deref())?;
         params.push((key, wire));
     }
-    if priority == 0 && !params.is_empty() {
+    if priority == Some(0) && !params.is_empty() {
         return Err("AliasMode (SvcPriority 0) must have no SvcParams (RFC 9460 §2.4.2)".into());
     }
     params.sort_by_key(|p| p.0);
@@ -159,8 +177,8 @@ fn param_value(key: u16, value: Option<&[u8]>) -> Result<Vec<u8>, String> {
         MANDATORY => {
             let mut keys = Vec::new();
             for item in split_commas(required()?) {
-                let k = key_from_text(item)
-                    .ok_or_else(|| format!("unknown key \"{}\" in mandatory", show(item)))?;
+                let k =
+                    key_from_text(item).ok_or_else(|| format!("{} in mandatory", bad_key(item)))?;
                 if k == MANDATORY {
                     return Err("mandatory must not list itself".into());
                 }
@@ -226,24 +244,33 @@ fn param_value(key: u16, value: Option<&[u8]>) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// Splits an alpn value-list: items separated by `,`, with `\,` and `\\` inside items.
+/// Splits an alpn value-list: items separated by `,`; inside an item `\,` is a comma and `\\`
+/// a backslash, and no other escape exists at this level (RFC 9460 Appendix A.1).
 fn alpn_items(value: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     let mut items = vec![Vec::new()];
     let mut bytes = value.iter();
     while let Some(&c) = bytes.next() {
-        match c {
-            b'\\' => {
-                let &next = bytes.next().ok_or("alpn value ends in a backslash")?;
-                if let Some(item) = items.last_mut() {
-                    item.push(next);
+        let byte = match c {
+            b'\\' => match bytes.next() {
+                Some(&next @ (b',' | b'\\')) => next,
+                Some(&other) => {
+                    return Err(format!(
+                        "alpn value \"{}\" has a backslash before {:?}: in the list only \\, \
+                         (a comma) and \\\\ (a backslash) are escapes (RFC 9460 Appendix A.1)",
+                        show(value),
+                        char::from(other)
+                    ));
                 }
+                None => return Err("alpn value ends in a backslash".into()),
+            },
+            b',' => {
+                items.push(Vec::new());
+                continue;
             }
-            b',' => items.push(Vec::new()),
-            _ => {
-                if let Some(item) = items.last_mut() {
-                    item.push(c);
-                }
-            }
+            other => other,
+        };
+        if let Some(item) = items.last_mut() {
+            item.push(byte);
         }
     }
     Ok(items)

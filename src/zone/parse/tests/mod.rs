@@ -1,8 +1,11 @@
 //! Tests of the zone-file parser.
 
+mod corpus;
 mod generate;
 mod hickory;
 mod knot;
+mod new_types;
+mod quotes;
 mod rdata;
 mod robustness;
 mod speed;

@@ -204,9 +204,13 @@ fn caa() {
     check(CAA, "0 issuewild \";\"", b"\x00\x09issuewild;");
     check(CAA, r#"0 issue """#, b"\x00\x05issue");
     check(CAA, "0 Tag15CharsLongX x", b"\x00\x0fTag15CharsLongXx");
-    assert!(rdata_error(CAA, "0 tag16charactersX x").contains("1 to 15 characters"));
+    // RFC 8659 §4.1 asks for at least one character; the length byte allows 255.
+    check(CAA, "0 tag16charactersX x", b"\x00\x10tag16charactersXx");
+    let longest = "t".repeat(255);
+    assert_eq!(rdata(CAA, &format!("0 {longest} x"))[1], 255);
+    assert!(rdata_error(CAA, &format!("0 {longest}t x")).contains("1 to 255 characters"));
     assert!(rdata_error(CAA, "0 is-sue x").contains("only ASCII letters and digits"));
-    assert!(rdata_error(CAA, r#"0 "" x"#).contains("1 to 15"));
+    assert!(rdata_error(CAA, r#"0 "" x"#).contains("1 to 255"));
     assert_eq!(rdata_error(CAA, "256 issue x"), "bad CAA flags \"256\"");
     assert_eq!(rdata_error(CAA, "0 issue"), "missing CAA value");
 }
@@ -338,7 +342,17 @@ fn svcb_and_https() {
     assert_eq!(err("1 . port=1 key3=2"), "duplicate SvcParamKey \"port\"");
     assert!(err("0 . alpn=h2").starts_with("AliasMode (SvcPriority 0) must have no SvcParams"));
     assert_eq!(err("1 . foo=bar"), "unknown SvcParamKey \"foo\"");
-    assert_eq!(err("1 . key65535"), "unknown SvcParamKey \"key65535\"");
+    assert_eq!(
+        err("1 . key65535"),
+        "SvcParamKey \"key65535\" is reserved (RFC 9460 §14.3.2: the invalid key) and cannot be \
+         used"
+    );
+    assert!(err("1 . mandatory=key65535 alpn=h2").contains("is reserved"));
+    // A list-level backslash may escape only a comma or a backslash (RFC 9460 Appendix A.1).
+    for bad in [r"1 . alpn=a\\b", r"1 . alpn=a\\092,b", r#"1 . alpn="a\\b""#] {
+        assert!(err(bad).contains("in the list only"), "{bad}: {}", err(bad));
+    }
+    assert_eq!(err(r"1 . alpn=a\\"), "alpn value ends in a backslash");
     assert_eq!(
         err("1 . mandatory=port"),
         "mandatory SvcParamKey \"port\" is not present"

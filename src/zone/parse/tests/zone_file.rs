@@ -292,6 +292,40 @@ fn include_is_relative_to_the_including_file() {
 }
 
 #[test]
+fn dollar_ttl_ends_with_its_include() {
+    // As Knot DNS reads it: the included file starts with the $TTL in force, and a $TTL it sets
+    // does not outlive it (nor does one set in a file it includes).
+    let dir = TempDir::new("ttl");
+    dir.write("inner.zone", "$TTL 300\ndeep A 192.0.2.5\n");
+    dir.write(
+        "sub.zone",
+        "first A 192.0.2.1\n$TTL 200\nsecond A 192.0.2.2\nthird 33 A 192.0.2.3\n\
+         $INCLUDE inner.zone\nfourth A 192.0.2.4\n",
+    );
+    let main = dir.write(
+        "main.zone",
+        "$TTL 100\nbefore A 192.0.2.9\n$INCLUDE sub.zone\nafter A 192.0.2.10\n",
+    );
+    let ttls: Vec<String> = load(&main)
+        .unwrap()
+        .iter()
+        .map(|r| format!("{} {}", r.owner, r.ttl))
+        .collect();
+    assert_eq!(
+        ttls,
+        [
+            "before.example.com. 100",
+            "first.example.com. 100",
+            "second.example.com. 200",
+            "third.example.com. 33",
+            "deep.example.com. 300",
+            "fourth.example.com. 200",
+            "after.example.com. 100",
+        ]
+    );
+}
+
+#[test]
 fn include_loops_depth_and_missing_files() {
     let dir = TempDir::new("loops");
     dir.write("a.zone", "$INCLUDE b.zone\n");

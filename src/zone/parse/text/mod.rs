@@ -1,18 +1,24 @@
-//! Record data from wire format back to presentation format, for `explain`, logs and tests.
+//! Record data from wire format back to presentation format, for `explain`, logs and tests:
+//! each field of the type's layout (`rdata/layout.rs`) decoded in turn.
 //!
 //! Decoding is strict: rdata that does not match its type's layout exactly (short, long, bad
-//! name) is shown in the RFC 3597 generic form instead, so the text always parses back to the
-//! same bytes. The same strict decoder checks `\#` rdata of known types when parsing.
+//! name, a value the parser would not write) is shown in the RFC 3597 generic form instead, so
+//! the text always parses back to the same bytes. The same strict decoder checks `\#` rdata of
+//! known types when parsing.
 
+mod addresses;
+mod dnssec;
 mod loc;
 mod svcb;
 
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::encoding::{encode_base64, encode_hex, write_quoted};
+use super::encoding::{encode_base64, encode_hex, write_date, write_quoted};
+use super::rdata::basic::valid_caa_tag;
+use super::rdata::layout::{self, Field};
 use crate::wire::name::{wire_name_len, write_presentation};
-use crate::wire::rtype;
+use crate::wire::rtype::type_to_string;
 
 /// A cursor over wire bytes; every read is checked.
 pub(super) struct Reader<'a> {
@@ -48,6 +54,12 @@ impl<'a> Reader<'a> {
         let len = self.u8()?;
         self.bytes(usize::from(len))
     }
+    /// The remaining bytes, possibly none.
+    pub fn rest(&mut self) -> &'a [u8] {
+        let rest = self.data.get(self.pos..).unwrap_or_default();
+        self.pos = self.data.len();
+        rest
+    }
     /// The remaining bytes; `None` when there are none.
     pub fn rest_nonempty(&mut self) -> Option<&'a [u8]> {
         let rest = self.data.get(self.pos..)?;
@@ -56,6 +68,10 @@ impl<'a> Reader<'a> {
     }
     pub fn done(&self) -> bool {
         self.pos >= self.data.len()
+    }
+    /// The whole rdata, whatever has been read.
+    pub fn data(&self) -> &'a [u8] {
+        self.data
     }
 }
 
@@ -68,126 +84,90 @@ fn string(r: &mut Reader, s: &mut String) -> Option<()> {
     Some(())
 }
 
-/// True for the types that [`decode`] understands.
-pub(crate) fn knows(code: u16) -> bool {
-    matches!(
-        code,
-        rtype::A
-            | rtype::AAAA
-            | rtype::NS
-            | rtype::CNAME
-            | rtype::DNAME
-            | rtype::PTR
-            | rtype::SOA
-            | rtype::MX
-            | rtype::TXT
-            | rtype::SPF
-            | rtype::SRV
-            | rtype::CAA
-            | rtype::NAPTR
-            | rtype::HINFO
-            | rtype::URI
-            | rtype::LOC
-            | rtype::SSHFP
-            | rtype::TLSA
-            | rtype::SMIMEA
-            | rtype::DS
-            | rtype::CDS
-            | rtype::DNSKEY
-            | rtype::CDNSKEY
-            | rtype::OPENPGPKEY
-            | rtype::SVCB
-            | rtype::HTTPS
-    )
-}
-
 /// The presentation form of `rdata`, or `None` when the type is not known or the bytes do not
 /// match its layout.
 pub(crate) fn decode(code: u16, rdata: &[u8]) -> Option<String> {
+    let layout = layout::of(code)?;
     let mut r = Reader::new(rdata);
     let mut s = String::new();
-    match code {
-        rtype::A => {
-            let b: [u8; 4] = r.bytes(4)?.try_into().ok()?;
-            write!(s, "{}", Ipv4Addr::from(b)).ok()?;
-        }
-        rtype::AAAA => {
-            let b: [u8; 16] = r.bytes(16)?.try_into().ok()?;
-            write!(s, "{}", Ipv6Addr::from(b)).ok()?;
-        }
-        rtype::NS | rtype::CNAME | rtype::DNAME | rtype::PTR => name(&mut r, &mut s)?,
-        rtype::SOA => {
-            name(&mut r, &mut s)?;
+    for (i, item) in layout.iter().enumerate() {
+        let mark = s.len();
+        if i > 0 {
             s.push(' ');
-            name(&mut r, &mut s)?;
-            for _ in 0..5 {
-                write!(s, " {}", r.u32()?).ok()?;
-            }
         }
-        rtype::MX => {
-            write!(s, "{} ", r.u16()?).ok()?;
-            name(&mut r, &mut s)?;
+        let before = s.len();
+        field(item.field, &mut r, &mut s)?;
+        if s.len() == before {
+            s.truncate(mark); // an empty bitmap, APL or SvcParams list: no separator either
         }
-        rtype::TXT | rtype::SPF => {
-            string(&mut r, &mut s)?;
-            while !r.done() {
-                s.push(' ');
-                string(&mut r, &mut s)?;
-            }
-        }
-        rtype::SRV => {
-            write!(s, "{} {} {} ", r.u16()?, r.u16()?, r.u16()?).ok()?;
-            name(&mut r, &mut s)?;
-        }
-        rtype::CAA => {
-            write!(s, "{} ", r.u8()?).ok()?;
-            let tag = r.string()?;
-            if tag.is_empty() || tag.len() > 15 || !tag.iter().all(u8::is_ascii_alphanumeric) {
-                return None;
-            }
-            s.push_str(std::str::from_utf8(tag).ok()?);
-            s.push(' ');
-            write_quoted(r.rest_nonempty().unwrap_or_default(), &mut s);
-        }
-        rtype::NAPTR => {
-            write!(s, "{} {} ", r.u16()?, r.u16()?).ok()?;
-            for _ in 0..3 {
-                string(&mut r, &mut s)?;
-                s.push(' ');
-            }
-            name(&mut r, &mut s)?;
-        }
-        rtype::HINFO => {
-            string(&mut r, &mut s)?;
-            s.push(' ');
-            string(&mut r, &mut s)?;
-        }
-        rtype::URI => {
-            write!(s, "{} {} ", r.u16()?, r.u16()?).ok()?;
-            write_quoted(r.rest_nonempty()?, &mut s);
-        }
-        rtype::LOC => loc::decode(&mut r, &mut s)?,
-        rtype::SSHFP => {
-            write!(s, "{} {} ", r.u8()?, r.u8()?).ok()?;
-            encode_hex(r.rest_nonempty()?, &mut s);
-        }
-        rtype::TLSA | rtype::SMIMEA => {
-            write!(s, "{} {} {} ", r.u8()?, r.u8()?, r.u8()?).ok()?;
-            encode_hex(r.rest_nonempty()?, &mut s);
-        }
-        rtype::DS | rtype::CDS => {
-            write!(s, "{} {} {} ", r.u16()?, r.u8()?, r.u8()?).ok()?;
-            encode_hex(r.rest_nonempty()?, &mut s);
-        }
-        rtype::DNSKEY | rtype::CDNSKEY => {
-            write!(s, "{} {} {} ", r.u16()?, r.u8()?, r.u8()?).ok()?;
-            encode_base64(r.rest_nonempty()?, &mut s);
-        }
-        rtype::OPENPGPKEY => encode_base64(r.rest_nonempty()?, &mut s),
-        rtype::SVCB | rtype::HTTPS => svcb::decode(&mut r, &mut s)?,
-        _ => return None,
     }
     r.done().then_some(s)
+}
+
+/// Decodes one field; `None` when the bytes do not hold it.
+fn field(field: Field, r: &mut Reader, s: &mut String) -> Option<()> {
+    match field {
+        Field::U8 | Field::Algorithm | Field::DsyncScheme => write!(s, "{}", r.u8()?).ok(),
+        Field::U16 | Field::CertType => write!(s, "{}", r.u16()?).ok(),
+        Field::U32 | Field::Duration => write!(s, "{}", r.u32()?).ok(),
+        Field::Name => name(r, s),
+        Field::Ipv4 => {
+            let b: [u8; 4] = r.bytes(4)?.try_into().ok()?;
+            write!(s, "{}", Ipv4Addr::from(b)).ok()
+        }
+        Field::Ipv6 => {
+            let b: [u8; 16] = r.bytes(16)?.try_into().ok()?;
+            write!(s, "{}", Ipv6Addr::from(b)).ok()
+        }
+        Field::String => string(r, s),
+        Field::Strings => {
+            string(r, s)?;
+            while !r.done() {
+                s.push(' ');
+                string(r, s)?;
+            }
+            Some(())
+        }
+        Field::UriTarget => {
+            write_quoted(r.rest_nonempty()?, s);
+            Some(())
+        }
+        Field::CaaTag => {
+            let tag = r.string().filter(|tag| valid_caa_tag(tag))?;
+            s.push_str(std::str::from_utf8(tag).ok()?);
+            Some(())
+        }
+        Field::CaaValue => {
+            write_quoted(r.rest_nonempty().unwrap_or_default(), s);
+            Some(())
+        }
+        Field::RrType => {
+            s.push_str(&type_to_string(r.u16()?));
+            Some(())
+        }
+        Field::Time => {
+            write_date(r.u32()?, s);
+            Some(())
+        }
+        Field::Salt => dnssec::salt(r, s),
+        Field::Hash => dnssec::hash(r, s),
+        Field::Bitmap => dnssec::bitmap(r, s),
+        Field::Hex => {
+            encode_hex(r.rest_nonempty()?, s);
+            Some(())
+        }
+        Field::Base64 => {
+            encode_base64(r.rest_nonempty()?, s);
+            Some(())
+        }
+        Field::Eui48 => addresses::hex_groups(r.bytes(6)?, '-', 1, s),
+        Field::Eui64 => addresses::hex_groups(r.bytes(8)?, '-', 1, s),
+        Field::Locator64 => addresses::hex_groups(r.bytes(8)?, ':', 2, s),
+        Field::Apl => addresses::apl(r, s),
+        Field::IpsecKey => addresses::ipseckey(r, s),
+        Field::Loc => loc::decode(r, s),
+        Field::SvcParams => svcb::params(r, s),
+    }
 }
 
 /// The RFC 3597 generic form: `\# 4 0A000001`, `\# 0` for empty rdata.

@@ -4,27 +4,28 @@ use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::Reader;
-use crate::wire::name::write_presentation;
 use crate::zone::parse::encoding::{encode_base64, write_escaped, write_quoted};
 use crate::zone::parse::rdata::svcb::{
     ALPN, DOHPATH, ECH, IPV4HINT, IPV6HINT, MANDATORY, NO_DEFAULT_ALPN, OHTTP, PORT, key_to_text,
 };
 
-pub(super) fn decode(r: &mut Reader, s: &mut String) -> Option<()> {
-    let priority = r.u16()?;
-    write!(s, "{priority} ").ok()?;
-    write_presentation(r.name()?, s).ok()?;
+/// The SvcParams after SvcPriority and TargetName, checked as the parser checks them.
+pub(super) fn params(r: &mut Reader, s: &mut String) -> Option<()> {
+    let data = r.data();
+    let priority = u16::from_be_bytes([*data.first()?, *data.get(1)?]);
     let mut keys: Vec<u16> = Vec::new();
     let mut mandatory: &[u8] = &[];
     while !r.done() {
         let key = r.u16()?;
-        if keys.last().is_some_and(|&last| last >= key) {
-            return None; // keys must be strictly increasing on the wire
+        if keys.last().is_some_and(|&last| last >= key) || key == u16::MAX {
+            return None; // keys strictly increasing on the wire; 65535 is the invalid key
         }
-        keys.push(key);
         let len = r.u16()?;
         let value = r.bytes(usize::from(len))?;
-        s.push(' ');
+        if !keys.is_empty() {
+            s.push(' ');
+        }
+        keys.push(key);
         s.push_str(&key_to_text(key));
         if key == MANDATORY {
             mandatory = value;
