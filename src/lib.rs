@@ -5,13 +5,17 @@
 
 pub mod admin;
 pub mod answer;
+pub mod authoritative;
 pub mod check;
 pub mod config;
 pub mod cookies;
 pub mod ctl;
 pub mod daemon;
+pub mod dnssec;
 pub mod events;
 pub mod explain;
+pub mod explain_command;
+pub mod fleet;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod geo;

@@ -2,6 +2,7 @@
 
 pub mod cookies;
 pub mod duration;
+pub mod fleet;
 pub mod load;
 pub mod rules;
 pub mod types;

@@ -39,6 +39,8 @@ pub struct Config {
     /// DNS Cookies (see [`super::cookies`]).
     #[serde(default)]
     pub cookies: CookiesConfig,
+    /// Several nodes sharing health observations (`src/fleet/`); none: this node probes alone.
+    pub fleet: Option<FleetConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -123,8 +125,12 @@ fn default_listen() -> Vec<String> {
 fn default_trace_from() -> Vec<String> {
     vec!["127.0.0.0/8".to_string(), "::1/128".to_string()]
 }
+/// Default of `[server] udp_payload`: the EDNS payload size of the DNS flag day 2020, which
+/// stays under the common path MTU.
+pub const DEFAULT_UDP_PAYLOAD: u16 = 1232;
+
 fn default_udp_payload() -> u16 {
-    1232
+    DEFAULT_UDP_PAYLOAD
 }
 fn default_tcp_idle_timeout() -> Duration {
     Duration::from_secs(10)
@@ -395,4 +401,43 @@ fn default_rrl_ipv6_prefix() -> u8 {
 }
 fn default_rrl_table_size() -> usize {
     1 << 18
+}
+
+/// The `[rrl] table_size` values a configuration may give (buckets).
+pub const RRL_TABLE_SIZES: std::ops::RangeInclusive<usize> = 1024..=1 << 26;
+
+/// `[fleet]`: the nodes serving the same zones, agreeing on health.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FleetConfig {
+    /// This node's name, unique in the fleet.
+    pub node: String,
+    /// UDP address for gossip.
+    pub listen: String,
+    /// The address peers reach this node at (needed when `listen` is a wildcard address).
+    pub advertise: Option<String>,
+    /// Seeds: gossip addresses (`ip:port` or `host:port`) of other nodes.
+    #[serde(default)]
+    pub peers: Vec<String>,
+    /// File holding the shared secret every gossip datagram is authenticated with.
+    pub secret_file: String,
+    /// Nodes that probe each target (rendezvous hashing over the live members).
+    #[serde(default = "default_observers")]
+    pub observers: usize,
+    /// A target is down when more than this share of its reporting observers see it down.
+    #[serde(default = "default_agreement")]
+    pub agreement: f64,
+    /// Time between gossip rounds.
+    #[serde(default = "default_gossip_interval")]
+    pub gossip_interval: Duration,
+}
+
+fn default_observers() -> usize {
+    3
+}
+fn default_agreement() -> f64 {
+    0.5
+}
+fn default_gossip_interval() -> Duration {
+    Duration::from_secs(1)
 }

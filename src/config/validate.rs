@@ -42,6 +42,9 @@ pub fn validate(config: &Config) -> Vec<(String, String)> {
         }
     }
     checks(config, &mut report);
+    if let Some(fleet) = &config.fleet {
+        super::fleet::validate(fleet, &mut report);
+    }
     let mut names = HashSet::new();
     for (i, service) in config.services.iter().enumerate() {
         if let Ok(name) = Name::parse(&service.name, None)
@@ -89,7 +92,7 @@ pub fn validate(config: &Config) -> Vec<(String, String)> {
             "must be 1 to 1000000 responses per second".into(),
         );
     }
-    if !(1024..=1 << 26).contains(&rrl.table_size) {
+    if !super::types::RRL_TABLE_SIZES.contains(&rrl.table_size) {
         report(
             "rrl.table_size".into(),
             "must be 1024 to 67108864 buckets".into(),
