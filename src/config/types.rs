@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::duration::Duration;
 use super::cookies::CookiesConfig;
+use super::duration::Duration;
 use super::zones::{CatalogConfig, TsigConfig, ZoneEntry};
 
 #[derive(Debug, Clone, Deserialize, Default)]

@@ -20,8 +20,6 @@ use siphasher::sip::SipHasher24;
 
 pub use secret::{SecretError, load_secret};
 
-/// EDNS option code of COOKIE (RFC 7873 §4).
-pub const OPTION_COOKIE: u16 = 10;
 /// Length of a client cookie.
 pub const CLIENT_COOKIE_LEN: usize = 8;
 /// Length of an RFC 9018 server cookie.
@@ -52,6 +50,46 @@ pub enum Verdict {
     /// A server cookie we did not make, made for another address, too old or from the future:
     /// answered as [`Verdict::ClientOnly`], with a fresh cookie (RFC 7873 §5.2.4).
     Invalid,
+}
+
+/// What the COOKIE option of one query turned out to be: counted in the metrics, and read by
+/// RRL (a client with a valid server cookie is not rate limited).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    ClientOnly = 0,
+    Valid = 1,
+    Invalid = 2,
+    /// A length no COOKIE option has: the query got FORMERR.
+    Malformed = 3,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 4] = [
+        Outcome::ClientOnly,
+        Outcome::Valid,
+        Outcome::Invalid,
+        Outcome::Malformed,
+    ];
+
+    /// Label value for metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::ClientOnly => "client-only",
+            Outcome::Valid => "valid",
+            Outcome::Invalid => "invalid",
+            Outcome::Malformed => "malformed",
+        }
+    }
+}
+
+impl From<Verdict> for Outcome {
+    fn from(verdict: Verdict) -> Outcome {
+        match verdict {
+            Verdict::ClientOnly => Outcome::ClientOnly,
+            Verdict::Valid { .. } => Outcome::Valid,
+            Verdict::Invalid => Outcome::Invalid,
+        }
+    }
 }
 
 /// The option's data could not be a COOKIE option (RFC 7873 §5.2.2): the query gets FORMERR.
@@ -96,6 +134,13 @@ impl Cookies {
         secret[..8].copy_from_slice(&fastrand::u64(..).to_le_bytes());
         secret[8..].copy_from_slice(&fastrand::u64(..).to_le_bytes());
         Cookies::new(secret, None)
+    }
+
+    /// This process's random secret, made on first use and kept until it exits (reloads keep
+    /// it, so a server without `secret_file` does not invalidate its clients' cookies).
+    pub fn process_random() -> &'static Cookies {
+        static SECRET: std::sync::OnceLock<Cookies> = std::sync::OnceLock::new();
+        SECRET.get_or_init(Cookies::random)
     }
 
     /// What the option (already [`validate`]d) proves about a query from `client` at `now`

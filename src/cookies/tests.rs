@@ -28,7 +28,10 @@ fn a1_learning_a_new_server_cookie() {
     let verdict = cookies.check(&query, CLIENT_1, 1559731985);
     assert_eq!(verdict, Verdict::ClientOnly);
     let reply = cookies.reply(&query, verdict, CLIENT_1, 1559731985);
-    assert_eq!(reply.to_vec(), hex("2464c4abcf10c957010000005cf79f111f8130c3eee29480"));
+    assert_eq!(
+        reply.to_vec(),
+        hex("2464c4abcf10c957010000005cf79f111f8130c3eee29480")
+    );
 }
 
 #[test]
@@ -39,7 +42,10 @@ fn a2_a_cookie_older_than_half_an_hour_is_renewed() {
     let verdict = cookies.check(&query, CLIENT_1, now);
     assert_eq!(verdict, Verdict::Valid { renew: true });
     let reply = cookies.reply(&query, verdict, CLIENT_1, now);
-    assert_eq!(reply.to_vec(), hex("2464c4abcf10c957010000005cf7a871d4a564a1442aca77"));
+    assert_eq!(
+        reply.to_vec(),
+        hex("2464c4abcf10c957010000005cf7a871d4a564a1442aca77")
+    );
 }
 
 #[test]
@@ -50,7 +56,10 @@ fn a3_reserved_bytes_are_hashed_as_sent() {
     let verdict = cookies.check(&query, CLIENT_2, 1559727985 + 2000);
     assert_eq!(verdict, Verdict::Valid { renew: true });
     let reply = cookies.reply(&query, verdict, CLIENT_2, 1559734700);
-    assert_eq!(reply.to_vec(), hex("fc93fc62807ddb86010000005cf7a9acf73a7810aca2381e"));
+    assert_eq!(
+        reply.to_vec(),
+        hex("fc93fc62807ddb86010000005cf7a9acf73a7810aca2381e")
+    );
 }
 
 #[test]
@@ -65,38 +74,69 @@ fn a4_ipv6_client_across_a_secret_rollover() {
     ];
     let query = hex("22681ab97d52c298010000005cf7c57926556bd0934c72f8");
     let now = 1559741961;
-    assert_eq!(Cookies::new(NEW, None).check(&query, CLIENT_6, now), Verdict::Invalid);
+    assert_eq!(
+        Cookies::new(NEW, None).check(&query, CLIENT_6, now),
+        Verdict::Invalid
+    );
     let rolled = Cookies::new(NEW, Some(OLD));
     let verdict = rolled.check(&query, CLIENT_6, now);
-    assert_eq!(verdict, Verdict::Valid { renew: true }, "the previous secret is accepted");
+    assert_eq!(
+        verdict,
+        Verdict::Valid { renew: true },
+        "the previous secret is accepted"
+    );
     let fresh = rolled.reply(&query, verdict, CLIENT_6, now);
-    assert_eq!(fresh.to_vec(), hex("22681ab97d52c298010000005cf7c609a6bb79d16625507a"));
+    assert_eq!(
+        fresh.to_vec(),
+        hex("22681ab97d52c298010000005cf7c609a6bb79d16625507a")
+    );
 }
 
 #[test]
 fn validity_window_address_and_secret() {
     let cookies = Cookies::new(SECRET, None);
-    let made = cookies.reply(&hex("0102030405060708"), Verdict::ClientOnly, CLIENT_1, 1_000_000);
+    let made = cookies.reply(
+        &hex("0102030405060708"),
+        Verdict::ClientOnly,
+        CLIENT_1,
+        1_000_000,
+    );
     let at = |now| cookies.check(&made, CLIENT_1, now);
     assert_eq!(at(1_000_000), Verdict::Valid { renew: false });
     let echoed = cookies.reply(&made, at(1_000_100), CLIENT_1, 1_000_100);
-    assert_eq!(echoed, made, "a young valid cookie goes back as it came, no hash computed");
+    assert_eq!(
+        echoed, made,
+        "a young valid cookie goes back as it came, no hash computed"
+    );
     assert_eq!(at(1_000_000 + 1800), Verdict::Valid { renew: false });
     assert_eq!(at(1_000_000 + 1801), Verdict::Valid { renew: true });
     assert_eq!(at(1_000_000 + 3600), Verdict::Valid { renew: true });
     assert_eq!(at(1_000_000 + 3601), Verdict::Invalid, "older than an hour");
     assert_eq!(at(1_000_000 - 300), Verdict::Valid { renew: false });
-    assert_eq!(at(1_000_000 - 301), Verdict::Invalid, "more than 5 minutes ahead");
+    assert_eq!(
+        at(1_000_000 - 301),
+        Verdict::Invalid,
+        "more than 5 minutes ahead"
+    );
     assert_eq!(cookies.check(&made, CLIENT_2, 1_000_000), Verdict::Invalid);
     let other = Cookies::new([7; 16], None);
     assert_eq!(other.check(&made, CLIENT_1, 1_000_000), Verdict::Invalid);
     let rolled = Cookies::new([7; 16], Some(SECRET));
-    assert_eq!(rolled.check(&made, CLIENT_1, 1_000_000), Verdict::Valid { renew: true });
+    assert_eq!(
+        rolled.check(&made, CLIENT_1, 1_000_000),
+        Verdict::Valid { renew: true }
+    );
     let fresh = rolled.reply(&made, Verdict::Invalid, CLIENT_1, 1_000_000);
-    assert_eq!(other.check(&fresh, CLIENT_1, 1_000_000), Verdict::Valid { renew: false });
+    assert_eq!(
+        other.check(&fresh, CLIENT_1, 1_000_000),
+        Verdict::Valid { renew: false }
+    );
     // Timestamps wrap (RFC 1982): a cookie made just before the wrap is valid just after.
     let wrap = cookies.reply(&made, Verdict::Invalid, CLIENT_1, u32::MAX - 10);
-    assert_eq!(cookies.check(&wrap, CLIENT_1, 20), Verdict::Valid { renew: false });
+    assert_eq!(
+        cookies.check(&wrap, CLIENT_1, 20),
+        Verdict::Valid { renew: false }
+    );
 }
 
 #[test]
@@ -120,12 +160,23 @@ fn lengths_and_foreign_cookies() {
 fn secret_files() {
     let secret = "e5e973e5a6b2a43f48e7dc849e37bfcf";
     assert_eq!(parse_secret(secret), Ok(SECRET));
-    assert_eq!(parse_secret(&format!("# made 2026-12-05\n0x{secret}\n")), Ok(SECRET));
+    assert_eq!(
+        parse_secret(&format!("# made 2026-12-05\n0x{secret}\n")),
+        Ok(SECRET)
+    );
     assert_eq!(parse_secret("").unwrap_err().0, 1);
     let (line, reason) = parse_secret("# c\nabcd\n").unwrap_err();
     assert_eq!(line, 2);
     assert!(reason.contains("32 hexadecimal digits"), "{reason}");
     let (line, reason) = parse_secret(&format!("{secret}\n{secret}\n")).unwrap_err();
-    assert_eq!((line, reason.as_str()), (2, "more than one secret in the file"));
-    assert!(parse_secret(&"zz".repeat(16)).unwrap_err().1.contains("not hexadecimal"));
+    assert_eq!(
+        (line, reason.as_str()),
+        (2, "more than one secret in the file")
+    );
+    assert!(
+        parse_secret(&"zz".repeat(16))
+            .unwrap_err()
+            .1
+            .contains("not hexadecimal")
+    );
 }

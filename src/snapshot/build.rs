@@ -6,9 +6,10 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{FileIdentity, LoadedZone, Settings, Snapshot};
+use super::{CookieSettings, FileIdentity, LoadedZone, Settings, Snapshot};
 use crate::authoritative::prepared;
 use crate::config::{CheckConfig, Config, GeoRule, LoadedConfig, PolicyKind};
+use crate::cookies::{Cookies, load_secret};
 use crate::geo::{GeoDatabase, PlaceField};
 use crate::health::{DatacenterHealth, HealthRegistry, ProbeSpec, TargetHealth};
 use crate::metrics::Metrics;
@@ -223,7 +224,14 @@ pub fn build_next(
             return Err(report);
         }
     };
-    let settings = settings(loaded);
+    let mut settings = settings(loaded);
+    match cookie_settings(loaded) {
+        Ok(cookies) => settings.cookies = cookies,
+        Err(errors) => {
+            report.errors.extend(errors);
+            return Err(report);
+        }
+    }
     let steering_ids = services
         .iter()
         .map(|service| {
@@ -455,7 +463,40 @@ fn settings(loaded: &LoadedConfig) -> Settings {
             })
             .collect(),
         udp_payload: server.udp_payload,
+        cookies: None,
     }
+}
+
+/// `[cookies]` with its secret files read (paths relative to the configuration's directory);
+/// without `secret_file`, this process's random secret. Errors are `file:line: reason`.
+pub fn cookie_settings(loaded: &LoadedConfig) -> Result<Option<CookieSettings>, Vec<String>> {
+    let config = &loaded.config.cookies;
+    if !config.enabled {
+        return Ok(None);
+    }
+    let read = |file: &Option<String>| {
+        file.as_ref()
+            .map(|file| load_secret(&loaded.resolve(file)).map_err(|e| e.to_string()))
+            .transpose()
+    };
+    let (current, previous) = (
+        read(&config.secret_file),
+        read(&config.previous_secret_file),
+    );
+    let secrets = match (current, previous) {
+        (Ok(Some(current)), Ok(previous)) => Cookies::new(current, previous),
+        (Ok(None), Ok(_)) => Cookies::process_random().clone(),
+        (current, previous) => {
+            return Err([current.err(), previous.err()]
+                .into_iter()
+                .flatten()
+                .collect());
+        }
+    };
+    Ok(Some(CookieSettings {
+        secrets,
+        require: config.require,
+    }))
 }
 
 /// Zone keys of the configuration contract that this build does not serve yet.
