@@ -232,3 +232,38 @@ fn bad_secret_files_are_reported_with_file_and_line() {
         report.errors
     );
 }
+
+#[test]
+fn fail_open_and_fallback_are_named_only_to_trace_from_clients() {
+    let snapshot = crate::fuzzing::fixture::snapshot();
+    let ask_from = |name: &[u8], source: &str| {
+        let packet = query(name, 0, &[]);
+        let request = Request {
+            packet: &packet,
+            source: source.parse().unwrap(),
+            transport: Transport::Udp,
+        };
+        let mut out = vec![0u8; super::MAX_MESSAGE];
+        let summary = respond(snapshot, &request, &mut out).expect("answered");
+        out.truncate(summary.len);
+        Answer {
+            summary,
+            message: out,
+        }
+    };
+    let open = b"\x04open\x04fuzz\x04test\x00";
+    let down = b"\x04down\x04fuzz\x04test\x00";
+    let traced = ask_from(open, "127.0.0.1:4000");
+    assert_eq!(
+        traced.option(15),
+        Some(b"\0\0fail-open: no healthy target".to_vec())
+    );
+    assert_eq!(
+        ask_from(down, "127.0.0.1:4000").option(15),
+        Some(b"\0\0fallback: zone records".to_vec())
+    );
+    // Anyone else sees the same answer without internals.
+    let other = ask_from(open, "192.0.2.77:4000");
+    assert_eq!(other.option(15), None);
+    assert_eq!(other.answers(), traced.answers());
+}
