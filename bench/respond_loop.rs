@@ -109,7 +109,12 @@ fn with_cookies(queries: Vec<Vec<u8>>, snapshot: &Snapshot) -> Vec<Vec<u8>> {
         client.to_vec()
     };
     if kind == "valid" {
-        let cookies = &snapshot.settings.cookies.as_ref().expect("[cookies] on").secrets;
+        let cookies = &snapshot
+            .settings
+            .cookies
+            .as_ref()
+            .expect("[cookies] on")
+            .secrets;
         let now = switchyard::cookies::now();
         option.extend_from_slice(&cookies.make(&client, IpAddr::V4(Ipv4Addr::LOCALHOST), now));
     }

@@ -89,7 +89,11 @@ impl Answer {
 }
 
 fn ask(snapshot: &Snapshot, packet: &[u8], transport: Transport) -> Answer {
-    let source: SocketAddr = SOURCE.parse().unwrap();
+    ask_from(snapshot, packet, SOURCE, transport)
+}
+
+fn ask_from(snapshot: &Snapshot, packet: &[u8], source: &str, transport: Transport) -> Answer {
+    let source: SocketAddr = source.parse().unwrap();
     let request = Request {
         packet,
         source,
@@ -237,19 +241,7 @@ fn bad_secret_files_are_reported_with_file_and_line() {
 fn fail_open_and_fallback_are_named_only_to_trace_from_clients() {
     let snapshot = crate::fuzzing::fixture::snapshot();
     let ask_from = |name: &[u8], source: &str| {
-        let packet = query(name, 0, &[]);
-        let request = Request {
-            packet: &packet,
-            source: source.parse().unwrap(),
-            transport: Transport::Udp,
-        };
-        let mut out = vec![0u8; super::MAX_MESSAGE];
-        let summary = respond(snapshot, &request, &mut out).expect("answered");
-        out.truncate(summary.len);
-        Answer {
-            summary,
-            message: out,
-        }
+        ask_from(snapshot, &query(name, 0, &[]), source, Transport::Udp)
     };
     let open = b"\x04open\x04fuzz\x04test\x00";
     let down = b"\x04down\x04fuzz\x04test\x00";
