@@ -6,9 +6,10 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{FileIdentity, LoadedZone, Settings, Snapshot};
+use super::{FileIdentity, LoadedZone, Settings, Snapshot, signing};
 use crate::authoritative::prepared;
 use crate::config::{CheckConfig, Config, GeoRule, LoadedConfig, PolicyKind};
+use crate::dnssec::sign::keys::KeyAccess;
 use crate::geo::{GeoDatabase, PlaceField};
 use crate::health::{DatacenterHealth, HealthRegistry, ProbeSpec, TargetHealth};
 use crate::metrics::Metrics;
@@ -54,6 +55,10 @@ pub fn build_next(
     let config = &loaded.config;
     let mut report = BuildReport::default();
     let config_file = loaded.path.display().to_string();
+    let access = match health {
+        Health::Live(_) => KeyAccess::Apply,
+        Health::Offline { .. } => KeyAccess::ReadOnly,
+    };
     let mut config_error =
         |key: String, message: String| format!("{config_file}: {key}: {message}");
 
@@ -147,9 +152,36 @@ pub fn build_next(
             continue; // reported by config validation
         };
         let path = loaded.resolve(file);
-        let Some(records) = parse(&origin, &path, &mut report) else {
+        let Some(mut records) = parse(&origin, &path, &mut report) else {
             continue;
         };
+        let mut signatures = None;
+        if let Some(dnssec) = &entry.dnssec {
+            let steered: Vec<(Name, Vec<u16>)> = service_names
+                .iter()
+                .filter(|(i, _)| zone_of_service[*i] == Some(z))
+                .map(|(i, name)| (name.clone(), signing::steered_types(config, *i)))
+                .collect();
+            let carried = previous.and_then(|p| p.zone_signatures(&origin));
+            let signed = signing::sign(
+                loaded,
+                &origin,
+                dnssec,
+                records,
+                &steered,
+                carried,
+                access,
+                &path,
+                &mut report.warnings,
+            );
+            match signed {
+                Ok((signed, state)) => (records, signatures) = (signed, state),
+                Err(errors) => {
+                    report.errors.extend(errors);
+                    continue;
+                }
+            }
+        }
         let mut sources: Vec<std::path::PathBuf> = vec![path.clone()];
         let mut last: Option<&Arc<Path>> = None;
         for record in &records {
@@ -200,6 +232,7 @@ pub fn build_next(
                     zone,
                     file: path,
                     sources,
+                    signatures,
                 });
             }
             Err(problems) => {
@@ -462,8 +495,6 @@ fn settings(loaded: &LoadedConfig) -> Settings {
 fn unsupported_zone_keys(zone: &crate::config::ZoneConfig) -> Option<&'static str> {
     if zone.is_secondary() {
         Some("secondary zones (`primary`) need zone transfers, which this build does not have")
-    } else if zone.dnssec.is_some() {
-        Some("online signing (`dnssec`) is not in this build")
     } else if !zone.notify.is_empty() || !zone.allow_transfer.is_empty() {
         Some("`notify` and `allow_transfer` need zone transfers, which this build does not have")
     } else {

@@ -31,7 +31,9 @@ impl ZoneBuilder {
         for set in rrsets(records) {
             self.check_rrset(set, set[0].owner == self.origin);
             let ttl = set[0].ttl;
-            if let Some(other) = set.iter().find(|r| r.ttl != ttl) {
+            // An owner's RRSIGs take the TTLs of the RRsets they cover (RFC 4034 §3).
+            let covering = set[0].rtype == rtype::RRSIG;
+            if let Some(other) = set.iter().find(|r| r.ttl != ttl && !covering) {
                 self.warn(
                     other.source.line,
                     format!(

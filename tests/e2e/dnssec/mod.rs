@@ -5,6 +5,7 @@
 
 mod interop;
 mod keys;
+mod online;
 mod sign;
 
 use std::path::Path;
