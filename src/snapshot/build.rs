@@ -118,6 +118,16 @@ pub fn build_next(
             "a catalog zone needs zone transfers, which this build does not have".into(),
         ));
     }
+    let keys = match crate::transfer::Setup::keys(loaded) {
+        Ok(keys) => keys,
+        Err(problems) => {
+            for (key, message) in problems {
+                report.errors.push(config_error(key, message));
+            }
+            Default::default()
+        }
+    };
+    let mut transfer_zones = Vec::with_capacity(config.zones.len());
     let mut zones = Vec::with_capacity(config.zones.len());
     for (z, (origin_text, entry)) in config.zones.iter().enumerate() {
         let Ok(origin) = Name::parse(origin_text, None) else {
@@ -180,6 +190,7 @@ pub fn build_next(
                         check_placement(&zone, name, *i, &mut report, &mut config_error);
                     }
                 }
+                transfer_zones.push(crate::transfer::Setup::zone(entry, &keys));
                 zones.push(LoadedZone {
                     metric_id: metrics.zone_id(&zone.origin().to_string()),
                     zone,
@@ -223,6 +234,7 @@ pub fn build_next(
     let mut snapshot = Snapshot::new(generation, settings, zones, services, geo);
     snapshot.steering_ids = steering_ids;
     snapshot.geo_files = geo_files;
+    snapshot.transfer = Arc::new(crate::transfer::Setup::new(keys, transfer_zones));
     Ok((snapshot, report))
 }
 
@@ -413,11 +425,9 @@ fn settings(loaded: &LoadedConfig) -> Settings {
 /// Zone keys of the configuration contract that this build does not serve yet.
 fn unsupported_zone_keys(zone: &crate::config::ZoneConfig) -> Option<&'static str> {
     if zone.is_secondary() {
-        Some("secondary zones (`primary`) need zone transfers, which this build does not have")
+        Some("secondary zones (`primary`) are not in this build")
     } else if zone.dnssec.is_some() {
         Some("online signing (`dnssec`) is not in this build")
-    } else if !zone.notify.is_empty() || !zone.allow_transfer.is_empty() {
-        Some("`notify` and `allow_transfer` need zone transfers, which this build does not have")
     } else {
         None
     }

@@ -74,6 +74,8 @@ pub struct Snapshot {
     steering_ids: Vec<(u32, Vec<u32>)>,
     /// The GeoIP files the database was opened from, as they were then.
     geo_files: Vec<FileIdentity>,
+    /// Zone transfer settings: TSIG keys, and per zone access, NOTIFY targets, serial policy.
+    pub transfer: Arc<crate::transfer::Setup>,
 }
 
 /// A file as it was when read: path, device and inode, size, modification and change times
@@ -156,6 +158,7 @@ impl Snapshot {
             longest_origin,
             steering_ids: Vec::new(),
             geo_files: Vec::new(),
+            transfer: Arc::default(),
         }
     }
 

@@ -51,7 +51,7 @@ pub fn knotd_path() -> Option<PathBuf> {
 }
 
 /// A port free for both UDP and TCP on 127.0.0.1 (at the moment of asking).
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     for _ in 0..50 {
         let udp = UdpSocket::bind("127.0.0.1:0").expect("bind UDP");
         let port = udp.local_addr().unwrap().port();
@@ -63,7 +63,7 @@ fn free_port() -> u16 {
 }
 
 /// `user[:group]` of this process, so that knotd does not try to change its identity.
-fn current_user() -> Option<String> {
+pub fn current_user() -> Option<String> {
     let id = |flag: &str| {
         let out = Command::new("id").arg(flag).output().ok()?;
         let text = String::from_utf8(out.stdout).ok()?;
