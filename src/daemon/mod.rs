@@ -226,6 +226,11 @@ pub fn serve(config_path: &Path) -> anyhow::Result<()> {
         daemon.state().admin = Some(server);
     }
     let watcher = watch::spawn(daemon.clone())?;
+    // IXFR history and NOTIFY follow every snapshot published from now on.
+    let transfers = {
+        let _guard = runtime.enter();
+        crate::transfer::watch::spawn(shared.clone())
+    };
 
     // Handlers go in before the ready line: a SIGHUP right after it must reload, not kill.
     let signals = {
@@ -262,6 +267,7 @@ pub fn serve(config_path: &Path) -> anyhow::Result<()> {
         log.close();
     }
     let _ = watcher.join();
+    transfers.abort();
     runtime.shutdown_timeout(Duration::from_secs(1));
     tracing::info!("stopped");
     Ok(())

@@ -61,6 +61,15 @@ impl Acl {
         })
     }
 
+    /// The key of the first entry that names one and whose network (if any) holds `peer`:
+    /// what a NOTIFY to that secondary is signed with.
+    pub fn key_for(&self, peer: IpAddr) -> Option<Arc<Key>> {
+        self.entries
+            .iter()
+            .filter(|e| e.network.is_none_or(|net| net.contains(&peer)))
+            .find_map(|e| e.key.clone())
+    }
+
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

@@ -10,11 +10,14 @@
 pub mod acl;
 pub mod axfr;
 pub mod content;
+pub mod history;
 pub mod limits;
 pub mod message;
+pub mod notify;
 pub mod serve;
 pub mod setup;
 pub mod tsig;
+pub mod watch;
 
 use std::sync::Arc;
 
@@ -45,6 +48,8 @@ pub fn intercepts(summary: &Summary, packet: &[u8]) -> bool {
 #[derive(Default)]
 pub struct Transfers {
     pub limits: limits::Limits,
+    pub history: history::History,
+    pub notifier: notify::Notifier,
 }
 
 impl Transfers {
@@ -58,14 +63,13 @@ impl Transfers {
     /// or `None` when only a whole zone will do.
     pub fn incremental(
         &self,
-        _snapshot: &Arc<Snapshot>,
-        _zone: u32,
+        snapshot: &Arc<Snapshot>,
+        zone: u32,
         client_serial: u32,
         current: &(Vec<u8>, Vec<u8>),
     ) -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
-        let serial = content::soa_serial(&current.1)?;
-        // RFC 1995 §2: a client as new as we are gets the current SOA alone.
-        (!serial_newer(serial, client_serial)).then(|| vec![current.clone()])
+        let origin = snapshot.zone(zone).origin().as_wire();
+        self.history.incremental(origin, client_serial, current)
     }
 
     /// A NOTIFY: not acted on in the primary role.

@@ -7,7 +7,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::dns::{QueryBuilder, Response, exchange_udp, read_framed, write_framed};
-use super::knot::{current_user, free_port, knotd_path};
+pub use super::knot::free_port;
+use super::knot::{current_user, knotd_path};
 
 /// A TSIG key as both sides configure it.
 pub struct TsigKey<'a> {
@@ -30,6 +31,8 @@ pub struct SecondarySetup<'a> {
     pub key: Option<&'a TsigKey<'a>>,
     /// Extra zone options (indented for a zone entry), e.g. `catalog-role: interpret`.
     pub zone_options: &'a str,
+    /// The port to listen on (see [`free_port`]), known before the primary starts.
+    pub port: u16,
 }
 
 fn config(dir: &std::path::Path, port: u16, setup: &SecondarySetup<'_>) -> String {
@@ -78,7 +81,7 @@ impl KnotSecondary {
             return Ok(None);
         };
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let port = free_port();
+        let port = setup.port;
         let conf_path = dir.path().join("knot.conf");
         std::fs::write(&conf_path, config(dir.path(), port, setup)).map_err(|e| e.to_string())?;
         let log = std::fs::File::create(dir.path().join("knotd.log")).map_err(|e| e.to_string())?;

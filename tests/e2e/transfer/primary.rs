@@ -5,15 +5,20 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::{KEY, READER, config, zone};
-use crate::support::secondary::{KnotSecondary, SecondarySetup, axfr, connect_from};
+use crate::support::secondary::{KnotSecondary, SecondarySetup, axfr, connect_from, free_port};
 use crate::support::*;
 
 fn knot(server: &Server) -> Option<KnotSecondary> {
+    knot_on(server, free_port())
+}
+
+fn knot_on(server: &Server, port: u16) -> Option<KnotSecondary> {
     let setup = SecondarySetup {
         zones: &["example.net."],
         primary: server.dns,
         key: Some(&KEY),
         zone_options: "",
+        port,
     };
     let knot = KnotSecondary::start(&setup).expect("knotd starts");
     if knot.is_none() {
@@ -155,5 +160,44 @@ fn a_hundred_transfers_at_once_while_udp_is_answered() {
     assert_eq!(
         unanswered, 0,
         "{unanswered} of {asked} UDP queries unanswered"
+    );
+}
+
+#[test]
+fn an_edit_and_reload_reach_knot_by_notify_and_ixfr() {
+    let port = free_port();
+    let notify = format!("\"127.0.0.1:{port}\"");
+    let server = Server::start(
+        &config("", &notify, ""),
+        &[("example.net.zone", &zone(1, ""))],
+    );
+    let Some(knot) = knot_on(&server, port) else {
+        return;
+    };
+    knot.wait_serial("example.net.", Duration::from_secs(20), |s| s == 1);
+    server.write("example.net.zone", &zone(2, "new IN A 192.0.2.99\n"));
+    server.signal("HUP");
+    knot.wait_serial("example.net.", Duration::from_secs(2), |s| s == 2);
+    let log = knot.log();
+    assert!(
+        log.contains("IXFR, incoming"),
+        "knotd did not take an IXFR:\n{log}"
+    );
+    let answer = Response::decode(
+        &exchange_udp(
+            knot.addr,
+            &QueryBuilder::new("new.example.net.", "A").build(),
+            Duration::from_secs(1),
+        )
+        .unwrap(),
+    );
+    assert_eq!(answer.answer_data(), ["192.0.2.99"]);
+    let (_, ours) = axfr(server.dns, READER, "example.net.");
+    let (_, theirs) = axfr(knot.addr, "127.0.0.1", "example.net.");
+    assert_eq!(ours, theirs);
+    assert!(
+        server.log().contains("NOTIFY acknowledged"),
+        "{}",
+        server.log()
     );
 }

@@ -1,0 +1,89 @@
+//! Follows the published snapshot: when a zone's serial changes (a reload), records the
+//! difference in the IXFR history and sends NOTIFY to the zone's secondaries. At start every
+//! zone with `notify` is announced, so secondaries catch up on what changed while we were down.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::content::Content;
+use super::history::Diff;
+use super::notify::Notice;
+use super::serial_newer;
+use crate::server::Shared;
+use crate::snapshot::Snapshot;
+
+/// How often the published snapshot is looked at.
+pub const POLL: Duration = Duration::from_millis(50);
+
+/// Starts following `shared`'s snapshot on the current tokio runtime.
+pub fn spawn(shared: Arc<Shared>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut last = shared.snapshot.load_full();
+        announce(&shared, &last, None).await;
+        loop {
+            tokio::time::sleep(POLL).await;
+            if shared.stopping.load(std::sync::atomic::Ordering::Relaxed) {
+                return;
+            }
+            let now = shared.snapshot.load_full();
+            if now.generation != last.generation {
+                let old = std::mem::replace(&mut last, now.clone());
+                announce(&shared, &now, Some(old)).await;
+            }
+        }
+    })
+}
+
+/// Records differences from `old` and notifies secondaries of every zone whose serial moved
+/// (every zone when there is no `old`).
+async fn announce(shared: &Arc<Shared>, now: &Arc<Snapshot>, old: Option<Arc<Snapshot>>) {
+    let origins: Vec<Vec<u8>> = now
+        .zones()
+        .iter()
+        .map(|z| z.zone.origin().as_wire().to_vec())
+        .collect();
+    shared.transfers.history.retain(&origins);
+    for (index, origin) in origins.iter().enumerate() {
+        let index = index as u32;
+        let Some(setup) = now.transfer.of(index) else {
+            continue;
+        };
+        if setup.acl.is_empty() && setup.notify.is_empty() {
+            continue;
+        }
+        let new = shared.transfers.content(now, index);
+        let previous = old.as_ref().and_then(|old| {
+            let at = old.find_zone(origin)?;
+            (old.zone(at).origin().as_wire() == origin.as_slice())
+                .then(|| shared.transfers.content(old, at))
+        });
+        match previous {
+            Some(previous) if !serial_newer(new.serial(), previous.serial()) => continue,
+            Some(previous) if !setup.acl.is_empty() => {
+                let task =
+                    tokio::task::spawn_blocking(move || (Diff::between(&previous, &new), new));
+                let Ok((diff, back)) = task.await else {
+                    continue;
+                };
+                shared.transfers.history.push(origin, diff);
+                notify_all(shared, now, index, &back);
+            }
+            // A new serial without transfers allowed, a zone added by a reload, or the start.
+            _ => notify_all(shared, now, index, &new),
+        }
+    }
+}
+
+fn notify_all(shared: &Shared, snapshot: &Snapshot, zone: u32, content: &Content) {
+    let Some(setup) = snapshot.transfer.of(zone) else {
+        return;
+    };
+    for &target in &setup.notify {
+        shared.transfers.notifier.send(Notice {
+            origin: content.zone().origin().as_wire().to_vec(),
+            soa: content.soa.clone(),
+            target,
+            key: setup.acl.key_for(target.ip()),
+        });
+    }
+}
