@@ -229,7 +229,15 @@ pub fn serve(config_path: &Path) -> anyhow::Result<()> {
     // IXFR history and NOTIFY follow every snapshot published from now on.
     let transfers = {
         let _guard = runtime.enter();
-        crate::transfer::watch::spawn(shared.clone())
+        let me = Arc::downgrade(&daemon);
+        let reload: crate::transfer::watch::Reload = Arc::new(move || {
+            if let Some(daemon) = me.upgrade()
+                && let Err(e) = daemon.reload("steering defaults")
+            {
+                tracing::warn!("rebuild for new steering defaults failed: {e}");
+            }
+        });
+        crate::transfer::watch::spawn(shared.clone(), reload)
     };
 
     // Handlers go in before the ready line: a SIGHUP right after it must reload, not kill.

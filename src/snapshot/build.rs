@@ -128,6 +128,8 @@ pub fn build_next(
         }
     };
     let mut transfer_zones = Vec::with_capacity(config.zones.len());
+    let mut retained_zones = Vec::new();
+    let persist_serials = matches!(health, Health::Live(_));
     let mut zones = Vec::with_capacity(config.zones.len());
     for (z, (origin_text, entry)) in config.zones.iter().enumerate() {
         let Ok(origin) = Name::parse(origin_text, None) else {
@@ -160,6 +162,7 @@ pub fn build_next(
             }
         }
         let mut builder = ZoneBuilder::new(&origin, &path);
+        let mut placed = Vec::new();
         for (i, name) in &service_names {
             if zone_of_service[*i] != Some(z) {
                 continue;
@@ -178,7 +181,19 @@ pub fn build_next(
                 continue;
             }
             builder.add_service(name, *i as u32);
+            placed.push((name.clone(), *i as u32));
         }
+        // A zone whose serial may move without its file keeps its records until the
+        // steered names' defaults are known (transfer::setup::finish).
+        let retained = (entry.serial != crate::config::SerialPolicy::Keep).then(|| {
+            crate::transfer::setup::Retained {
+                index: zones.len(),
+                origin: origin.clone(),
+                services: placed,
+                records: records.clone(),
+                policy: entry.serial,
+            }
+        });
         builder.add_records(records);
         match builder.finish() {
             Ok((zone, warnings)) => {
@@ -191,6 +206,7 @@ pub fn build_next(
                     }
                 }
                 transfer_zones.push(crate::transfer::Setup::zone(entry, &keys));
+                retained_zones.extend(retained);
                 zones.push(LoadedZone {
                     metric_id: metrics.zone_id(&zone.origin().to_string()),
                     zone,
@@ -219,6 +235,17 @@ pub fn build_next(
             return Err(report);
         }
     };
+    let finished = crate::transfer::setup::finish(
+        &mut zones,
+        &mut transfer_zones,
+        retained_zones,
+        &services,
+        persist_serials,
+    );
+    if let Err(errors) = finished {
+        report.errors.extend(errors);
+        return Err(report);
+    }
     let settings = settings(loaded);
     let steering_ids = services
         .iter()

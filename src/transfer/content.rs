@@ -36,7 +36,10 @@ impl Content {
             .and_then(|s| EncodedRecords::new(s.encoded()).next().map(<[u8]>::to_vec))
             .unwrap_or_default();
         set_serial(&mut soa, serial);
-        let steered = steered_defaults(&snapshot, z);
+        let steered = snapshot
+            .transfer
+            .of(zone)
+            .map_or_else(Vec::new, |setup| setup.defaults.clone());
         Content {
             snapshot,
             zone,
@@ -133,10 +136,14 @@ pub fn set_serial(record: &mut [u8], serial: u32) {
     }
 }
 
-/// The records added at each steered name of `zone` (see the module documentation).
-fn steered_defaults(snapshot: &Snapshot, zone: &Zone) -> Vec<(NodeId, Vec<Vec<u8>>)> {
+/// Records added at steered names, by node.
+pub type Defaults = Vec<(NodeId, Vec<Vec<u8>>)>;
+
+/// The records added at each steered name of `zone` (see the module documentation), with the
+/// datacenters drained now.
+pub fn steered_defaults(services: &[Service], zone: &Zone) -> Defaults {
     let mut out = Vec::new();
-    for service in snapshot.services() {
+    for service in services {
         let Some(id) = zone.find(service.name.to_lowercase().as_wire()) else {
             continue;
         };
@@ -189,4 +196,22 @@ pub fn default_targets(service: &Service, family: Family) -> Vec<Vec<u8>> {
                 .find(|&d| serving(d).next().is_some())
         });
     chosen.map_or_else(Vec::new, |d| serving(d).collect())
+}
+
+/// A stable digest (FNV-1a) of the defaults at `zone`'s steered names: when it changes, the
+/// zone's content changed without its file changing.
+pub fn fingerprint(defaults: &Defaults, zone: &Zone) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for (node, records) in defaults {
+        eat(zone.node(*node).name());
+        for record in records {
+            eat(record);
+        }
+    }
+    hash
 }

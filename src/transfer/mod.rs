@@ -14,6 +14,7 @@ pub mod history;
 pub mod limits;
 pub mod message;
 pub mod notify;
+pub mod serial;
 pub mod serve;
 pub mod setup;
 pub mod tsig;

@@ -15,11 +15,19 @@ use crate::snapshot::Snapshot;
 /// How often the published snapshot is looked at.
 pub const POLL: Duration = Duration::from_millis(50);
 
+/// How often drains are looked for in the defaults of zones with a `serial` policy: changes
+/// within this time make one new serial (debounced).
+pub const STEERING_CHECK: Duration = Duration::from_secs(1);
+
+/// Rebuilds the snapshot (a reload), for a drain that changed steered names' defaults.
+pub type Reload = Arc<dyn Fn() + Send + Sync>;
+
 /// Starts following `shared`'s snapshot on the current tokio runtime.
-pub fn spawn(shared: Arc<Shared>) -> tokio::task::JoinHandle<()> {
+pub fn spawn(shared: Arc<Shared>, reload: Reload) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut last = shared.snapshot.load_full();
         announce(&shared, &last, None).await;
+        let mut checked = tokio::time::Instant::now();
         loop {
             tokio::time::sleep(POLL).await;
             if shared.stopping.load(std::sync::atomic::Ordering::Relaxed) {
@@ -30,7 +38,30 @@ pub fn spawn(shared: Arc<Shared>) -> tokio::task::JoinHandle<()> {
                 let old = std::mem::replace(&mut last, now.clone());
                 announce(&shared, &now, Some(old)).await;
             }
+            if checked.elapsed() >= STEERING_CHECK {
+                checked = tokio::time::Instant::now();
+                if defaults_moved(&now) {
+                    tracing::info!("steering defaults changed: rebuilding for a new zone serial");
+                    let reload = reload.clone();
+                    let _ = tokio::task::spawn_blocking(move || reload()).await;
+                }
+            }
         }
+    })
+}
+
+/// Whether a zone with a `serial` policy would now carry other defaults at its steered names
+/// (a datacenter was drained or undrained) than its snapshot was built with.
+fn defaults_moved(snapshot: &Snapshot) -> bool {
+    (0..snapshot.zones().len() as u32).any(|index| {
+        snapshot.transfer.of(index).is_some_and(|setup| {
+            let zone = snapshot.zone(index);
+            setup.serial != crate::config::SerialPolicy::Keep
+                && super::content::fingerprint(
+                    &super::content::steered_defaults(snapshot.services(), zone),
+                    zone,
+                ) != setup.fingerprint
+        })
     })
 }
 
