@@ -272,7 +272,7 @@ fn push_framed(output: &mut Vec<u8>, message: &[u8]) {
 /// A request the query path left to zone transfers (AXFR, IXFR, NOTIFY, TSIG).
 #[cold]
 #[inline(never)]
-fn transferred(
+pub(super) fn transferred(
     shared: &Shared,
     snapshot: &Arc<crate::snapshot::Snapshot>,
     request: &Request<'_>,

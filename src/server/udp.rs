@@ -345,8 +345,7 @@ fn transferred(
     out: &mut [u8],
     len: usize,
 ) -> usize {
-    let mut scratch = vec![0u8; crate::answer::MAX_MESSAGE];
-    match crate::transfer::handle(&shared.transfers, snapshot, request, &mut scratch) {
+    match super::tcp::transferred(shared, snapshot, request) {
         Some(crate::transfer::Handled::Single(reply)) if reply.len() <= out.len() => {
             out[..reply.len()].copy_from_slice(&reply);
             reply.len()

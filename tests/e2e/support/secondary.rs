@@ -3,7 +3,7 @@
 //! back by AXFR; stopped by PID when dropped. Also a small AXFR client for the tests.
 
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use super::dns::{QueryBuilder, Response, exchange_udp, read_framed, write_framed};
@@ -82,17 +82,7 @@ impl KnotSecondary {
         };
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let port = setup.port;
-        let conf_path = dir.path().join("knot.conf");
-        std::fs::write(&conf_path, config(dir.path(), port, setup)).map_err(|e| e.to_string())?;
-        let log = std::fs::File::create(dir.path().join("knotd.log")).map_err(|e| e.to_string())?;
-        let child = Command::new(&knotd)
-            .arg("-c")
-            .arg(&conf_path)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .map_err(|e| format!("{}: {e}", knotd.display()))?;
+        let child = super::knot::spawn(&knotd, dir.path(), &config(dir.path(), port, setup))?;
         Ok(Some(KnotSecondary {
             child: Some(child),
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
@@ -130,22 +120,9 @@ impl KnotSecondary {
 
 impl Drop for KnotSecondary {
     fn drop(&mut self) {
-        let Some(mut child) = self.child.take() else {
-            return;
-        };
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(child.id().to_string())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        if let Some(child) = self.child.take() {
+            super::knot::stop(child);
         }
-        let _ = child.kill();
-        let _ = child.wait();
     }
 }
 

@@ -164,18 +164,24 @@ fn a_hundred_transfers_at_once_while_udp_is_answered() {
     );
 }
 
-#[test]
-fn an_edit_and_reload_reach_knot_by_notify_and_ixfr() {
+/// Our server (zone serial 1, `zone_keys`) notifying a Knot secondary that has the zone.
+fn notified_pair(zone_keys: &str) -> Option<(Server, KnotSecondary)> {
     let port = free_port();
     let notify = format!("\"127.0.0.1:{port}\"");
     let server = Server::start(
-        &config("", &notify, ""),
+        &config("", &notify, zone_keys),
         &[("example.net.zone", &zone(1, ""))],
     );
-    let Some(knot) = knot_on(&server, port) else {
+    let knot = knot_on(&server, port)?;
+    knot.wait_serial("example.net.", Duration::from_secs(20), |s| s == 1);
+    Some((server, knot))
+}
+
+#[test]
+fn an_edit_and_reload_reach_knot_by_notify_and_ixfr() {
+    let Some((server, knot)) = notified_pair("") else {
         return;
     };
-    knot.wait_serial("example.net.", Duration::from_secs(20), |s| s == 1);
     server.write("example.net.zone", &zone(2, "new IN A 192.0.2.99\n"));
     server.signal("HUP");
     knot.wait_serial("example.net.", Duration::from_secs(2), |s| s == 2);
@@ -205,16 +211,9 @@ fn an_edit_and_reload_reach_knot_by_notify_and_ixfr() {
 
 #[test]
 fn a_drain_reaches_knot_as_a_new_serial() {
-    let port = free_port();
-    let notify = format!("\"127.0.0.1:{port}\"");
-    let server = Server::start(
-        &config("", &notify, "serial = \"increment\""),
-        &[("example.net.zone", &zone(1, ""))],
-    );
-    let Some(knot) = knot_on(&server, port) else {
+    let Some((server, knot)) = notified_pair("serial = \"increment\"") else {
         return;
     };
-    knot.wait_serial("example.net.", Duration::from_secs(20), |s| s == 1);
     assert_eq!(server.post("/datacenters/iad/drain", "").status, 200);
     // The defaults of api move to ams: a new serial, transferred by IXFR.
     knot.wait_serial("example.net.", Duration::from_secs(5), |s| s == 2);
