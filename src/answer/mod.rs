@@ -333,6 +333,9 @@ fn answer_in(asked: Asked<'_>, w: &mut Writer<'_>, flags: &mut u16, summary: &mu
         summary.rcode = rcode::REFUSED;
         return;
     }
+    if snapshot.zone_unavailable(zone_index) {
+        return unavailable(summary);
+    }
     let zone = snapshot.zone(zone_index);
     let udp = request.transport == Transport::Udp;
     // The steering state is built only when a steered name answers (at most once a query).
@@ -356,6 +359,13 @@ fn answer_in(asked: Asked<'_>, w: &mut Writer<'_>, flags: &mut u16, summary: &mu
     if outcome.authoritative {
         *flags |= flags::AA;
     }
+}
+
+/// A secondary zone without a current copy (none transferred yet, or expired): SERVFAIL, as
+/// RFC 1035 §4.3.5 requires after `expire`.
+#[cold]
+fn unavailable(summary: &mut Summary) {
+    summary.rcode = rcode::SERVFAIL;
 }
 
 /// Class CH: `id.server`, `hostname.bind`, `version.bind`, and for names in our zones the

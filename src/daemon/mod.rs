@@ -226,15 +226,15 @@ pub fn serve(config_path: &Path) -> anyhow::Result<()> {
         daemon.state().admin = Some(server);
     }
     let watcher = watch::spawn(daemon.clone())?;
-    // IXFR history and NOTIFY follow every snapshot published from now on.
+    // IXFR history, NOTIFY and secondary zones follow every snapshot published from now on.
     let transfers = {
         let _guard = runtime.enter();
         let me = Arc::downgrade(&daemon);
-        let reload: crate::transfer::watch::Reload = Arc::new(move || {
+        let reload: crate::transfer::watch::Reload = Arc::new(move |why| {
             if let Some(daemon) = me.upgrade()
-                && let Err(e) = daemon.reload("steering defaults")
+                && let Err(e) = daemon.reload(why)
             {
-                tracing::warn!("rebuild for new steering defaults failed: {e}");
+                tracing::warn!("rebuild ({why}) failed: {e}");
             }
         });
         crate::transfer::watch::spawn(shared.clone(), reload)

@@ -14,6 +14,7 @@ pub mod fixture;
 pub mod hostile;
 pub mod inputs;
 pub mod packet;
+pub mod transfer;
 pub mod wire;
 
 #[cfg(test)]
@@ -22,6 +23,7 @@ mod tests;
 pub use hostile::{hostile_packet, valid_query};
 pub use inputs::{client_subnet, config, mmdb, zone_file};
 pub use packet::{check_query, packet};
+pub use transfer::transfer;
 
 /// A target's body.
 pub type Body = fn(&[u8]);
@@ -33,4 +35,5 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("config", config),
     ("client_subnet", client_subnet),
     ("mmdb", mmdb),
+    ("transfer", transfer),
 ];

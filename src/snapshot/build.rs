@@ -146,9 +146,16 @@ pub fn build_next(
             continue; // reported by config validation
         };
         let path = loaded.resolve(file);
-        let Some(records) = parse(&origin, &path, &mut report) else {
+        let secondary = entry.is_secondary();
+        let records = if secondary && !path.exists() {
+            Some(crate::transfer::secondary::placeholder(&origin, &path))
+        } else {
+            parse(&origin, &path, &mut report)
+        };
+        let Some(records) = records else {
             continue;
         };
+        let unavailable = secondary && crate::transfer::secondary::unavailable(&path, &records);
         let mut sources: Vec<std::path::PathBuf> = vec![path.clone()];
         let mut last: Option<&Arc<Path>> = None;
         for record in &records {
@@ -212,6 +219,7 @@ pub fn build_next(
                     zone,
                     file: path,
                     sources,
+                    unavailable,
                 });
             }
             Err(problems) => {
@@ -451,9 +459,7 @@ fn settings(loaded: &LoadedConfig) -> Settings {
 
 /// Zone keys of the configuration contract that this build does not serve yet.
 fn unsupported_zone_keys(zone: &crate::config::ZoneConfig) -> Option<&'static str> {
-    if zone.is_secondary() {
-        Some("secondary zones (`primary`) are not in this build")
-    } else if zone.dnssec.is_some() {
+    if zone.dnssec.is_some() {
         Some("online signing (`dnssec`) is not in this build")
     } else {
         None

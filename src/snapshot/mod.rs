@@ -52,6 +52,8 @@ pub struct LoadedZone {
     pub sources: Vec<PathBuf>,
     /// Stable id of the zone's name in the metrics.
     pub metric_id: u32,
+    /// A secondary zone not transferred yet or expired: answered SERVFAIL.
+    pub unavailable: bool,
 }
 
 /// Zones, steering and settings: one consistent generation of the configuration.
@@ -196,6 +198,14 @@ impl Snapshot {
 
     pub fn zone(&self, index: u32) -> &Zone {
         &self.zones[index as usize].zone
+    }
+
+    /// Whether the zone at `index` answers SERVFAIL (a secondary zone without a current copy).
+    #[inline]
+    pub fn zone_unavailable(&self, index: u32) -> bool {
+        self.zones
+            .get(index as usize)
+            .is_some_and(|z| z.unavailable)
     }
 
     /// The steered name with this id.

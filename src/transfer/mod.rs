@@ -1,6 +1,7 @@
 //! Zone transfers: the primary role (AXFR/IXFR out, RFC 5936/1995, with `allow_transfer` and
 //! TSIG, RFC 8945), with steered names carrying a default answer a plain secondary can serve
-//! (see [`content`]).
+//! (see [`content`]), and the secondary role (zones transferred from a primary, see
+//! [`secondary`]).
 //!
 //! The query path stays as it is: a request it refuses or cannot parse (AXFR, IXFR, NOTIFY, a
 //! TSIG-signed query) is handed here by the transport, in a cold branch chosen from the answer
@@ -14,6 +15,7 @@ pub mod history;
 pub mod limits;
 pub mod message;
 pub mod notify;
+pub mod secondary;
 pub mod serial;
 pub mod serve;
 pub mod setup;
@@ -51,6 +53,7 @@ pub struct Transfers {
     pub limits: limits::Limits,
     pub history: history::History,
     pub notifier: notify::Notifier,
+    pub secondaries: secondary::Secondaries,
 }
 
 impl Transfers {
@@ -73,14 +76,14 @@ impl Transfers {
         self.history.incremental(origin, client_serial, current)
     }
 
-    /// A NOTIFY: not acted on in the primary role.
+    /// A NOTIFY: acted on for secondary zones (see [`secondary::Secondaries::notified`]).
     pub fn notified(
         &self,
-        _snapshot: &Arc<Snapshot>,
-        _reply: &serve::Reply<'_>,
-        _scratch: &mut [u8],
+        snapshot: &Arc<Snapshot>,
+        reply: serve::Reply<'_>,
+        scratch: &mut [u8],
     ) -> Option<Handled> {
-        None
+        self.secondaries.notified(snapshot, reply, scratch)
     }
 }
 

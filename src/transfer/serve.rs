@@ -51,7 +51,7 @@ pub fn handle(
         source: request.source,
     };
     if message.opcode() == OPCODE_NOTIFY {
-        return transfers.notified(snapshot, &reply, scratch);
+        return transfers.notified(snapshot, reply, scratch);
     }
     if message.opcode() != 0 {
         return None;
@@ -154,6 +154,15 @@ fn transfer(
         // Inside a zone of ours but not its apex: RFC 5936 §2.2.1.
         return Some(Handled::Single(reply.single(
             rcode::NOTAUTH,
+            Vec::new(),
+            None,
+            scratch,
+        )));
+    }
+    if snapshot.zone_unavailable(zone) {
+        // A secondary zone not transferred yet, or expired.
+        return Some(Handled::Single(reply.single(
+            rcode::SERVFAIL,
             Vec::new(),
             None,
             scratch,

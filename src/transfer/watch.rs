@@ -19,13 +19,18 @@ pub const POLL: Duration = Duration::from_millis(50);
 /// within this time make one new serial (debounced).
 pub const STEERING_CHECK: Duration = Duration::from_secs(1);
 
-/// Rebuilds the snapshot (a reload), for a drain that changed steered names' defaults.
-pub type Reload = Arc<dyn Fn() + Send + Sync>;
+/// Rebuilds the snapshot (a reload), saying why: a drain that changed steered names' defaults,
+/// a secondary zone transferred or expired.
+pub type Reload = Arc<dyn Fn(&'static str) + Send + Sync>;
 
 /// Starts following `shared`'s snapshot on the current tokio runtime.
 pub fn spawn(shared: Arc<Shared>, reload: Reload) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut last = shared.snapshot.load_full();
+        shared
+            .transfers
+            .secondaries
+            .reconcile(&shared, &last, &reload);
         announce(&shared, &last, None).await;
         let mut checked = tokio::time::Instant::now();
         loop {
@@ -36,6 +41,10 @@ pub fn spawn(shared: Arc<Shared>, reload: Reload) -> tokio::task::JoinHandle<()>
             let now = shared.snapshot.load_full();
             if now.generation != last.generation {
                 let old = std::mem::replace(&mut last, now.clone());
+                shared
+                    .transfers
+                    .secondaries
+                    .reconcile(&shared, &now, &reload);
                 announce(&shared, &now, Some(old)).await;
             }
             if checked.elapsed() >= STEERING_CHECK {
@@ -43,7 +52,7 @@ pub fn spawn(shared: Arc<Shared>, reload: Reload) -> tokio::task::JoinHandle<()>
                 if defaults_moved(&now) {
                     tracing::info!("steering defaults changed: rebuilding for a new zone serial");
                     let reload = reload.clone();
-                    let _ = tokio::task::spawn_blocking(move || reload()).await;
+                    let _ = tokio::task::spawn_blocking(move || reload("steering defaults")).await;
                 }
             }
         }
@@ -79,7 +88,7 @@ async fn announce(shared: &Arc<Shared>, now: &Arc<Snapshot>, old: Option<Arc<Sna
         let Some(setup) = now.transfer.of(index) else {
             continue;
         };
-        if setup.acl.is_empty() && setup.notify.is_empty() {
+        if (setup.acl.is_empty() && setup.notify.is_empty()) || now.zone_unavailable(index) {
             continue;
         }
         let new = shared.transfers.content(now, index);
