@@ -112,12 +112,6 @@ pub fn build_next(
         }
     }
 
-    if config.catalog.is_some() {
-        report.errors.push(config_error(
-            "catalog".into(),
-            "a catalog zone needs zone transfers, which this build does not have".into(),
-        ));
-    }
     let keys = match crate::transfer::Setup::keys(loaded) {
         Ok(keys) => keys,
         Err(problems) => {
@@ -230,6 +224,21 @@ pub fn build_next(
                     .warnings
                     .extend(problems.warnings.iter().map(ToString::to_string));
             }
+        }
+    }
+    if let Some(catalog) = config.catalog.as_ref().filter(|_| report.errors.is_empty()) {
+        let (zones, setups) = (&mut zones, &mut transfer_zones);
+        let added = crate::transfer::catalog::add(
+            loaded,
+            catalog,
+            zones,
+            setups,
+            &keys,
+            metrics,
+            persist_serials,
+        );
+        if let Err(e) = added {
+            report.errors.push(config_error("catalog".into(), e));
         }
     }
     if !report.errors.is_empty() {

@@ -10,6 +10,7 @@
 
 pub mod acl;
 pub mod axfr;
+pub mod catalog;
 pub mod content;
 pub mod history;
 pub mod limits;

@@ -2,6 +2,7 @@
 //! zones with TSIG and must end up with exactly our records, the documented default at steered
 //! names; transfers are refused without the key; many transfers run while UDP is answered.
 
+mod catalog;
 mod primary;
 mod secondary;
 
