@@ -19,6 +19,12 @@ pub fn run(config_path: &Path) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(fleet) = &loaded.config.fleet
+        && let Err(error) = crate::fleet::read_secret(&loaded.resolve(&fleet.secret_file))
+    {
+        eprintln!("{error}");
+        return ExitCode::FAILURE;
+    }
     match snapshot::build(
         &loaded,
         1,

@@ -1,7 +1,9 @@
-//! The event log: the latest health state changes, operator actions (drains, forced states)
-//! and reloads, kept in memory in a bounded ring for `GET /events` and the admin console.
+//! The event log: the latest health state changes, operator actions (drains, forced states),
+//! reloads and fleet changes, kept in memory in a bounded ring for `GET /events` and the admin
+//! console.
 //!
-//! Only code off the query path writes here (probers, the health registry, reloads); a write
+//! Only code off the query path writes here (probers, the health registry, reloads, the
+//! fleet's rounds); a write
 //! takes a short lock and drops the oldest event once [`CAPACITY`] are kept.
 
 use std::collections::VecDeque;
@@ -25,6 +27,9 @@ pub enum EventKind {
     Force,
     /// A reload was applied or rejected.
     Reload,
+    /// With `[fleet]`: the fleet's verdict on a target changed, a member joined or left, or this
+    /// node's mode changed.
+    Fleet,
 }
 
 /// One event, as `/events` serves it.
@@ -40,7 +45,8 @@ pub struct Event {
     pub subject: String,
     /// The datacenter concerned, when there is one.
     pub datacenter: Option<String>,
-    /// The new state: `up`, `down`, `auto`, `drained`, `undrained`, `applied` or `rejected`.
+    /// The new state: `up`, `down`, `auto`, `drained`, `undrained`, `applied`, `rejected`,
+    /// or for the fleet `joined`, `left`, `joining`, `fleet`, `degraded`.
     pub state: String,
     /// A sentence for people.
     pub message: String,

@@ -189,6 +189,7 @@ fn explain_service(
                     ""
                 },
             ));
+            lines.extend(crate::fleet::vote_line(&target.health).map(|l| format!("      {l}")));
         }
     }
     let fallback = node.rrset(qtype);

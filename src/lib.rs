@@ -9,8 +9,10 @@ pub mod check;
 pub mod config;
 pub mod ctl;
 pub mod daemon;
+pub mod dnssec;
 pub mod events;
 pub mod explain;
+pub mod fleet;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod geo;

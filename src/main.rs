@@ -1,9 +1,9 @@
-//! The `switchyard` command line: serve | check | explain | ctl | geoip-build.
+//! The `switchyard` command line: serve | check | explain | ctl | keys | geoip-build.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
 #[command(
@@ -66,6 +66,101 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Manage a zone's DNSSEC keys (BIND key files in a key directory; see docs/dnssec.md).
+    /// Exit codes: 0 done, 1 a key file is wrong or the change is refused, 2 usage.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysAction {
+    /// List the zone's keys: role, algorithm, state, DS state and times.
+    List(KeySetArgs),
+    /// Make a key for a zone that has none of its kind (a CSK by default).
+    Generate(KeyRoleArgs),
+    /// Print the DS records (SHA-256 and SHA-384) to give the parent.
+    Ds {
+        #[command(flatten)]
+        set: KeySetArgs,
+        #[command(flatten)]
+        timing: TimingArgs,
+    },
+    /// Copy BIND key pairs (K*.key + K*.private) into the key directory, after checking them.
+    Import {
+        #[command(flatten)]
+        set: KeySetArgs,
+        /// The pairs, each named by its .key file, its .private file or their common stem.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Start a roll of the zone's KSK, ZSK or CSK now.
+    Roll(KeyRoleArgs),
+    /// Confirm that the parent's DS set now names the keys whose CDS is published.
+    DsSeen {
+        #[command(flatten)]
+        set: KeySetArgs,
+        #[command(flatten)]
+        timing: TimingArgs,
+    },
+}
+
+#[derive(Args)]
+struct KeySetArgs {
+    /// The key directory (default: the zone's `dnssec.keys` in the configuration file, which
+    /// also gives the algorithm).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// The zone, e.g. example.com.
+    #[arg(long)]
+    zone: String,
+    /// The zone's algorithm: ecdsap256sha256 (new keys' default) or ed25519. Keys of another
+    /// algorithm are refused when given.
+    #[arg(long)]
+    algorithm: Option<String>,
+}
+
+/// The key set, the role of the key and the timings of a roll.
+#[derive(Args)]
+struct KeyRoleArgs {
+    #[command(flatten)]
+    set: KeySetArgs,
+    #[command(flatten)]
+    role: RoleArgs,
+    #[command(flatten)]
+    timing: TimingArgs,
+}
+
+#[derive(Args)]
+#[group(multiple = false)]
+struct RoleArgs {
+    /// A key-signing key (flags 257; beside a ZSK).
+    #[arg(long)]
+    ksk: bool,
+    /// A zone-signing key (flags 256).
+    #[arg(long)]
+    zsk: bool,
+    /// A combined signing key (flags 257; the default).
+    #[arg(long)]
+    csk: bool,
+}
+
+/// The TTLs and delays a roll waits for (durations such as 1h, 30m, 1d).
+#[derive(Args)]
+struct TimingArgs {
+    /// TTL of the DNSKEY RRset.
+    #[arg(long, default_value = "1h", value_parser = duration_secs)]
+    dnskey_ttl: u64,
+    /// The longest TTL in the zone.
+    #[arg(long, default_value = "1d", value_parser = duration_secs)]
+    max_zone_ttl: u64,
+    /// How long a change takes to reach every server.
+    #[arg(long, default_value = "1h", value_parser = duration_secs)]
+    propagation_delay: u64,
+    /// TTL of the DS RRset at the parent.
+    #[arg(long, default_value = "1d", value_parser = duration_secs)]
+    parent_ds_ttl: u64,
 }
 
 fn main() -> ExitCode {
@@ -117,6 +212,7 @@ fn main() -> ExitCode {
             };
             ctl(&options, &cli.config, &action)
         }
+        Command::Keys { action } => keys(&cli.config, action),
         Command::GeoipBuild { csv, out } => {
             let built = std::fs::read_to_string(&csv)
                 .map_err(|e| format!("{}: {e}", csv.display()))
@@ -134,6 +230,97 @@ fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
             }
+        }
+    }
+}
+
+fn duration_secs(text: &str) -> Result<u64, String> {
+    switchyard::config::Duration::parse(text).map(|d| d.get().as_secs())
+}
+
+/// `switchyard keys ...`: the library does the work; printed here.
+fn keys(config: &Path, action: KeysAction) -> ExitCode {
+    use switchyard::dnssec::{self, Algorithm, command, dnskey::Role, policy::KeyPolicy};
+
+    let key_set = |args: &KeySetArgs| -> anyhow::Result<command::KeySet> {
+        let zone = args
+            .zone
+            .parse()
+            .map_err(|e| anyhow::anyhow!("--zone {}: {e}", args.zone))?;
+        let algorithm = args
+            .algorithm
+            .as_deref()
+            .map(str::parse::<Algorithm>)
+            .transpose()?;
+        if let Some(algorithm) = algorithm.filter(|a| !a.can_sign()) {
+            anyhow::bail!(
+                "--algorithm: {algorithm} cannot sign here (use {})",
+                Algorithm::signing_names()
+            );
+        }
+        let mut set = match &args.dir {
+            Some(dir) => command::KeySet {
+                dir: dir.clone(),
+                zone,
+                algorithm: None,
+            },
+            None => {
+                let loaded = switchyard::config::load(config)?;
+                command::KeySet::from_config(&loaded, &zone)?
+            }
+        };
+        set.algorithm = algorithm.or(set.algorithm);
+        Ok(set)
+    };
+    let role = |r: &RoleArgs| match (r.ksk, r.zsk) {
+        (true, _) => Role::Ksk,
+        (_, true) => Role::Zsk,
+        _ => Role::Csk,
+    };
+    let policy = |t: &TimingArgs| {
+        let seconds = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+        KeyPolicy {
+            dnskey_ttl: seconds(t.dnskey_ttl),
+            max_zone_ttl: seconds(t.max_zone_ttl),
+            propagation_delay: seconds(t.propagation_delay),
+            parent_ds_ttl: seconds(t.parent_ds_ttl),
+            ..KeyPolicy::default()
+        }
+    };
+    let now = dnssec::time::now();
+    let lines = || -> anyhow::Result<Vec<String>> {
+        Ok(match &action {
+            KeysAction::List(set) => {
+                let listing = command::list(&key_set(set)?, &KeyPolicy::default(), now)?;
+                vec![listing.to_string().trim_end().to_string()]
+            }
+            KeysAction::Generate(KeyRoleArgs {
+                set,
+                role: r,
+                timing,
+            }) => command::generate(&key_set(set)?, role(r), &policy(timing), now)?,
+            KeysAction::Ds { set, timing } => command::ds(&key_set(set)?, &policy(timing), now)?,
+            KeysAction::Import { set, files } => command::import(&key_set(set)?, files)?,
+            KeysAction::Roll(KeyRoleArgs {
+                set,
+                role: r,
+                timing,
+            }) => command::roll(&key_set(set)?, role(r), &policy(timing), now)?,
+            KeysAction::DsSeen { set, timing } => {
+                command::ds_seen(&key_set(set)?, &policy(timing), now)?
+            }
+        })
+    };
+    match lines() {
+        Ok(lines) => {
+            for line in lines {
+                println!("{line}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e:#}");
+            ExitCode::FAILURE
         }
     }
 }

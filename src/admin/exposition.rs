@@ -120,14 +120,24 @@ fn health(daemon: &Daemon, w: &mut TextWriter) {
         );
     }
     let targets = daemon.health.targets();
+    super::fleet::metrics(daemon, &targets, w);
     let name = "switchyard_target_up";
     w.family(
         name,
         Type::Gauge,
-        "Effective state of each target: 1 up, 0 down (forced state, else probes).",
+        "Effective state of each target: 1 up, 0 down (forced state, else the fleet's verdict or this node's probes).",
     );
     for target in &targets {
         target_sample(w, name, target, None, target.state == State::Up);
+    }
+    let name = "switchyard_target_probing";
+    w.family(
+        name,
+        Type::Gauge,
+        "1 while this node probes the target; 0 while the fleet leaves it to other observers.",
+    );
+    for target in &targets {
+        target_sample(w, name, target, None, target.probing);
     }
     let name = "switchyard_target_forced";
     w.family(

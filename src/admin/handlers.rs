@@ -90,6 +90,7 @@ pub fn status_json(daemon: &Daemon) -> Value {
         "state_file": daemon.health.state_file().map(|p| p.display().to_string()),
         "tcp_connections": daemon.shared.tcp.active(),
         "last_reload": daemon.last_reload(),
+        "fleet": super::fleet::status(daemon),
     })
 }
 

@@ -20,6 +20,7 @@
 
 mod console;
 mod exposition;
+mod fleet;
 mod guard;
 mod handlers;
 mod views;

@@ -1,6 +1,7 @@
 //! The configuration file: serde types, loading and validation.
 
 pub mod duration;
+pub mod fleet;
 pub mod load;
 pub mod rules;
 pub mod types;

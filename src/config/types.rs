@@ -35,6 +35,8 @@ pub struct Config {
     pub log: LogConfig,
     #[serde(default)]
     pub rrl: RrlConfig,
+    /// Several nodes sharing health observations (`src/fleet/`); none: this node probes alone.
+    pub fleet: Option<FleetConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -391,4 +393,40 @@ fn default_rrl_ipv6_prefix() -> u8 {
 }
 fn default_rrl_table_size() -> usize {
     1 << 18
+}
+
+/// `[fleet]`: the nodes serving the same zones, agreeing on health.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FleetConfig {
+    /// This node's name, unique in the fleet.
+    pub node: String,
+    /// UDP address for gossip.
+    pub listen: String,
+    /// The address peers reach this node at (needed when `listen` is a wildcard address).
+    pub advertise: Option<String>,
+    /// Seeds: gossip addresses (`ip:port` or `host:port`) of other nodes.
+    #[serde(default)]
+    pub peers: Vec<String>,
+    /// File holding the shared secret every gossip datagram is authenticated with.
+    pub secret_file: String,
+    /// Nodes that probe each target (rendezvous hashing over the live members).
+    #[serde(default = "default_observers")]
+    pub observers: usize,
+    /// A target is down when more than this share of its reporting observers see it down.
+    #[serde(default = "default_agreement")]
+    pub agreement: f64,
+    /// Time between gossip rounds.
+    #[serde(default = "default_gossip_interval")]
+    pub gossip_interval: Duration,
+}
+
+fn default_observers() -> usize {
+    3
+}
+fn default_agreement() -> f64 {
+    0.5
+}
+fn default_gossip_interval() -> Duration {
+    Duration::from_secs(1)
 }

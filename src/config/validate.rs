@@ -41,6 +41,9 @@ pub fn validate(config: &Config) -> Vec<(String, String)> {
         }
     }
     checks(config, &mut report);
+    if let Some(fleet) = &config.fleet {
+        super::fleet::validate(fleet, &mut report);
+    }
     let mut names = HashSet::new();
     for (i, service) in config.services.iter().enumerate() {
         if let Ok(name) = Name::parse(&service.name, None)

@@ -24,6 +24,7 @@ use tokio::runtime::Handle;
 
 use crate::admin::AdminServer;
 use crate::config::{self, LoadedConfig};
+use crate::fleet::Fleet;
 use crate::health::HealthRegistry;
 use crate::metrics::Metrics;
 use crate::server::listeners::Listeners;
@@ -35,7 +36,9 @@ pub struct Daemon {
     pub config_path: PathBuf,
     pub shared: Arc<Shared>,
     pub metrics: Metrics,
-    pub health: HealthRegistry,
+    pub health: Arc<HealthRegistry>,
+    /// With `[fleet]`: the gossip, observer assignment and agreement driving `health`.
+    pub fleet: Option<Fleet>,
     /// This daemon, for tasks started from `&self` (the admin server on reload).
     me: Weak<Daemon>,
     runtime: Handle,
@@ -155,7 +158,7 @@ pub fn serve(config_path: &Path) -> anyhow::Result<()> {
         .map(|f| loaded.resolve(f));
     let health = {
         let _guard = runtime.enter();
-        HealthRegistry::new(state_file).map_err(|e| anyhow::anyhow!("{e}"))?
+        Arc::new(HealthRegistry::new(state_file).map_err(|e| anyhow::anyhow!("{e}"))?)
     };
     let metrics = Metrics::default();
     let admin_token = reload::read_token(&loaded).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -179,9 +182,11 @@ pub fn serve(config_path: &Path) -> anyhow::Result<()> {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
-    let snapshot = Arc::new(snapshot);
+    let watched = watch::fingerprint(&watch::watch_set(&loaded, &snapshot));
+    // The only reference is the one being served: a reload that replaces it frees it at once,
+    // leaving one copy of the zones and the GeoIP database, not two.
     let shared = Arc::new(Shared::new(
-        snapshot.clone(),
+        Arc::new(snapshot),
         metrics.clone(),
         tcp_limits(&loaded.config.server),
     ));
@@ -200,13 +205,14 @@ pub fn serve(config_path: &Path) -> anyhow::Result<()> {
     let fresh = listeners.prepare(&wanted)?;
     listeners.commit(&wanted, fresh)?;
     let admin_listener = reload::bind_admin(&loaded, None).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let watched = watch::fingerprint(&watch::watch_set(&loaded, &snapshot));
+    let fleet = start_fleet(&runtime, &loaded, &health)?;
 
     let daemon = Arc::new_cyclic(|me| Daemon {
         config_path: config_path.to_path_buf(),
         shared: shared.clone(),
         metrics,
         health,
+        fleet,
         me: me.clone(),
         runtime: runtime.handle().clone(),
         generation: AtomicU64::new(1),
@@ -258,6 +264,9 @@ pub fn serve(config_path: &Path) -> anyhow::Result<()> {
 
     runtime.block_on(signals.wait(daemon.clone()));
     tracing::info!("stopping");
+    if let Some(fleet) = &daemon.fleet {
+        runtime.block_on(fleet.leave());
+    }
     daemon.ready.store(false, Ordering::Relaxed);
     shared.stopping.store(true, Ordering::Relaxed);
     let (listeners, admin) = {
@@ -279,6 +288,20 @@ pub fn serve(config_path: &Path) -> anyhow::Result<()> {
     runtime.shutdown_timeout(Duration::from_secs(1));
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Starts the fleet node `[fleet]` asks for (after the first snapshot, so its targets exist).
+fn start_fleet(
+    runtime: &tokio::runtime::Runtime,
+    loaded: &LoadedConfig,
+    health: &Arc<HealthRegistry>,
+) -> anyhow::Result<Option<Fleet>> {
+    let Some(config) = &loaded.config.fleet else {
+        return Ok(None);
+    };
+    let secret = crate::fleet::read_secret(&loaded.resolve(&config.secret_file))?;
+    let fleet = runtime.block_on(Fleet::start(config, &secret, health.clone()))?;
+    Ok(Some(fleet))
 }
 
 /// The machine-readable ready line: one JSON object on stdout.

@@ -260,6 +260,9 @@ fn restart_needed(old: &LoadedConfig, new: &LoadedConfig, workers: usize) -> Vec
     if old.log.format != new.log.format {
         notes.push("log.format changed: applies at restart".to_string());
     }
+    if old.fleet != new.fleet {
+        notes.push("fleet changed: applies at restart".to_string());
+    }
     notes
 }
 

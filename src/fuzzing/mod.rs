@@ -11,8 +11,10 @@
 //! parse with every rdata read as opaque bytes).
 
 pub mod fixture;
+pub mod gossip;
 pub mod hostile;
 pub mod inputs;
+pub mod key_file;
 pub mod packet;
 pub mod transfer;
 pub mod wire;
@@ -20,8 +22,10 @@ pub mod wire;
 #[cfg(test)]
 mod tests;
 
+pub use gossip::gossip;
 pub use hostile::{hostile_packet, valid_query};
 pub use inputs::{client_subnet, config, mmdb, zone_file};
+pub use key_file::key_file;
 pub use packet::{check_query, packet};
 pub use transfer::transfer;
 
@@ -35,5 +39,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("config", config),
     ("client_subnet", client_subnet),
     ("mmdb", mmdb),
+    ("gossip", gossip),
+    ("key_file", key_file),
     ("transfer", transfer),
 ];

@@ -107,3 +107,22 @@ fn packets_from_port_zero_and_responses_get_no_answer() {
         assert!(answer(&response, "192.0.2.1:5353", &mut out).is_none());
     }
 }
+
+/// The key_file seeds of whole pairs reach the signing invariant (the others are refused).
+#[test]
+fn key_file_seeds_of_whole_pairs_are_accepted() {
+    let corpus = fixture::repository().join("fuzz/corpus/key_file");
+    for (seed, accepted) in [
+        ("bind-ecdsap256-ksk", true),
+        ("bind-ed25519-zsk", true),
+        ("switchyard-csk-after-ds-seen", true),
+        ("bind-ecdsap384", false),
+        ("bind-rsasha256-verify-only", false),
+        ("halves-of-two-keys", false),
+        ("not-a-zone-key", false),
+    ] {
+        let data = std::fs::read(corpus.join(seed)).unwrap();
+        let key = super::key_file::accepted_pair(&data);
+        assert_eq!(key.is_some(), accepted, "{seed}");
+    }
+}

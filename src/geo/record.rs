@@ -1,17 +1,22 @@
-//! The few fields of a GeoIP2 / GeoLite2 / DB-IP record that steering uses, as borrowed serde
-//! structs. Everything else in a record (names in eight languages, postal codes, time zones …) is
+//! The few fields of a record that steering uses, as borrowed serde structs, in the two layouts
+//! Switchyard reads: GeoIP2's nested one (GeoIP2, GeoLite2, DB-IP) and ip-location-db's flat
+//! one. Everything else in a record (names in eight languages, postal codes, time zones …) is
 //! skipped without being decoded, which keeps a lookup several times cheaper than decoding a
-//! full City record, and allocation-free.
+//! full City record, and allocation-free. Also the load-time decoders: a whole record checked
+//! value by value, and a record's top-level keys, to say what a database holds.
 
+use std::cell::Cell;
 use std::fmt;
 
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
 
+use super::continents::continent_of;
 use super::location::{Code2, SubdivisionCode};
 
-/// A City or Country record: `continent.code`, `country.iso_code`, `subdivisions[0].iso_code`,
-/// `location.latitude/longitude`.
+/// A City or Country record. GeoIP2 layout: `continent.code`, `country.iso_code`,
+/// `subdivisions[0].iso_code`, `location.latitude/longitude`. ip-location-db's flat layout:
+/// `country_code`, and in its city files `latitude`/`longitude`.
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct PlaceRecord<'a> {
     #[serde(borrow, default)]
@@ -22,6 +27,23 @@ pub(super) struct PlaceRecord<'a> {
     subdivisions: Option<SubdivisionCode>,
     #[serde(default)]
     location: Option<CoordinatesField>,
+    #[serde(borrow, default)]
+    country_code: Option<&'a str>,
+    #[serde(default, deserialize_with = "float")]
+    latitude: Option<f64>,
+    #[serde(default, deserialize_with = "float")]
+    longitude: Option<f64>,
+}
+
+/// Which layout a record is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum RecordShape {
+    /// `continent` or `country` maps (GeoIP2, GeoLite2, DB-IP).
+    Nested,
+    /// A top-level `country_code` (ip-location-db).
+    Flat,
+    /// Neither.
+    Other,
 }
 
 #[derive(Debug, Deserialize)]
@@ -51,24 +73,46 @@ struct CoordinatesField {
 }
 
 impl PlaceRecord<'_> {
+    /// `continent.code`; a record with a country and no continent (the flat layout) gets the
+    /// country's continent.
     pub(super) fn continent(&self) -> Option<Code2> {
-        self.continent.as_ref()?.code.and_then(Code2::new)
+        let given = self
+            .continent
+            .as_ref()
+            .and_then(|c| c.code)
+            .and_then(Code2::new);
+        given.or_else(|| continent_of(self.country()?))
     }
 
+    /// `country.iso_code`, else the flat layout's `country_code`.
     pub(super) fn country(&self) -> Option<Code2> {
-        self.country.as_ref()?.iso_code.and_then(Code2::new)
+        let nested = self.country.as_ref().and_then(|country| country.iso_code);
+        nested.or(self.country_code).and_then(Code2::new)
     }
 
     pub(super) fn subdivision(&self) -> Option<SubdivisionCode> {
         self.subdivisions
     }
 
-    /// Latitude and longitude when both are present, finite and in range.
+    /// Latitude and longitude when both are present, finite and in range: `location`'s, else
+    /// the flat layout's.
     pub(super) fn coordinates(&self) -> Option<(f64, f64)> {
-        let location = self.location.as_ref()?;
-        let (latitude, longitude) = (location.latitude?, location.longitude?);
+        let (latitude, longitude) = match &self.location {
+            Some(location) => (location.latitude?, location.longitude?),
+            None => (self.latitude?, self.longitude?),
+        };
         let valid = (-90.0..=90.0).contains(&latitude) && (-180.0..=180.0).contains(&longitude);
         valid.then_some((latitude, longitude))
+    }
+
+    pub(super) fn shape(&self) -> RecordShape {
+        if self.continent.is_some() || self.country.is_some() {
+            RecordShape::Nested
+        } else if self.country_code.is_some() {
+            RecordShape::Flat
+        } else {
+            RecordShape::Other
+        }
     }
 }
 
@@ -77,6 +121,33 @@ impl PlaceRecord<'_> {
 pub(super) struct AsnRecord {
     #[serde(default)]
     pub(super) autonomous_system_number: Option<u32>,
+}
+
+/// A 32- or 64-bit float: ip-location-db writes its coordinates as 32-bit floats, which the
+/// decoder does not turn into an `f64` by itself.
+fn float<'de, D>(deserializer: D) -> Result<Option<f64>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct Float;
+
+    impl Visitor<'_> for Float {
+        type Value = Option<f64>;
+
+        fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+            formatter.write_str("a float")
+        }
+
+        fn visit_f32<E>(self, value: f32) -> Result<Option<f64>, E> {
+            Ok(Some(f64::from(value)))
+        }
+
+        fn visit_f64<E>(self, value: f64) -> Result<Option<f64>, E> {
+            Ok(Some(value))
+        }
+    }
+
+    deserializer.deserialize_any(Float)
 }
 
 /// Reads `subdivisions` (an array ordered from the largest region to the smallest, e.g. ENG then
@@ -115,6 +186,34 @@ where
 /// four levels. Bounds the recursion long before it could threaten the loading thread's stack.
 const MAX_CHECKED_DEPTH: u32 = 32;
 
+thread_local! {
+    /// Values [`CheckedValue`] may still decode on this thread (see [`with_check_budget`]).
+    static CHECK_BUDGET: Cell<u64> = const { Cell::new(u64::MAX) };
+}
+
+/// Runs `check` allowing [`CheckedValue`] to decode at most `values` values in all. Records
+/// may share data through pointers, so a crafted file could make a few records expand to an
+/// astronomical number of values; the budget turns that into an error instead of a hang.
+pub(super) fn with_check_budget<T>(values: u64, check: impl FnOnce() -> T) -> T {
+    let previous = CHECK_BUDGET.replace(values);
+    let result = check();
+    CHECK_BUDGET.set(previous);
+    result
+}
+
+/// Takes one value from the budget.
+fn charge<E: serde::de::Error>() -> Result<(), E> {
+    let left = CHECK_BUDGET.get();
+    if left == 0 {
+        return Err(E::custom(
+            "the records expand to more values than the whole data section could hold \
+             (pointers that share data in a loop-like pattern)",
+        ));
+    }
+    CHECK_BUDGET.set(left - 1);
+    Ok(())
+}
+
 /// Decodes any value completely, following every pointer and validating every string, to prove
 /// at load time that a record is well formed. Keeps nothing.
 #[derive(Clone, Copy)]
@@ -143,6 +242,7 @@ impl<'de> serde::de::DeserializeSeed<'de> for CheckedValue {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        charge::<D::Error>()?;
         deserializer.deserialize_any(self)
     }
 }
@@ -206,7 +306,40 @@ pub(super) struct CheckedRecord;
 
 impl<'de> Deserialize<'de> for CheckedRecord {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<CheckedRecord, D::Error> {
-        deserializer.deserialize_any(CheckedValue::root())?;
+        serde::de::DeserializeSeed::deserialize(CheckedValue::root(), deserializer)?;
         Ok(CheckedRecord)
+    }
+}
+
+/// The keys of a record's top-level map, its values skipped: what an operator is told a
+/// database holds when it is not in a layout Switchyard reads. Empty for a record that is not a
+/// map.
+pub(super) struct TopLevelKeys(pub(super) Vec<String>);
+
+impl<'de> Deserialize<'de> for TopLevelKeys {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<TopLevelKeys, D::Error> {
+        struct Keys;
+
+        impl<'de> Visitor<'de> for Keys {
+            type Value = TopLevelKeys;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("a map")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TopLevelKeys, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    map.next_value::<IgnoredAny>()?;
+                    keys.push(key);
+                }
+                Ok(TopLevelKeys(keys))
+            }
+        }
+
+        deserializer.deserialize_map(Keys)
     }
 }

@@ -1,7 +1,9 @@
 //! A structural check of a MaxMind DB search tree, node by node, at load time: every record must
-//! point to another node, to "no data", or into the data section, and every node must be
-//! reachable from the root. A lookup only ever visits reachable nodes, but unreachable garbage
-//! means the file is not what its metadata says (a corrupt tree or a wrong `node_count`).
+//! point to another node, to "no data", or into the data section, every node must be reachable
+//! from the root, and the 16-byte separator after the tree must be zeros. A lookup only ever
+//! visits reachable nodes, but unreachable garbage means the file is not what its metadata says
+//! (a corrupt tree or a wrong `node_count`). The walk also lists one network per distinct data
+//! record, for the record checks that follow, and which address families hold data.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -18,6 +20,26 @@ pub(super) struct RecordNetwork {
 }
 
 impl RecordNetwork {
+    /// Whether the network holds IPv4 addresses: any network of an IPv4 tree, or one that
+    /// overlaps `::/96` (where an IPv6 tree keeps IPv4) in an IPv6 tree.
+    fn holds_ipv4(&self) -> bool {
+        self.ipv4_tree || self.overlaps(0, 96)
+    }
+
+    /// Whether the network holds IPv6 addresses other than the IPv4 ones of an IPv6 tree
+    /// (`::/96` and its alias `::ffff:0:0/96`).
+    fn holds_ipv6(&self) -> bool {
+        let inside = |start: u128| self.prefix_len >= 96 && self.bits >> 32 == start >> 32;
+        !self.ipv4_tree && !inside(0) && !inside(0xffff << 32)
+    }
+
+    /// Whether the network overlaps the IPv6 network `start/prefix_len`.
+    fn overlaps(&self, start: u128, prefix_len: u8) -> bool {
+        let shared = self.prefix_len.min(prefix_len);
+        let mask = u128::MAX.checked_shl(128 - u32::from(shared)).unwrap_or(0);
+        self.bits & mask == start & mask
+    }
+
     /// An address inside the network, to look the record up by.
     pub(super) fn address(&self) -> IpAddr {
         if self.ipv4_tree {
@@ -45,18 +67,28 @@ impl std::fmt::Display for RecordNetwork {
     }
 }
 
+/// What the walk of a sound tree found.
+#[derive(Debug, Default)]
+pub(super) struct TreeSurvey {
+    /// One network for each distinct data record, in address order.
+    pub(super) records: Vec<RecordNetwork>,
+    /// Some network of IPv4 addresses (an IPv4 tree, or `::/96` of an IPv6 one) has data.
+    pub(super) ipv4_data: bool,
+    /// Some network of IPv6 addresses outside `::/96` and `::ffff:0:0/96` has data.
+    pub(super) ipv6_data: bool,
+}
+
 /// Checks the `node_count` nodes of `record_size` bits at the start of `bytes`, whose data
-/// section ends at `data_end` (where the metadata marker starts), and returns one network for
-/// each distinct data record the tree points to. The caller has checked that `record_size` is
-/// 24, 28 or 32 and that the tree fits before `data_end`; this function still never indexes
-/// out of bounds and reports an error instead.
+/// section ends at `data_end` (where the metadata marker starts), and the separator after them,
+/// and returns one network for each distinct data record the tree points to. This function
+/// never indexes out of bounds: a tree that does not fit is an error.
 pub(super) fn check_search_tree(
     bytes: &[u8],
     node_count: u32,
     record_size: u16,
     ipv4_tree: bool,
     data_end: usize,
-) -> Result<Vec<RecordNetwork>, String> {
+) -> Result<TreeSurvey, String> {
     let node_bytes = match record_size {
         24 => 6,
         28 => 7,
@@ -73,7 +105,7 @@ pub(super) fn check_search_tree(
     let tree = &bytes[..tree_len];
     let first_data_pointer = u64::from(node_count) + SEPARATOR_LEN;
 
-    let mut records = Vec::new();
+    let mut survey = TreeSurvey::default();
     // One bit per data section byte: which record offsets were already listed.
     let mut seen_records = vec![0u64; (data_len as usize).div_ceil(64)];
     let mut reached = vec![0u64; nodes.div_ceil(64)];
@@ -120,14 +152,17 @@ pub(super) fn check_search_tree(
                 ));
             }
             let offset = (pointer - first_data_pointer) as usize;
+            let network = RecordNetwork {
+                bits: child_bits,
+                prefix_len: depth + 1,
+                ipv4_tree,
+            };
+            survey.ipv4_data |= network.holds_ipv4();
+            survey.ipv6_data |= network.holds_ipv6();
             let (word, bit) = (offset / 64, 1u64 << (offset % 64));
             if seen_records[word] & bit == 0 {
                 seen_records[word] |= bit;
-                records.push(RecordNetwork {
-                    bits: child_bits,
-                    prefix_len: depth + 1,
-                    ipv4_tree,
-                });
+                survey.records.push(network);
             }
         }
     }
@@ -138,9 +173,18 @@ pub(super) fn check_search_tree(
             nodes - reached_count
         ));
     }
+    let separator = &bytes[tree_len..tree_len + SEPARATOR_LEN as usize];
+    if separator.iter().any(|&byte| byte != 0) {
+        return Err(format!(
+            "the 16-byte separator after the {nodes} search tree nodes is not all zeros \
+             (wrong node_count or record_size, or a damaged file)"
+        ));
+    }
     // In address order, so that errors name the first damaged network.
-    records.sort_unstable_by_key(|record| (record.bits, record.prefix_len));
-    Ok(records)
+    survey
+        .records
+        .sort_unstable_by_key(|record| (record.bits, record.prefix_len));
+    Ok(survey)
 }
 
 /// The left and right records of one node (6, 7 or 8 bytes).
@@ -190,12 +234,16 @@ mod tests {
     fn accepts_a_sound_tree() {
         // Root → node 1 and "no data"; node 1 → data offsets 0 and 1.
         let bytes = tree([1, 2], [18, 19]);
-        let records = check_search_tree(&bytes, 2, 24, true, bytes.len()).unwrap();
+        let survey = check_search_tree(&bytes, 2, 24, true, bytes.len()).unwrap();
+        let records = &survey.records;
         let networks: Vec<String> = records.iter().map(ToString::to_string).collect();
         assert_eq!(networks, ["0.0.0.0/2", "64.0.0.0/2"]);
         assert_eq!(records[1].address(), "64.0.0.0".parse::<IpAddr>().unwrap());
-        let records = check_search_tree(&bytes, 2, 24, false, bytes.len()).unwrap();
-        assert_eq!(records[1].to_string(), "4000::/2");
+        assert!(survey.ipv4_data && !survey.ipv6_data);
+        let survey = check_search_tree(&bytes, 2, 24, false, bytes.len()).unwrap();
+        assert_eq!(survey.records[1].to_string(), "4000::/2");
+        // 0.0.0.0/2 of an IPv6 tree is ::/2, which holds ::/96 (IPv4) and IPv6 addresses.
+        assert!(survey.ipv4_data && survey.ipv6_data);
     }
 
     #[test]
@@ -209,6 +257,38 @@ mod tests {
         let bytes = tree([1, 2], [18, 21]);
         let error = check_search_tree(&bytes, 2, 24, true, bytes.len()).unwrap_err();
         assert!(error.contains("right record 21 points past"), "{error}");
+    }
+
+    #[test]
+    fn rejects_a_separator_that_is_not_zeros() {
+        let mut bytes = tree([1, 2], [18, 19]);
+        bytes[12 + 5] = 1;
+        let error = check_search_tree(&bytes, 2, 24, true, bytes.len()).unwrap_err();
+        assert!(
+            error.contains("separator after the 2 search tree nodes"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn tells_which_families_hold_data() {
+        let network = |text: &str| {
+            let net: ipnet::Ipv6Net = text.parse().unwrap();
+            RecordNetwork {
+                bits: u128::from(net.network()),
+                prefix_len: net.prefix_len(),
+                ipv4_tree: false,
+            }
+        };
+        let families = |text| {
+            let network = network(text);
+            (network.holds_ipv4(), network.holds_ipv6())
+        };
+        assert_eq!(families("::c000:200/120"), (true, false)); // 192.0.2.0/24
+        assert_eq!(families("::ffff:c000:200/120"), (false, false)); // its alias
+        assert_eq!(families("2001:db8::/32"), (false, true));
+        assert_eq!(families("::/64"), (true, true));
+        assert_eq!(families("::/0"), (true, true));
     }
 
     #[test]

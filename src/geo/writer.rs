@@ -1,13 +1,18 @@
-//! A small MaxMind DB writer for our own City databases (geoip/example-city.mmdb), following the
-//! MaxMind DB format 2.0: a binary search tree over IPv6 with IPv4 at `::/96` (and aliased at
-//! `::ffff:0:0/96`, as MaxMind's databases do), a data section of deduplicated GeoIP2
-//! City-shaped records, and the metadata map. The output depends only on the table, so it can
-//! be committed and checked for drift.
+//! A small MaxMind DB writer for our own databases (geoip/example-city.mmdb, and test databases
+//! in every layout Switchyard reads), following the MaxMind DB format 2.0: a binary search tree
+//! over IPv6 with IPv4 at `::/96` (and aliased at `::ffff:0:0/96`, as MaxMind's databases do) or
+//! over IPv4 alone, a data section of deduplicated records (see [`super::encode`]), and the
+//! metadata map. The output depends only on the table, so it can be committed and checked for
+//! drift.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use super::city_table::{CONTINENTS, CityRow, parse_city_table};
+use super::city_table::{CityRow, parse_city_table};
+use super::encode::{
+    RecordLayout, TYPE_ARRAY, TYPE_MAP, TYPE_UINT16, TYPE_UINT32, TYPE_UINT64, encode_record,
+    write_control, write_string, write_uint,
+};
 
 /// `database_type` of the databases we write: "City" makes GeoIP2 readers (ours included)
 /// accept them as City databases.
@@ -26,6 +31,75 @@ const SEPARATOR: [u8; 16] = [0; 16];
 pub fn build_city_database(csv: &str) -> Result<Vec<u8>, String> {
     let rows = parse_city_table(csv)?;
     write_city_database(&rows, 24)
+}
+
+/// Builds a database of the same table in `layout`, with the metadata its publisher's files
+/// carry: DB-IP's `database_type` ("DBIP-City-Lite", "DBIP-Country-Lite"); for ip-location-db,
+/// one address family per file (`ipv6` picks which; the other family's rows are left out), an
+/// IPv4 tree (`ip_version` 4) for the IPv4 file, "country ipv4"-style types and an empty
+/// `description`, as its generator (mmdbwriter without a description) writes them. Test
+/// databases for every layout Switchyard reads.
+pub fn build_database(csv: &str, layout: RecordLayout, ipv6: bool) -> Result<Vec<u8>, String> {
+    let mut rows = parse_city_table(csv)?;
+    let options = match layout {
+        RecordLayout::GeoIp2City => WriteOptions::city(24),
+        RecordLayout::DbIpCity => WriteOptions::new(layout, "DBIP-City-Lite"),
+        RecordLayout::DbIpCountry => WriteOptions::new(layout, "DBIP-Country-Lite"),
+        RecordLayout::IpLocationCountry | RecordLayout::IpLocationCity => {
+            rows.retain(|row| row.network.addr().is_ipv6() == ipv6);
+            let kind = if layout == RecordLayout::IpLocationCity {
+                "city"
+            } else {
+                "country"
+            };
+            let family = if ipv6 { 6 } else { 4 };
+            let database_type = format!("{kind} ipv{family}");
+            WriteOptions {
+                database_type,
+                description: None,
+                ip_version: family,
+                ipv4_alias: false,
+                ..WriteOptions::new(layout, "")
+            }
+        }
+    };
+    write_database(&rows, &options)
+}
+
+/// What a written database looks like, besides its networks.
+#[derive(Clone, Debug)]
+pub(super) struct WriteOptions {
+    pub(super) layout: RecordLayout,
+    pub(super) database_type: String,
+    /// The English `description`; `None` writes an empty map (and no `languages`).
+    pub(super) description: Option<String>,
+    /// 6: an IPv6 tree with IPv4 at `::/96`; 4: an IPv4 tree (IPv6 rows are an error).
+    pub(super) ip_version: u16,
+    /// In an IPv6 tree, make `::ffff:0:0/96` reach the IPv4 data too.
+    pub(super) ipv4_alias: bool,
+    /// The smallest record size (24, 28 or 32) to use.
+    pub(super) min_record_size: u16,
+}
+
+impl WriteOptions {
+    /// Our City databases, as `switchyard geoip-build` writes them.
+    pub(super) fn city(min_record_size: u16) -> WriteOptions {
+        WriteOptions {
+            min_record_size,
+            ..WriteOptions::new(RecordLayout::GeoIp2City, DATABASE_TYPE)
+        }
+    }
+
+    pub(super) fn new(layout: RecordLayout, database_type: &str) -> WriteOptions {
+        WriteOptions {
+            layout,
+            database_type: database_type.to_string(),
+            description: Some(DESCRIPTION.to_string()),
+            ip_version: 6,
+            ipv4_alias: true,
+            min_record_size: 24,
+        }
+    }
 }
 
 /// One record of a search tree node.
@@ -84,26 +158,34 @@ impl Tree {
     }
 }
 
-/// The network as a 128-bit tree key and prefix: IPv4 lives at `::a.b.c.d`, 96 bits deeper.
-fn tree_key(network: &ipnet::IpNet) -> (u128, u8) {
-    match network.addr() {
-        IpAddr::V4(v4) => (u128::from(u32::from(v4)), network.prefix_len() + 96),
-        IpAddr::V6(v6) => (u128::from(v6), network.prefix_len()),
+/// The network as a 128-bit tree key (its bits from the most significant) and prefix: in an
+/// IPv6 tree IPv4 lives at `::a.b.c.d`, 96 bits deeper; an IPv4 tree holds IPv4 only.
+fn tree_key(network: &ipnet::IpNet, ip_version: u16) -> Result<(u128, u8), String> {
+    match (network.addr(), ip_version) {
+        (IpAddr::V4(v4), 4) => Ok((u128::from(u32::from(v4)) << 96, network.prefix_len())),
+        (IpAddr::V4(v4), _) => Ok((u128::from(u32::from(v4)), network.prefix_len() + 96)),
+        (IpAddr::V6(_), 4) => Err(format!("{network}: an IPv6 network in an IPv4 database")),
+        (IpAddr::V6(v6), _) => Ok((u128::from(v6), network.prefix_len())),
     }
 }
 
-/// Writes the database with the smallest record size of 24, 28 and 32 bits that is at least
-/// `min_record_size` and holds every record value.
+/// Writes our City database with the smallest record size of 24, 28 and 32 bits that is at
+/// least `min_record_size` and holds every record value.
 pub(super) fn write_city_database(
     rows: &[CityRow],
     min_record_size: u16,
 ) -> Result<Vec<u8>, String> {
+    write_database(rows, &WriteOptions::city(min_record_size))
+}
+
+/// Writes the rows as a database shaped by `options`.
+pub(super) fn write_database(rows: &[CityRow], options: &WriteOptions) -> Result<Vec<u8>, String> {
     // Records first, in table order, each distinct record once.
     let mut data = Vec::new();
     let mut offsets: HashMap<Vec<u8>, u32> = HashMap::new();
-    let mut keyed = Vec::with_capacity(rows.len());
+    let mut networks = Vec::with_capacity(rows.len());
     for row in rows {
-        let record = encode_record(row);
+        let record = encode_record(row, options.layout);
         let offset = match offsets.get(&record) {
             Some(&offset) => offset,
             None => {
@@ -114,8 +196,23 @@ pub(super) fn write_city_database(
                 offset
             }
         };
-        let (bits, prefix) = tree_key(&row.network);
-        keyed.push((prefix, bits, offset, row.line));
+        networks.push((row.network, offset, row.line));
+    }
+    assemble(&networks, &data, options)
+}
+
+/// The database file: a search tree pointing each network (with the table line it came from,
+/// for errors) to its record's offset in `data`, the separator, `data`, and the metadata.
+pub(super) fn assemble(
+    networks: &[(ipnet::IpNet, u32, usize)],
+    data: &[u8],
+    options: &WriteOptions,
+) -> Result<Vec<u8>, String> {
+    let mut keyed = Vec::with_capacity(networks.len());
+    for &(network, offset, line) in networks {
+        let (bits, prefix) =
+            tree_key(&network, options.ip_version).map_err(|e| format!("line {line}: {e}"))?;
+        keyed.push((prefix, bits, offset, line));
     }
     // Less specific networks first, so that a more specific one splits them.
     keyed.sort_unstable();
@@ -127,7 +224,8 @@ pub(super) fn write_city_database(
             .map_err(|error| format!("line {line}: {error}"))?;
     }
     // IPv4-mapped addresses (::ffff:a.b.c.d) reach the IPv4 data too.
-    if let Some(ipv4) = tree.get(0, 96).filter(|slot| *slot != Slot::Empty) {
+    let ipv4 = tree.get(0, 96).filter(|slot| *slot != Slot::Empty);
+    if let Some(ipv4) = ipv4.filter(|_| options.ipv4_alias && options.ip_version == 6) {
         tree.set(0xffff_u128 << 32, 96, ipv4)?;
     }
 
@@ -136,7 +234,7 @@ pub(super) fn write_city_database(
     let largest = u64::from(node_count) + SEPARATOR.len() as u64 + data.len() as u64;
     let record_size = [24u16, 28, 32]
         .into_iter()
-        .find(|&bits| bits >= min_record_size && largest < 1 << bits)
+        .find(|&bits| bits >= options.min_record_size && largest < 1 << bits)
         .ok_or_else(|| "database too large for 32-bit records".to_string())?;
     let value = |slot: Slot| -> u32 {
         match slot {
@@ -151,9 +249,9 @@ pub(super) fn write_city_database(
         write_node(&mut out, record_size, value(*left), value(*right));
     }
     out.extend_from_slice(&SEPARATOR);
-    out.extend_from_slice(&data);
+    out.extend_from_slice(data);
     out.extend_from_slice(METADATA_MARKER);
-    write_metadata(&mut out, node_count, record_size);
+    write_metadata(&mut out, options, node_count, record_size);
     Ok(out)
 }
 
@@ -176,53 +274,7 @@ fn write_node(out: &mut Vec<u8>, record_size: u16, left: u32, right: u32) {
     }
 }
 
-/// A GeoIP2 City-shaped record with the table's fields.
-fn encode_record(row: &CityRow) -> Vec<u8> {
-    let mut out = Vec::new();
-    let fields = 1
-        + usize::from(row.country.is_some())
-        + usize::from(row.coordinates.is_some())
-        + usize::from(row.subdivision.is_some());
-    // Keys in alphabetical order, like MaxMind's writer.
-    write_control(&mut out, TYPE_MAP, fields);
-    write_string(&mut out, "continent");
-    let continent = row.continent.as_str();
-    let name = CONTINENTS
-        .iter()
-        .find(|(code, _)| *code == continent)
-        .map_or(continent, |(_, name)| name);
-    write_control(&mut out, TYPE_MAP, 2);
-    write_string(&mut out, "code");
-    write_string(&mut out, continent);
-    write_string(&mut out, "names");
-    write_control(&mut out, TYPE_MAP, 1);
-    write_string(&mut out, "en");
-    write_string(&mut out, name);
-    if let Some(country) = row.country {
-        write_string(&mut out, "country");
-        write_control(&mut out, TYPE_MAP, 1);
-        write_string(&mut out, "iso_code");
-        write_string(&mut out, country.as_str());
-    }
-    if let Some((latitude, longitude)) = row.coordinates {
-        write_string(&mut out, "location");
-        write_control(&mut out, TYPE_MAP, 2);
-        write_string(&mut out, "latitude");
-        write_double(&mut out, latitude);
-        write_string(&mut out, "longitude");
-        write_double(&mut out, longitude);
-    }
-    if let Some(subdivision) = row.subdivision {
-        write_string(&mut out, "subdivisions");
-        write_control(&mut out, TYPE_ARRAY, 1);
-        write_control(&mut out, TYPE_MAP, 1);
-        write_string(&mut out, "iso_code");
-        write_string(&mut out, subdivision.as_str());
-    }
-    out
-}
-
-fn write_metadata(out: &mut Vec<u8>, node_count: u32, record_size: u16) {
+fn write_metadata(out: &mut Vec<u8>, options: &WriteOptions, node_count: u32, record_size: u16) {
     write_control(out, TYPE_MAP, 9);
     write_string(out, "binary_format_major_version");
     write_uint(out, TYPE_UINT16, 2);
@@ -231,104 +283,30 @@ fn write_metadata(out: &mut Vec<u8>, node_count: u32, record_size: u16) {
     write_string(out, "build_epoch");
     write_uint(out, TYPE_UINT64, BUILD_EPOCH);
     write_string(out, "database_type");
-    write_string(out, DATABASE_TYPE);
+    write_string(out, &options.database_type);
     write_string(out, "description");
-    write_control(out, TYPE_MAP, 1);
-    write_string(out, "en");
-    write_string(out, DESCRIPTION);
+    let description = options.description.as_deref();
+    write_control(out, TYPE_MAP, usize::from(description.is_some()));
+    if let Some(description) = description {
+        write_string(out, "en");
+        write_string(out, description);
+    }
     write_string(out, "ip_version");
-    write_uint(out, TYPE_UINT16, 6);
+    write_uint(out, TYPE_UINT16, u64::from(options.ip_version));
     write_string(out, "languages");
-    write_control(out, TYPE_ARRAY, 1);
-    write_string(out, "en");
+    write_control(out, TYPE_ARRAY, usize::from(description.is_some()));
+    if description.is_some() {
+        write_string(out, "en");
+    }
     write_string(out, "node_count");
     write_uint(out, TYPE_UINT32, u64::from(node_count));
     write_string(out, "record_size");
     write_uint(out, TYPE_UINT16, u64::from(record_size));
 }
 
-// Data section types (MaxMind DB format 2.0, "Output Data Section").
-const TYPE_STRING: u8 = 2;
-const TYPE_DOUBLE: u8 = 3;
-const TYPE_UINT16: u8 = 5;
-const TYPE_UINT32: u8 = 6;
-const TYPE_MAP: u8 = 7;
-const TYPE_UINT64: u8 = 9;
-const TYPE_ARRAY: u8 = 11;
-
-/// The control byte (type in the top 3 bits, or 0 and an extended type byte for types above
-/// 7) and the payload size, with the 29/30/31 size escapes.
-fn write_control(out: &mut Vec<u8>, type_number: u8, size: usize) {
-    let (first, extended) = if type_number <= 7 {
-        (type_number << 5, None)
-    } else {
-        (0, Some(type_number - 7))
-    };
-    let (size_bits, extra): (u8, &[u8]) = match size {
-        0..29 => (size as u8, &[]),
-        29..285 => (29, &[(size - 29) as u8]),
-        285..65_821 => (30, &((size - 285) as u16).to_be_bytes()),
-        _ => (31, &((size - 65_821) as u32).to_be_bytes()[1..]),
-    };
-    out.push(first | size_bits);
-    out.extend(extended);
-    out.extend_from_slice(extra);
-}
-
-fn write_string(out: &mut Vec<u8>, text: &str) {
-    write_control(out, TYPE_STRING, text.len());
-    out.extend_from_slice(text.as_bytes());
-}
-
-fn write_double(out: &mut Vec<u8>, value: f64) {
-    write_control(out, TYPE_DOUBLE, 8);
-    out.extend_from_slice(&value.to_be_bytes());
-}
-
-/// An unsigned integer in as few big-endian bytes as it needs (0 takes none).
-fn write_uint(out: &mut Vec<u8>, type_number: u8, value: u64) {
-    let bytes = value.to_be_bytes();
-    let skip = (value.leading_zeros() / 8) as usize;
-    write_control(out, type_number, bytes.len() - skip);
-    out.extend_from_slice(&bytes[skip..]);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn control_bytes_follow_the_size_escapes() {
-        let control = |type_number, size| {
-            let mut out = Vec::new();
-            write_control(&mut out, type_number, size);
-            out
-        };
-        assert_eq!(control(TYPE_STRING, 3), [0x43]);
-        assert_eq!(control(TYPE_STRING, 28), [0x5c]);
-        assert_eq!(control(TYPE_STRING, 29), [0x5d, 0]);
-        assert_eq!(control(TYPE_STRING, 284), [0x5d, 255]);
-        assert_eq!(control(TYPE_STRING, 285), [0x5e, 0, 0]);
-        assert_eq!(control(TYPE_STRING, 65_820), [0x5e, 255, 255]);
-        assert_eq!(control(TYPE_STRING, 65_821), [0x5f, 0, 0, 0]);
-        assert_eq!(control(TYPE_MAP, 2), [0xe2]);
-        // Extended types: control byte type 0, then type - 7.
-        assert_eq!(control(TYPE_ARRAY, 1), [0x01, 0x04]);
-        assert_eq!(control(TYPE_UINT64, 30), [0x1d, 0x02, 1]);
-    }
-
-    #[test]
-    fn integers_use_the_fewest_bytes() {
-        let uint = |type_number, value| {
-            let mut out = Vec::new();
-            write_uint(&mut out, type_number, value);
-            out
-        };
-        assert_eq!(uint(TYPE_UINT16, 0), [0xa0]);
-        assert_eq!(uint(TYPE_UINT16, 6), [0xa1, 6]);
-        assert_eq!(uint(TYPE_UINT32, 0x0001_0203), [0xc3, 1, 2, 3]);
-        assert_eq!(uint(TYPE_UINT64, 0), [0x00, 0x02]);
-    }
 
     #[test]
     fn nodes_pack_into_24_28_and_32_bits() {
@@ -350,7 +328,7 @@ mod tests {
         let mut tree = Tree {
             nodes: vec![[Slot::Empty; 2]],
         };
-        let key = |text: &str| tree_key(&text.parse().unwrap());
+        let key = |text: &str| tree_key(&text.parse().unwrap(), 6).unwrap();
         let (bits, prefix) = key("10.0.0.0/8");
         tree.set(bits, prefix, Slot::Data(0)).unwrap();
         let (bits, prefix) = key("10.1.0.0/16");

@@ -4,7 +4,8 @@
 //! Probes of one target never overlap: the next starts after the previous one ended (at most
 //! `timeout` later) and on the interval's grid otherwise, so a hung backend costs one pending
 //! probe, never a pile of them. The first probe waits a random part of the interval so that
-//! many targets started together spread their probes.
+//! many targets started together spread their probes. With `[fleet]`, a target whose
+//! observers are other nodes is not probed here: the task keeps its grid and skips the ticks.
 
 use std::error::Error;
 use std::io;
@@ -17,7 +18,8 @@ use super::error::HealthError;
 use super::probe_http::HttpProbe;
 use super::probe_tcp::TcpProbe;
 use super::spec::CheckSpec;
-use super::state::{State, TargetHealth};
+use super::state::TargetHealth;
+use super::status::State;
 use crate::config::CheckType;
 use crate::events::{EventKind, EventLog};
 
@@ -91,7 +93,8 @@ impl Prober {
     }
 
     /// Probes forever (until the task is aborted), publishing into `health`; a change of the
-    /// probe state also goes to `events`.
+    /// probe state also goes to `events`. Skips the ticks while the fleet leaves the target to
+    /// other nodes ([`TargetHealth::is_probing`]).
     pub(crate) async fn run(
         self,
         health: Arc<TargetHealth>,
@@ -103,6 +106,9 @@ impl Prober {
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
+            if !health.is_probing() {
+                continue;
+            }
             let outcome = self.probe().await;
             if let Some(change) = self.publish(&health, outcome) {
                 let forced = match change.forced {

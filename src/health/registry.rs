@@ -1,6 +1,6 @@
 //! The registry: owns every target's state and prober, and the operator's drains and forced
-//! states. Everything here runs off the query path; the query path only holds the `Arc`s that
-//! [`HealthRegistry::reconcile`] hands out.
+//! states (changed in `operator.rs`). Everything here runs off the query path; the query path
+//! only holds the `Arc`s that [`HealthRegistry::reconcile`] hands out.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -8,18 +8,19 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::runtime::Handle;
+use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 
 use super::error::HealthError;
-use super::persist::{self, Overrides};
+use super::overrides::Overrides;
+use super::persist;
 use super::probe::{Prober, jitter};
 use super::spec::{CheckSpec, ProbeSpec, validate_check};
-use super::state::{
-    DatacenterHealth, DatacenterStatus, Force, Identity, TargetHealth, TargetStatus,
-};
+use super::state::{Identity, TargetHealth};
+use super::status::{DatacenterHealth, DatacenterStatus, Force, TargetStatus};
 use super::tls::{TlsKey, client_config};
 use crate::config::InitialState;
-use crate::events::{EventKind, EventLog};
+use crate::events::EventLog;
 
 /// What [`HealthRegistry::reconcile`] hands to the snapshot builder.
 #[derive(Debug)]
@@ -70,10 +71,23 @@ impl Drop for Entry {
 }
 
 #[derive(Debug, Default)]
-struct Inner {
+pub(super) struct Inner {
     targets: HashMap<TargetKey, Entry>,
-    datacenters: HashMap<String, Arc<DatacenterHealth>>,
-    overrides: Overrides,
+    pub(super) datacenters: HashMap<String, Arc<DatacenterHealth>>,
+    pub(super) overrides: Overrides,
+    /// The name stamped on this node's operator changes (the fleet node name).
+    pub(super) node: String,
+}
+
+impl Inner {
+    /// Every target serving `address`.
+    pub(super) fn serving(&self, address: IpAddr) -> Vec<Arc<TargetHealth>> {
+        self.targets
+            .values()
+            .filter(|entry| entry.health.address() == address)
+            .map(|entry| entry.health.clone())
+            .collect()
+    }
 }
 
 /// Owns the probers and the health state objects; see the module documentation.
@@ -81,9 +95,11 @@ struct Inner {
 pub struct HealthRegistry {
     runtime: Handle,
     /// State changes and operator actions, for `/events` (reloads are added by the daemon).
-    events: Arc<EventLog>,
-    state_file: Option<PathBuf>,
+    pub(super) events: Arc<EventLog>,
+    pub(super) state_file: Option<PathBuf>,
     inner: Mutex<Inner>,
+    /// Woken when this node's observations or overrides change.
+    pub(super) changed: Arc<Notify>,
 }
 
 /// What to do with one spec, decided before anything changes.
@@ -110,6 +126,7 @@ impl HealthRegistry {
                 overrides,
                 ..Inner::default()
             }),
+            changed: Arc::new(Notify::new()),
         })
     }
 
@@ -148,7 +165,7 @@ impl HealthRegistry {
                 .forced
                 .get(&spec.address)
                 .map_or(Force::Auto, |state| Force::from(*state));
-            let built = build_target(spec, forced, &mut tls)?;
+            let built = build_target(spec, forced, &mut tls, &self.changed)?;
             plans.push(Plan::Start(key, Box::new(built)));
         }
 
@@ -210,129 +227,6 @@ impl HealthRegistry {
         })
     }
 
-    /// Drains a configured datacenter: it counts as unhealthy from now on, across reloads and
-    /// restarts. Returns whether it was not drained before.
-    pub fn drain(&self, datacenter: &str) -> Result<bool, HealthError> {
-        self.set_drained(datacenter, true)
-    }
-
-    /// Ends a drain. A drain kept in the state file for a datacenter no longer configured can
-    /// be removed this way too. Returns whether it was drained before.
-    pub fn undrain(&self, datacenter: &str) -> Result<bool, HealthError> {
-        self.set_drained(datacenter, false)
-    }
-
-    fn set_drained(&self, name: &str, drained: bool) -> Result<bool, HealthError> {
-        let mut inner = self.lock();
-        let datacenter = inner.datacenters.get(name).cloned();
-        let stale = !drained && inner.overrides.drained.contains(name);
-        if datacenter.is_none() && !stale {
-            return Err(HealthError::UnknownDatacenter(name.to_string()));
-        }
-        let mut overrides = inner.overrides.clone();
-        if drained {
-            overrides.drained.insert(name.to_string());
-        } else {
-            overrides.drained.remove(name);
-        }
-        self.save(&mut inner, overrides)?;
-        let changed = datacenter.is_some_and(|d| d.set_drained(drained)) || stale;
-        if changed {
-            let (state, verb) = if drained {
-                ("drained", "drained: it counts as unhealthy")
-            } else {
-                ("undrained", "undrained: back in service")
-            };
-            self.events.record(
-                EventKind::Drain,
-                name,
-                Some(name),
-                state,
-                format!("datacenter {name} {verb}"),
-            );
-            tracing::info!(
-                datacenter = name,
-                drained,
-                "{}",
-                if drained {
-                    "datacenter drained"
-                } else {
-                    "datacenter undrained"
-                }
-            );
-        }
-        Ok(changed)
-    }
-
-    /// Forces every target serving `address` up or down, or back to its probes (`Auto`); takes
-    /// effect in answers at once and persists across reloads and restarts. `Auto` also removes
-    /// a forced state kept for an address no longer configured. Returns whether anything
-    /// changed (the override, or a target's effective state).
-    pub fn force(&self, address: IpAddr, force: Force) -> Result<bool, HealthError> {
-        let mut inner = self.lock();
-        let affected: Vec<Arc<TargetHealth>> = inner
-            .targets
-            .values()
-            .filter(|entry| entry.health.address() == address)
-            .map(|entry| entry.health.clone())
-            .collect();
-        let stale = force == Force::Auto && inner.overrides.forced.contains_key(&address);
-        if affected.is_empty() && !stale {
-            return Err(HealthError::UnknownTarget(address));
-        }
-        let mut overrides = inner.overrides.clone();
-        match force.state() {
-            Some(state) => overrides.forced.insert(address, state),
-            None => overrides.forced.remove(&address),
-        };
-        let mut changed = overrides != inner.overrides;
-        self.save(&mut inner, overrides)?;
-        for target in &affected {
-            changed |= target.set_forced(force);
-        }
-        if changed {
-            let word = match force {
-                Force::Up => "up",
-                Force::Down => "down",
-                Force::Auto => "auto",
-            };
-            let datacenter = affected.first().map(|t| t.datacenter());
-            let place = datacenter.map(|d| format!(" ({d})")).unwrap_or_default();
-            let message = match force.state() {
-                Some(state) => format!("target {address}{place} forced {}", state.as_str()),
-                None => format!("target {address}{place} back to its probes"),
-            };
-            self.events.record(
-                EventKind::Force,
-                &address.to_string(),
-                datacenter,
-                word,
-                message,
-            );
-        }
-        tracing::info!(
-            target = %address,
-            force = ?force,
-            targets = affected.len(),
-            changed,
-            "target forced"
-        );
-        Ok(changed)
-    }
-
-    /// Writes the new overrides to the state file first, then keeps them: an action that could
-    /// not be saved is not applied, so what serves is what a restart will serve.
-    fn save(&self, inner: &mut Inner, overrides: Overrides) -> Result<(), HealthError> {
-        if overrides == inner.overrides {
-            return Ok(());
-        }
-        if let Some(path) = &self.state_file {
-            persist::save(path, &overrides)?;
-        }
-        inner.overrides = overrides;
-        Ok(())
-    }
-
     /// Every target, sorted by datacenter, address and check.
     pub fn targets(&self) -> Vec<TargetStatus> {
         let healths: Vec<Arc<TargetHealth>> = self
@@ -375,7 +269,29 @@ impl HealthRegistry {
         self.state_file.as_deref()
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    /// Every target with a check (what the fleet assigns observers to), sorted like
+    /// [`HealthRegistry::targets`].
+    pub fn checked_targets(&self) -> Vec<Arc<TargetHealth>> {
+        let mut checked: Vec<Arc<TargetHealth>> = self
+            .lock()
+            .targets
+            .values()
+            .filter(|entry| entry.check.is_some())
+            .map(|entry| entry.health.clone())
+            .collect();
+        checked.sort_by(|a, b| {
+            (a.datacenter(), a.address(), a.check()).cmp(&(b.datacenter(), b.address(), b.check()))
+        });
+        checked
+    }
+
+    /// Woken whenever a probe changes this node's observation of a target, or an operator
+    /// changes an override here: the fleet publishes both.
+    pub fn changed(&self) -> Arc<Notify> {
+        self.changed.clone()
+    }
+
+    pub(super) fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -385,6 +301,7 @@ fn build_target(
     spec: &ProbeSpec,
     forced: Force,
     tls: &mut HashMap<TlsKey, rustls::ClientConfig>,
+    changed: &Arc<Notify>,
 ) -> Result<(Entry, Option<Prober>), HealthError> {
     let (initial_up, probe, prober) = match &spec.check {
         None => (true, None, None),
@@ -410,7 +327,9 @@ fn build_target(
         probe,
     };
     let entry = Entry {
-        health: Arc::new(TargetHealth::new(identity, initial_up, forced)),
+        health: Arc::new(
+            TargetHealth::new(identity, initial_up, forced).observed_by(changed.clone()),
+        ),
         check: spec.check.clone(),
         task: None,
     };

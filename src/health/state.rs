@@ -1,160 +1,72 @@
-//! Per-target and per-datacenter health as the query path reads it: one atomic load per question.
+//! Per-target health as the query path reads it: one atomic load per question.
 //!
-//! A [`TargetHealth`] packs the probe state, the rise/fall streak flag and the forced override into
-//! one `AtomicU8`, together with the two values derived from them (effective state and "changing"),
-//! so [`TargetHealth::is_up`] and [`TargetHealth::is_changing`] are a single relaxed load and a
-//! mask. Everything else (since, last result, counters) lives behind a mutex that only the target's
-//! prober, the registry and status readers touch.
+//! A [`TargetHealth`] packs this node's probe state, the rise/fall streak flag, the forced
+//! override and the fleet's verdict into one `AtomicU16`, together with the two values derived
+//! from them (effective state and "changing"), so [`TargetHealth::is_up`] and
+//! [`TargetHealth::is_changing`] are a single relaxed load and a mask. Everything else (since,
+//! last result, counters, the fleet's votes) lives behind a mutex that only the target's
+//! prober, the registry, the fleet and status readers touch.
+//!
+//! The effective state is the forced override, else the fleet's verdict when the fleet decides
+//! (`[fleet]` configured and in contact with peers), else this node's own rise/fall state.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
 
-/// Raw: the last state decided by the probes (rise/fall).
-const PROBE_UP: u8 = 1 << 0;
+use super::status::{FleetView, Force, LastResult, Observation, State, TargetStatus};
+
+/// Raw: the last state decided by this node's probes (rise/fall).
+const PROBE_UP: u16 = 1 << 0;
 /// Raw: results opposite to the probe state have started a streak.
-const STREAK: u8 = 1 << 1;
+const STREAK: u16 = 1 << 1;
 /// Raw: an operator forced the target up.
-const FORCED_UP: u8 = 1 << 2;
+const FORCED_UP: u16 = 1 << 2;
 /// Raw: an operator forced the target down.
-const FORCED_DOWN: u8 = 1 << 3;
-/// Derived: the effective state (forced override, else probe state).
-const UP: u8 = 1 << 4;
-/// Derived: a streak is in progress and no override hides it.
-const CHANGING: u8 = 1 << 5;
+const FORCED_DOWN: u16 = 1 << 3;
+/// Raw: the fleet's verdict decides instead of this node's probes.
+const FLEET: u16 = 1 << 4;
+/// Raw: the fleet's verdict is up.
+const VERDICT_UP: u16 = 1 << 5;
+/// Raw: an observer counted in the verdict is in a rise or fall streak.
+const VERDICT_CHANGING: u16 = 1 << 6;
+/// Derived: the effective state.
+const UP: u16 = 1 << 7;
+/// Derived: a streak is in progress where the state is decided, and no override hides it.
+const CHANGING: u16 = 1 << 8;
 
-const FORCED: u8 = FORCED_UP | FORCED_DOWN;
-const RAW: u8 = PROBE_UP | STREAK | FORCED;
+const FORCED: u16 = FORCED_UP | FORCED_DOWN;
+const VERDICT: u16 = FLEET | VERDICT_UP | VERDICT_CHANGING;
+const RAW: u16 = PROBE_UP | STREAK | FORCED | VERDICT;
 
 /// Recomputes the derived bits from the raw ones.
-fn derive(bits: u8) -> u8 {
+fn derive(bits: u16) -> u16 {
     let raw = bits & RAW;
+    let fleet = raw & FLEET != 0;
     let up = match raw & FORCED {
         FORCED_UP => true,
         FORCED_DOWN => false,
+        _ if fleet => raw & VERDICT_UP != 0,
         _ => raw & PROBE_UP != 0,
     };
-    let changing = raw & FORCED == 0 && raw & STREAK != 0;
+    let streak = if fleet {
+        raw & VERDICT_CHANGING != 0
+    } else {
+        raw & STREAK != 0
+    };
+    let changing = raw & FORCED == 0 && streak;
     raw | if up { UP } else { 0 } | if changing { CHANGING } else { 0 }
 }
 
-/// Up or down, as shown to operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum State {
-    Up,
-    Down,
-}
-
-impl State {
-    fn from_up(up: bool) -> State {
-        if up { State::Up } else { State::Down }
+fn force_bits(force: Force) -> u16 {
+    match force {
+        Force::Up => FORCED_UP,
+        Force::Down => FORCED_DOWN,
+        Force::Auto => 0,
     }
-
-    /// `"up"` or `"down"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Up => "up",
-            State::Down => "down",
-        }
-    }
-}
-
-/// An operator's override of a target's state; `Auto` removes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Force {
-    Up,
-    Down,
-    Auto,
-}
-
-impl Force {
-    /// The state this override imposes, if any.
-    pub fn state(self) -> Option<State> {
-        match self {
-            Force::Up => Some(State::Up),
-            Force::Down => Some(State::Down),
-            Force::Auto => None,
-        }
-    }
-
-    fn bits(self) -> u8 {
-        match self {
-            Force::Up => FORCED_UP,
-            Force::Down => FORCED_DOWN,
-            Force::Auto => 0,
-        }
-    }
-}
-
-impl From<State> for Force {
-    fn from(state: State) -> Force {
-        match state {
-            State::Up => Force::Up,
-            State::Down => Force::Down,
-        }
-    }
-}
-
-impl std::str::FromStr for Force {
-    type Err = String;
-
-    /// Parses `up`, `down` or `auto` (the admin API's words).
-    fn from_str(text: &str) -> Result<Force, String> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "up" => Ok(Force::Up),
-            "down" => Ok(Force::Down),
-            "auto" => Ok(Force::Auto),
-            _ => Err(format!("expected up, down or auto, not {text:?}")),
-        }
-    }
-}
-
-/// The outcome of the latest probe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LastResult {
-    /// No probe has finished yet (or the target has no check).
-    None,
-    Ok,
-    Failed,
-}
-
-/// Everything about one target, for `/status`, `explain` and metrics.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TargetStatus {
-    /// The served address.
-    pub address: IpAddr,
-    pub datacenter: String,
-    /// The check's name; `None` when the target is not probed (always up unless forced).
-    pub check: Option<String>,
-    /// Where probes connect (the check's `address`, else the served one, with the check's port).
-    pub probe: Option<SocketAddr>,
-    /// Effective state: the forced override, else the probe state.
-    pub state: State,
-    /// State decided by the probes alone.
-    pub probe_state: State,
-    /// The operator's override, if any.
-    pub forced: Option<State>,
-    /// A rise or fall streak is in progress (answers use a lower TTL).
-    pub changing: bool,
-    /// When the effective state last changed (or the target was created), Unix milliseconds.
-    pub since_unix_ms: u64,
-    pub last_result: LastResult,
-    /// Why the latest probe failed; `None` when it succeeded or none ran.
-    pub last_error: Option<String>,
-    /// How long the latest probe took, milliseconds.
-    pub last_latency_ms: Option<f64>,
-    /// When the latest probe finished, Unix milliseconds.
-    pub last_probe_unix_ms: Option<u64>,
-    pub probes_ok: u64,
-    pub probes_failed: u64,
-    /// Changes of the effective state since the target was created.
-    pub state_changes: u64,
 }
 
 /// A change of the probe state decided by [`TargetHealth::record`].
@@ -185,21 +97,30 @@ struct Detail {
     probes_ok: u64,
     probes_failed: u64,
     state_changes: u64,
+    /// A result was recorded since probing last (re)started: this node's observation is current.
+    fresh: bool,
+    fleet: Option<FleetView>,
 }
 
 /// The health of one target (served address in a datacenter, with its check).
 #[derive(Debug)]
 pub struct TargetHealth {
-    flags: AtomicU8,
+    flags: AtomicU16,
+    /// Whether this node probes the target now (the fleet may leave it to other nodes).
+    probing: AtomicBool,
+    /// Woken when this node's observation changes (the fleet publishes it).
+    observed: Option<Arc<Notify>>,
     identity: Identity,
     detail: Mutex<Detail>,
 }
 
 impl TargetHealth {
     pub(crate) fn new(identity: Identity, initial_up: bool, forced: Force) -> TargetHealth {
-        let raw = if initial_up { PROBE_UP } else { 0 } | forced.bits();
+        let raw = if initial_up { PROBE_UP } else { 0 } | force_bits(forced);
         TargetHealth {
-            flags: AtomicU8::new(derive(raw)),
+            flags: AtomicU16::new(derive(raw)),
+            probing: AtomicBool::new(true),
+            observed: None,
             identity,
             detail: Mutex::new(Detail {
                 streak: 0,
@@ -211,8 +132,16 @@ impl TargetHealth {
                 probes_ok: 0,
                 probes_failed: 0,
                 state_changes: 0,
+                fresh: false,
+                fleet: None,
             }),
         }
+    }
+
+    /// Wakes `notify` whenever this node's observation of the target changes.
+    pub(crate) fn observed_by(mut self, notify: Arc<Notify>) -> TargetHealth {
+        self.observed = Some(notify);
+        self
     }
 
     /// A target that no prober drives: up or down as given, for offline tools (`explain`) and tests.
@@ -226,7 +155,8 @@ impl TargetHealth {
         TargetHealth::new(identity, up, Force::Auto)
     }
 
-    /// Effective state: the forced override, else the probe state. One relaxed atomic load.
+    /// Effective state: the forced override, else the fleet's verdict or the probe state. One
+    /// relaxed atomic load.
     #[inline]
     pub fn is_up(&self) -> bool {
         self.flags.load(Ordering::Relaxed) & UP != 0
@@ -273,13 +203,100 @@ impl TargetHealth {
             probes_ok: detail.probes_ok,
             probes_failed: detail.probes_failed,
             state_changes: detail.state_changes,
+            probing: self.is_probing(),
+            fleet: detail.fleet.clone(),
         }
+    }
+
+    /// How the fleet decided this target's state, if it did (for the decision trace).
+    pub fn fleet_view(&self) -> Option<FleetView> {
+        self.lock().fleet.clone()
+    }
+
+    /// Whether this node probes the target now.
+    pub fn is_probing(&self) -> bool {
+        self.probing.load(Ordering::Relaxed)
+    }
+
+    /// Starts or stops this node's probes of the target (the prober skips its ticks while
+    /// stopped); returns whether that changed. A restart begins from the state that serves now
+    /// (the fleet's verdict when it decides), so rise/fall applies from there, and reports no
+    /// observation until its first result.
+    pub(crate) fn set_probing(&self, probing: bool) -> bool {
+        let mut detail = self.lock();
+        if self.probing.swap(probing, Ordering::AcqRel) == probing {
+            return false;
+        }
+        detail.fresh = false;
+        if probing {
+            detail.streak = 0;
+            self.update(|raw| {
+                let serving = if raw & FLEET != 0 {
+                    raw & VERDICT_UP != 0
+                } else {
+                    raw & PROBE_UP != 0
+                };
+                (raw & !(PROBE_UP | STREAK)) | if serving { PROBE_UP } else { 0 }
+            });
+        }
+        true
+    }
+
+    /// This node's current observation: its rise/fall state, once a probe finished since
+    /// probing (re)started. `None` for targets without a check or not probed here.
+    pub fn observation(&self) -> Option<Observation> {
+        if self.identity.check.is_none() || !self.is_probing() {
+            return None;
+        }
+        let detail = self.lock();
+        let bits = self.flags.load(Ordering::Acquire);
+        detail.fresh.then(|| Observation {
+            state: State::from_up(bits & PROBE_UP != 0),
+            changing: bits & STREAK != 0,
+        })
+    }
+
+    /// Records how the fleet decided the state. With a verdict, the verdict serves (unless
+    /// forced); `Fleet` without one keeps whatever serves now; `Own` hands the decision back to
+    /// this node's probes. Returns whether the effective state changed.
+    pub(crate) fn set_fleet(&self, view: FleetView) -> bool {
+        let mut detail = self.lock();
+        let verdict = match &view {
+            FleetView::Fleet {
+                verdict: Some(state),
+                votes,
+                ..
+            } => Some((*state == State::Up, votes.iter().any(|v| v.changing))),
+            FleetView::Fleet { verdict: None, .. } => None,
+            FleetView::Own { .. } => Some((false, false)),
+        };
+        let own = matches!(view, FleetView::Own { .. });
+        detail.fleet = Some(view);
+        let Some((up, changing)) = verdict else {
+            return false;
+        };
+        let (old, new) = self.update(|raw| {
+            let raw = raw & !VERDICT;
+            if own {
+                raw
+            } else {
+                raw | FLEET
+                    | if up { VERDICT_UP } else { 0 }
+                    | if changing { VERDICT_CHANGING } else { 0 }
+            }
+        });
+        let changed = (old ^ new) & UP != 0;
+        if changed {
+            detail.since = SystemTime::now();
+            detail.state_changes += 1;
+        }
+        changed
     }
 
     /// Sets or clears the operator's override; returns whether the effective state changed.
     pub(crate) fn set_forced(&self, force: Force) -> bool {
         let mut detail = self.lock();
-        let (old, new) = self.update(|raw| (raw & !FORCED) | force.bits());
+        let (old, new) = self.update(|raw| (raw & !FORCED) | force_bits(force));
         let changed = (old ^ new) & UP != 0;
         if changed {
             detail.since = SystemTime::now();
@@ -313,8 +330,9 @@ impl TargetHealth {
         }
 
         // Only the prober writes PROBE_UP and STREAK, under this lock, so reading them here and
-        // writing them back below cannot race with another result; force only touches FORCED.
-        let probe_up = self.flags.load(Ordering::Acquire) & PROBE_UP != 0;
+        // writing them back below cannot race with another result; the others touch other bits.
+        let before = self.flags.load(Ordering::Acquire);
+        let probe_up = before & PROBE_UP != 0;
         let (new_probe_up, streak) = if ok == probe_up {
             (probe_up, 0)
         } else {
@@ -329,7 +347,7 @@ impl TargetHealth {
         detail.streak = streak;
 
         let (old, new) = self.update(|raw| {
-            let mut raw = raw & FORCED;
+            let mut raw = raw & (FORCED | VERDICT);
             if new_probe_up {
                 raw |= PROBE_UP;
             }
@@ -342,6 +360,12 @@ impl TargetHealth {
             detail.since = now;
             detail.state_changes += 1;
         }
+        let observation_changed = !detail.fresh || (old ^ new) & (PROBE_UP | STREAK) != 0;
+        detail.fresh = true;
+        drop(detail);
+        if observation_changed && let Some(notify) = &self.observed {
+            notify.notify_one();
+        }
         (new_probe_up != probe_up).then(|| Transition {
             probe_state: State::from_up(new_probe_up),
             forced: forced_state(new),
@@ -349,7 +373,7 @@ impl TargetHealth {
     }
 
     /// Applies `change` to the raw bits atomically; returns the old and new packed values.
-    fn update(&self, change: impl Fn(u8) -> u8) -> (u8, u8) {
+    fn update(&self, change: impl Fn(u16) -> u16) -> (u16, u16) {
         let mut old = self.flags.load(Ordering::Acquire);
         loop {
             let new = derive(change(old & RAW));
@@ -369,7 +393,7 @@ impl TargetHealth {
     }
 }
 
-fn forced_state(bits: u8) -> Option<State> {
+fn forced_state(bits: u16) -> Option<State> {
     match bits & FORCED {
         FORCED_UP => Some(State::Up),
         FORCED_DOWN => Some(State::Down),
@@ -377,54 +401,8 @@ fn forced_state(bits: u8) -> Option<State> {
     }
 }
 
-fn unix_ms(time: SystemTime) -> u64 {
+pub(crate) fn unix_ms(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH)
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
         .unwrap_or(0)
-}
-
-/// Whether an operator drained a datacenter (it then counts as unhealthy).
-#[derive(Debug)]
-pub struct DatacenterHealth {
-    name: String,
-    drained: AtomicBool,
-}
-
-/// A datacenter as shown to operators.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DatacenterStatus {
-    pub name: String,
-    pub drained: bool,
-}
-
-impl DatacenterHealth {
-    /// A datacenter with the given drain state (the registry creates them; also for offline tools).
-    pub fn new(name: &str, drained: bool) -> DatacenterHealth {
-        DatacenterHealth {
-            name: name.to_string(),
-            drained: AtomicBool::new(drained),
-        }
-    }
-
-    /// One relaxed atomic load.
-    #[inline]
-    pub fn is_drained(&self) -> bool {
-        self.drained.load(Ordering::Relaxed)
-    }
-
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    pub fn status(&self) -> DatacenterStatus {
-        DatacenterStatus {
-            name: self.name.clone(),
-            drained: self.is_drained(),
-        }
-    }
-
-    /// Returns whether the value changed.
-    pub(crate) fn set_drained(&self, drained: bool) -> bool {
-        self.drained.swap(drained, Ordering::AcqRel) != drained
-    }
 }

@@ -7,8 +7,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::{FileIdentity, LoadedZone, Settings, Snapshot};
-use crate::config::{CheckConfig, LoadedConfig};
-use crate::geo::GeoDatabase;
+use crate::config::{CheckConfig, Config, GeoRule, LoadedConfig, PolicyKind};
+use crate::geo::{GeoDatabase, PlaceField};
 use crate::health::{DatacenterHealth, HealthRegistry, ProbeSpec, TargetHealth};
 use crate::metrics::Metrics;
 use crate::policy::{self, Service};
@@ -63,13 +63,22 @@ pub fn build_next(
             let asn = geoip.asn_database.as_ref().map(|p| loaded.resolve(p));
             geo_files.push(FileIdentity::of(&database));
             geo_files.extend(asn.as_deref().map(FileIdentity::of));
+            let loaded_geo = previous.and_then(|p| p.geo.as_deref());
+            report.warnings.extend(
+                loaded_geo
+                    .map(GeoDatabase::rewritten_in_place)
+                    .unwrap_or_default(),
+            );
             let reusable = previous
                 .filter(|p| p.geo_files == geo_files && geo_files.iter().all(|f| f.stamp.is_some()))
                 .and_then(|p| p.geo.clone());
             match reusable {
                 Some(db) => Some(db),
                 None => match GeoDatabase::open(&database, asn.as_deref()) {
-                    Ok(db) => Some(Arc::new(db)),
+                    Ok(db) => {
+                        report.warnings.extend(db.warnings());
+                        Some(Arc::new(db))
+                    }
                     Err(e) => {
                         report.errors.push(e.to_string());
                         None
@@ -79,6 +88,9 @@ pub fn build_next(
         }
         None => None,
     };
+    if let Some(db) = &geo {
+        report.errors.extend(unmet_geo_needs(config, db));
+    }
 
     // Steered names, each placed in the zone with the longest origin above it.
     let mut service_names = Vec::with_capacity(config.services.len());
@@ -280,6 +292,39 @@ pub fn build_next(
     snapshot.geo_files = geo_files;
     snapshot.transfer = Arc::new(crate::transfer::Setup::new(keys, transfer_zones));
     Ok((snapshot, report))
+}
+
+/// Rules and policies that need a field no record of the GeoIP database has: they could never
+/// match, and every client would get the default answer without a word. One error per field
+/// and service, naming the first rule that needs it.
+fn unmet_geo_needs(config: &Config, geo: &GeoDatabase) -> Vec<String> {
+    let mut errors = Vec::new();
+    for (i, service) in config.services.iter().enumerate() {
+        let mut needs: Vec<(PlaceField, String)> = Vec::new();
+        if service.policy == PolicyKind::Nearest {
+            needs.push((
+                PlaceField::Coordinates,
+                format!("services[{i}].policy = \"nearest\""),
+            ));
+        }
+        for rule in service.geo.keys() {
+            let field = match GeoRule::parse(rule) {
+                Ok(GeoRule::Continent(_)) => PlaceField::Continent,
+                Ok(GeoRule::Country(_)) => PlaceField::Country,
+                Ok(GeoRule::Subdivision(..)) => PlaceField::Subdivision,
+                _ => continue,
+            };
+            if needs.iter().all(|(known, _)| *known != field) {
+                needs.push((field, format!("services[{i}].geo.{rule:?}")));
+            }
+        }
+        for (field, needed_by) in needs {
+            if let Err(error) = geo.require(field, &needed_by) {
+                errors.push(error.to_string());
+            }
+        }
+    }
+    errors
 }
 
 fn parse(origin: &Name, path: &Path, report: &mut BuildReport) -> Option<Vec<Record>> {

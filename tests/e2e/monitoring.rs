@@ -101,7 +101,10 @@ fn alerting_rules_pass_promtool_and_use_only_exported_metrics() {
         );
     }
     let server = start(&Parts::default(), &[]);
-    let exported = exported(&server);
+    // The `switchyard_fleet_*` families come only with `[fleet]`.
+    let fleet_node = crate::fleet::loopback_node("ns1", crate::fleet::SECRET, "");
+    let mut exported = exported(&server);
+    exported.extend(self::exported(&fleet_node));
     let text = std::fs::read_to_string(&rules).unwrap();
     let expressions = alert_expressions(&text);
     let wanted = [
@@ -110,6 +113,7 @@ fn alerting_rules_pass_promtool_and_use_only_exported_metrics() {
         "SwitchyardReloadFailed",
         "SwitchyardRateLimiting",
         "SwitchyardNoProbeResults",
+        "SwitchyardFleetDegraded",
     ];
     for alert in wanted {
         assert!(

@@ -7,8 +7,6 @@ mod lifecycle;
 mod metrics;
 mod reload;
 
-use std::time::{Duration, Instant};
-
 use crate::support::*;
 
 /// The zone every operations test serves: `probe` answers `probe_address`, `big` has more TXT
@@ -76,20 +74,6 @@ pub fn start(parts: &Parts<'_>, files: Files<'_>) -> Server {
 /// The addresses `www.example.net A` answers with.
 pub fn www(server: &Server) -> Vec<String> {
     server.ask("www.example.net", "A").answer_data()
-}
-
-/// Polls `check` every 50 ms until it holds or `limit` passes.
-pub fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    loop {
-        if check() {
-            return true;
-        }
-        if Instant::now() > deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[test]

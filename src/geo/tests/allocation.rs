@@ -1,5 +1,7 @@
 //! The query path must not allocate: `locate`, `parse_client_subnet`, `encode_client_subnet`
 //! and `client_address` are counted here with a test-only allocator that counts per thread.
+//! The same allocator follows the heap a thread holds, to show that loading a database keeps
+//! no copy of it.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -12,10 +14,19 @@ use crate::geo::{
 
 thread_local! {
     static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+    /// Bytes allocated minus bytes freed on this thread, and the highest value since reset.
+    static HELD: Cell<(isize, isize)> = const { Cell::new((0, 0)) };
 }
 
 fn count_one() {
     let _ = ALLOCATIONS.try_with(|count| count.set(count.get() + 1));
+}
+
+fn hold(bytes: isize) {
+    let _ = HELD.try_with(|held| {
+        let (now, peak) = held.get();
+        held.set((now + bytes, peak.max(now + bytes)));
+    });
 }
 
 /// Passes everything to the system allocator and counts allocations on the calling thread.
@@ -25,23 +36,27 @@ struct CountingAllocator;
 unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         count_one();
+        hold(layout.size() as isize);
         // SAFETY: forwarded with the caller's guarantees.
         unsafe { System.alloc(layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         count_one();
+        hold(layout.size() as isize);
         // SAFETY: forwarded with the caller's guarantees.
         unsafe { System.alloc_zeroed(layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         count_one();
+        hold(new_size as isize - layout.size() as isize);
         // SAFETY: forwarded with the caller's guarantees.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        hold(-(layout.size() as isize));
         // SAFETY: forwarded with the caller's guarantees.
         unsafe { System.dealloc(ptr, layout) }
     }
@@ -54,6 +69,18 @@ fn allocations_during(work: impl FnOnce()) -> usize {
     let before = ALLOCATIONS.with(Cell::get);
     work();
     ALLOCATIONS.with(Cell::get) - before
+}
+
+/// The most heap the calling thread held at once during `work`, beyond what it held before.
+fn peak_heap_during<T>(work: impl FnOnce() -> T) -> (T, usize) {
+    let start = HELD.with(|held| {
+        let (now, _) = held.get();
+        held.set((now, now));
+        now
+    });
+    let result = work();
+    let (_, peak) = HELD.with(Cell::get);
+    (result, (peak - start).max(0) as usize)
 }
 
 const ADDRESSES: [&str; 10] = [
@@ -116,4 +143,44 @@ fn client_subnet_handling_does_not_allocate() {
     });
     assert_eq!(count, 0);
     assert!(written > 0);
+}
+
+#[test]
+fn opening_a_database_keeps_no_copy_of_it_on_the_heap() {
+    use crate::geo::city_table::parse_city_table;
+    use crate::geo::writer::write_city_database;
+    use std::fmt::Write;
+
+    // 150,000 /24s scattered over IPv4 (the multiplier is odd: no two alike) and 500 places:
+    // several MB, most of it search tree, as in real databases.
+    let mut csv = String::from("network,continent,country,subdivision,latitude,longitude\n");
+    let network =
+        |index: u32| std::net::Ipv4Addr::from((index.wrapping_mul(0x9e37_79b1) & 0xff_ffff) << 8);
+    for index in 0..150_000u32 {
+        let network = network(index);
+        let place = index % 500;
+        let latitude = f64::from(place % 180) - 89.5;
+        writeln!(csv, "{network}/24,EU,NL,{},{latitude},4.5", place % 900).unwrap();
+    }
+    let bytes = write_city_database(&parse_city_table(&csv).unwrap(), 24).unwrap();
+    drop(csv);
+    let size = bytes.len();
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("city.mmdb");
+    std::fs::write(&path, bytes).unwrap();
+
+    let (database, peak) = peak_heap_during(|| GeoDatabase::open(&path, None).unwrap());
+    let inside = u32::from(network(7)) | 1;
+    assert!(
+        !database
+            .locate(std::net::Ipv4Addr::from(inside).into())
+            .is_unknown()
+    );
+    // The jump tables (640 KiB) and the load-time bookkeeping; a copy of the file alone would
+    // be `size`.
+    assert!(size > 4_000_000, "{size}");
+    assert!(
+        peak < size / 2,
+        "opening a {size}-byte database held {peak} bytes of heap at once"
+    );
 }

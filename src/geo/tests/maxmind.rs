@@ -2,7 +2,7 @@ use std::net::IpAddr;
 use std::path::Path;
 
 use super::maxmind_file;
-use crate::geo::{Code2, GeoDatabase, GeoError, Location};
+use crate::geo::{Code2, GeoDatabase, GeoError, Location, PlaceField};
 
 fn open(city: &str, asn: Option<&str>) -> GeoDatabase {
     let asn = asn.map(maxmind_file);
@@ -95,6 +95,35 @@ fn country_database_has_no_city_fields() {
     assert_eq!(london.coordinates, None);
     let japan = database.locate(ip("2001:218::1"));
     assert_eq!(japan.country, code("JP"));
+    // What the rules may ask of it: continents and countries, not subdivisions or `nearest`.
+    database.require(PlaceField::Continent, "a rule").unwrap();
+    database.require(PlaceField::Country, "a rule").unwrap();
+    for field in [PlaceField::Subdivision, PlaceField::Coordinates] {
+        let error = database.require(field, "a rule").unwrap_err().to_string();
+        assert!(
+            error.contains("GeoLite2-Country-Test.mmdb: no record has")
+                && error
+                    .contains("the GeoIP2 layout (GeoIP2, GeoLite2, DB-IP)), which a rule needs"),
+            "{error}"
+        );
+    }
+    assert!(database.warnings().is_empty(), "{:?}", database.warnings());
+}
+
+#[test]
+fn city_databases_serve_every_rule() {
+    for name in ["GeoLite2-City-Test.mmdb", "GeoIP2-City-Test.mmdb"] {
+        let database = open(name, Some("GeoLite2-ASN-Test.mmdb"));
+        for field in [
+            PlaceField::Continent,
+            PlaceField::Country,
+            PlaceField::Subdivision,
+            PlaceField::Coordinates,
+        ] {
+            database.require(field, "a rule").unwrap();
+        }
+        assert!(database.warnings().is_empty(), "{:?}", database.warnings());
+    }
 }
 
 #[test]

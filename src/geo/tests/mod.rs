@@ -2,9 +2,12 @@
 //! our example database (geoip/example-city.*).
 
 mod allocation;
+mod asn_layouts;
 mod bad_databases;
 mod ecs;
 mod example;
+mod files;
+mod layouts;
 mod maxmind;
 mod speed;
 

@@ -7,7 +7,8 @@ use std::time::Duration;
 use crate::config::CheckType;
 use crate::health::probe::{Outcome, Prober};
 use crate::health::spec::ProbeSpec;
-use crate::health::state::{Force, Identity, TargetHealth};
+use crate::health::state::{Identity, TargetHealth};
+use crate::health::status::Force;
 use crate::health::tls::{TlsKey, client_config};
 
 /// Log output written while the subscriber is this thread's default.

@@ -8,7 +8,9 @@ use super::backend::{Backend, Behavior};
 use super::http::closed_port;
 use super::{TempDir, check_for, eventually};
 use crate::config::{self, CheckConfig, CheckType, InitialState};
-use crate::health::{Force, HealthError, HealthRegistry, ProbeSpec, State};
+use crate::health::{
+    Change, Force, HealthError, HealthRegistry, ProbeSpec, Setting, State, Subject,
+};
 
 fn ip(text: &str) -> IpAddr {
     text.parse().unwrap()
@@ -254,7 +256,11 @@ async fn overrides_survive_reload_and_restart() {
     registry.reconcile(&[], &[]).unwrap();
     assert!(registry.undrain("iad").unwrap());
     assert!(registry.force(ip("2001:db8::1"), Force::Auto).unwrap());
-    assert_eq!(registry.overrides(), Default::default());
+    let overrides = registry.overrides();
+    assert!(overrides.drained.is_empty() && overrides.forced.is_empty());
+    // The removals are kept as the latest changes (a fleet must not bring the old ones back).
+    let settings: Vec<Setting> = overrides.changes.values().map(|c| c.setting).collect();
+    assert_eq!(settings, [Setting::Undrained, Setting::Auto]);
     assert!(registry.undrain("iad").is_err());
 }
 
@@ -289,4 +295,59 @@ async fn a_corrupt_state_file_is_an_error_at_start() {
 fn the_registry_needs_a_runtime() {
     let error = HealthRegistry::new(None).unwrap_err();
     assert!(matches!(error, HealthError::NoRuntime), "{error}");
+}
+
+#[tokio::test]
+async fn fleet_changes_apply_when_newer_and_only_to_what_is_configured() {
+    let dir = TempDir::new();
+    let path = dir.path("state.json");
+    let registry = HealthRegistry::new(Some(path.clone())).unwrap();
+    registry.set_node("ns1");
+    let specs = [ProbeSpec::unchecked(ip("192.0.2.1"), "ams")];
+    let out = registry.reconcile(&specs, &names(&["ams"])).unwrap();
+    let change = |setting, at_unix_ms, node: &str| Change {
+        setting,
+        at_unix_ms,
+        node: node.into(),
+    };
+    let ams = Subject::Datacenter("ams".into());
+    assert!(
+        registry
+            .apply_fleet_change(&ams, change(Setting::Drained, 100, "ns2"))
+            .unwrap()
+    );
+    assert!(out.datacenters[0].is_drained());
+    // Older, or the same again: ignored.
+    let older = change(Setting::Undrained, 99, "ns3");
+    assert!(!registry.apply_fleet_change(&ams, older).unwrap());
+    let again = change(Setting::Drained, 100, "ns2");
+    assert!(!registry.apply_fleet_change(&ams, again).unwrap());
+    assert!(out.datacenters[0].is_drained());
+    // A setting that does not fit its subject is refused.
+    let misfit = change(Setting::Down, 200, "ns2");
+    assert!(!registry.apply_fleet_change(&ams, misfit).unwrap());
+    // Things not configured here are kept, and nothing is created for them.
+    let elsewhere = Subject::Datacenter("nowhere".into());
+    let drain = change(Setting::Drained, 5, "ns2");
+    assert!(registry.apply_fleet_change(&elsewhere, drain).unwrap());
+    assert_eq!(registry.datacenters().len(), 1);
+    assert!(registry.overrides().drained.contains("nowhere"));
+    // A peer whose clock runs ahead forces the target down; the operator's later action here
+    // is stamped after it, so it wins everywhere.
+    let target = Subject::Target(ip("192.0.2.1"));
+    let ahead = 4_000_000_000_000;
+    let forced = change(Setting::Down, ahead, "ns2");
+    assert!(registry.apply_fleet_change(&target, forced).unwrap());
+    assert!(!out.targets[0].is_up());
+    assert!(registry.force(ip("192.0.2.1"), Force::Auto).unwrap());
+    assert!(out.targets[0].is_up());
+    let latest = registry.overrides().changes[&target].clone();
+    assert_eq!(
+        (latest.setting, latest.node.as_str()),
+        (Setting::Auto, "ns1")
+    );
+    assert!(latest.at_unix_ms > ahead);
+    // All of it is in the state file.
+    let reread = HealthRegistry::new(Some(path)).unwrap();
+    assert_eq!(reread.overrides(), registry.overrides());
 }

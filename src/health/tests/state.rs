@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use crate::health::state::{
-    DatacenterHealth, DatacenterStatus, Force, Identity, LastResult, State, TargetHealth,
-    Transition,
+use crate::health::state::{Identity, TargetHealth, Transition};
+use crate::health::status::{
+    DatacenterHealth, DatacenterStatus, FleetView, Force, LastResult, Observation, State, Vote,
 };
 
 fn target(initial_up: bool) -> TargetHealth {
@@ -134,4 +134,109 @@ fn datacenter_drain_flag() {
             drained: true
         }
     );
+}
+
+fn verdict(state: Option<State>, changing: bool) -> FleetView {
+    let votes = match state {
+        Some(state) => vec![Vote {
+            node: "ns2".into(),
+            state,
+            changing,
+        }],
+        None => vec![],
+    };
+    FleetView::Fleet {
+        verdict: state,
+        observers: vec!["ns2".into()],
+        votes,
+        agreement: 0.5,
+    }
+}
+
+#[test]
+fn the_fleet_verdict_serves_instead_of_own_probes() {
+    let t = target(true);
+    assert!(t.set_fleet(verdict(Some(State::Down), false)));
+    assert!(!t.is_up(), "the verdict serves");
+    assert_eq!(
+        t.status().probe_state,
+        State::Up,
+        "own probes are kept apart"
+    );
+    // Own results no longer move what serves, nor its TTL.
+    feed(&t, false);
+    assert!(!t.is_changing());
+    assert!(t.set_fleet(verdict(Some(State::Up), true)));
+    assert!(
+        t.is_up() && t.is_changing(),
+        "an observer's streak lowers the TTL"
+    );
+    // No report at all: whatever serves stays.
+    assert!(!t.set_fleet(verdict(None, false)));
+    assert!(t.is_up());
+    assert!(matches!(
+        t.fleet_view(),
+        Some(FleetView::Fleet { verdict: None, .. })
+    ));
+    // A forced state still wins.
+    assert!(t.set_forced(Force::Down));
+    assert!(!t.set_fleet(verdict(Some(State::Up), false)));
+    assert!(!t.is_up());
+    assert!(t.set_forced(Force::Auto));
+    assert!(t.is_up());
+    // Degraded: own probes decide again (up, with the failure streak begun above).
+    assert!(!t.set_fleet(FleetView::Own { degraded: true }));
+    assert!(t.is_up() && t.is_changing());
+    assert_eq!(t.status().fleet, Some(FleetView::Own { degraded: true }));
+}
+
+#[test]
+fn observations_start_from_what_serves_and_wait_for_a_result() {
+    let notify = std::sync::Arc::new(tokio::sync::Notify::new());
+    let t = target(true).observed_by(notify.clone());
+    assert!(t.is_probing());
+    assert_eq!(t.observation(), None, "no result yet");
+    feed(&t, true);
+    assert_eq!(
+        t.observation(),
+        Some(Observation {
+            state: State::Up,
+            changing: false
+        })
+    );
+    // The fleet says down and leaves the target to other nodes.
+    t.set_fleet(verdict(Some(State::Down), false));
+    assert!(t.set_probing(false));
+    assert!(!t.set_probing(false));
+    assert_eq!(t.observation(), None);
+    assert!(!t.status().probing);
+    // Probing again starts from the verdict: up needs `rise` successes, as on one node.
+    assert!(t.set_probing(true));
+    assert_eq!(t.status().probe_state, State::Down);
+    assert_eq!(
+        t.observation(),
+        None,
+        "nothing observed since probing restarted"
+    );
+    feed(&t, true);
+    assert_eq!(
+        t.observation(),
+        Some(Observation {
+            state: State::Down,
+            changing: true
+        })
+    );
+    assert!(feed(&t, true).is_some(), "rise = 2");
+    assert_eq!(t.observation().map(|o| o.state), Some(State::Up));
+    // Each change of the observation woke the fleet (a permit is stored).
+    let woken = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap()
+        .block_on(async {
+            tokio::time::timeout(Duration::from_millis(100), notify.notified())
+                .await
+                .is_ok()
+        });
+    assert!(woken);
 }

@@ -33,6 +33,20 @@ pub struct Server {
 /// Files to write before starting: (relative path, contents).
 pub type Files<'a> = &'a [(&'a str, &'a str)];
 
+/// Polls `check` every 20 ms until it holds or `limit` passes.
+pub fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if check() {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Root of the repository (for the bundled zones and GeoIP databases).
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -59,18 +73,32 @@ impl Server {
 
     /// Starts the binary on a directory already holding `switchyard.toml`.
     pub fn spawn(dir: tempfile::TempDir) -> Result<Server, String> {
+        Self::spawn_with(dir, |_| {})
+    }
+
+    /// Like [`Server::spawn`], with `prepare` applied to the command first (for example to
+    /// start it in a network namespace).
+    pub fn spawn_with(
+        dir: tempfile::TempDir,
+        prepare: impl FnOnce(&mut Command),
+    ) -> Result<Server, String> {
         let stderr_path = dir.path().join("stderr.log");
-        let stderr = std::fs::File::create(&stderr_path).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+        let stderr = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&stderr_path)
+            .unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_switchyard"));
+        command
             .arg("serve")
             .arg("--config")
             .arg(dir.path().join("switchyard.toml"))
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(stderr)
-            .spawn()
-            .expect("start switchyard");
+            .stderr(stderr);
+        prepare(&mut command);
+        let mut child = command.spawn().expect("start switchyard");
         let stdout = child.stdout.take().unwrap();
         let (ready_tx, ready_rx) = mpsc::channel();
         let reader = std::thread::spawn(move || read_stdout(stdout, ready_tx));
@@ -126,11 +154,16 @@ impl Server {
     }
 
     /// Stops the server (SIGTERM; it must exit 0) and starts it again on the same directory.
-    pub fn restart(mut self) -> Server {
+    pub fn restart(self) -> Server {
+        self.restart_with(|_| {})
+    }
+
+    /// Like [`Server::restart`], with `prepare` applied to the new command.
+    pub fn restart_with(mut self, prepare: impl FnOnce(&mut Command)) -> Server {
         let status = self.terminate();
         assert!(status.success(), "{status:?}");
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"));
-        Server::spawn(dir).unwrap_or_else(|e| panic!("server did not restart: {e}"))
+        Server::spawn_with(dir, prepare).unwrap_or_else(|e| panic!("server did not restart: {e}"))
     }
 
     /// Writes a file into the server's directory (replacing it atomically).
