@@ -116,9 +116,9 @@ impl Secondaries {
             .is_some()
     }
 
-    /// A NOTIFY (RFC 1996): for a secondary zone, from its primary's address and signed with
-    /// its key when it has one, it is acknowledged and the zone refreshed; anything else is
-    /// REFUSED (NOTAUTH for a zone of ours that is not secondary).
+    /// A NOTIFY (RFC 1996) for a secondary zone: from its primary's address and signed with
+    /// its key when it has one, it is acknowledged and the zone refreshed; otherwise REFUSED.
+    /// `None` for other zones (the query path answers NOTIMP).
     pub fn notified(
         &self,
         snapshot: &Arc<Snapshot>,
@@ -131,11 +131,11 @@ impl Secondaries {
             .find_zone(&lower)
             .filter(|&z| snapshot.zone(z).origin().as_wire() == lower.as_slice());
         let setup = zone.and_then(|z| snapshot.transfer.of(z));
-        let code = match setup.and_then(|s| s.primary.map(|p| (s, p))) {
+        // Not a secondary zone: the query path's answer (NOTIMP) stands.
+        let (setup, primary) = setup.and_then(|s| s.primary.map(|p| (s, p)))?;
+        let code = match () {
             _ if *qtype != rtype::SOA => rcode::FORMERR,
-            None if zone.is_some() => rcode::NOTAUTH,
-            None => rcode::REFUSED,
-            Some((setup, primary)) => {
+            _ => {
                 let signed_by = reply.session.as_ref().map(|s| &s.key);
                 let key_ok = match (&setup.key, signed_by) {
                     (None, _) => true,

@@ -189,9 +189,15 @@ fn broken_primary() -> (SocketAddr, &'static [&'static str]) {
         "bad IXFR sequence",
         "the transferred zone is not valid",
     ];
-    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    // UDP and TCP on one port: a UDP port whose TCP twin is free.
+    let (udp, tcp) = (0..50)
+        .find_map(|_| {
+            let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+            let tcp = TcpListener::bind(udp.local_addr().unwrap()).ok()?;
+            Some((udp, tcp))
+        })
+        .expect("a free port");
     let addr = udp.local_addr().unwrap();
-    let tcp = TcpListener::bind(addr).unwrap();
     std::thread::spawn(move || {
         let mut buf = [0u8; 512];
         while let Ok((len, from)) = udp.recv_from(&mut buf) {
