@@ -1,29 +1,39 @@
-//! `switchyard check`: validates the configuration and everything it names, printing every
-//! error as `file:line: message` or `file: key.path: message`.
+//! `switchyard check`: validates the configuration and everything it names. Every error reads
+//! `file:line: message` or `file: key.path: message`; `main.rs` prints them.
 
 use std::path::Path;
-use std::process::ExitCode;
 
 use crate::config;
 use crate::metrics::Metrics;
 use crate::snapshot;
 
-/// Runs the check and returns the process exit code.
-pub fn run(config_path: &Path) -> ExitCode {
+/// What the check found.
+#[derive(Debug)]
+pub struct Checked {
+    /// Warnings, printed first (`warning: …`).
+    pub warnings: Vec<String>,
+    /// The summary line (`FILE: ok (N zones, M records)`), or every error.
+    pub result: Result<String, Vec<String>>,
+}
+
+/// Checks the configuration at `config_path` as a start would load it, without serving.
+pub fn run(config_path: &Path) -> Checked {
     let loaded = match config::load(config_path) {
         Ok(loaded) => loaded,
         Err(errors) => {
-            for error in &errors.0 {
-                eprintln!("{error}");
-            }
-            return ExitCode::FAILURE;
+            return Checked {
+                warnings: Vec::new(),
+                result: Err(errors.0.iter().map(ToString::to_string).collect()),
+            };
         }
     };
     if let Some(fleet) = &loaded.config.fleet
         && let Err(error) = crate::fleet::read_secret(&loaded.resolve(&fleet.secret_file))
     {
-        eprintln!("{error}");
-        return ExitCode::FAILURE;
+        return Checked {
+            warnings: Vec::new(),
+            result: Err(vec![error.to_string()]),
+        };
     }
     match snapshot::build(
         &loaded,
@@ -32,26 +42,20 @@ pub fn run(config_path: &Path) -> ExitCode {
         snapshot::Health::Offline { down: &[] },
     ) {
         Ok((snapshot, report)) => {
-            for warning in &report.warnings {
-                eprintln!("warning: {warning}");
-            }
             let records: usize = snapshot.zones().iter().map(|z| z.zone.record_count()).sum();
-            println!(
-                "{}: ok ({} zones, {} records)",
-                config_path.display(),
-                snapshot.zones().len(),
-                records
-            );
-            ExitCode::SUCCESS
-        }
-        Err(report) => {
-            for warning in &report.warnings {
-                eprintln!("warning: {warning}");
+            Checked {
+                warnings: report.warnings,
+                result: Ok(format!(
+                    "{}: ok ({} zones, {} records)",
+                    config_path.display(),
+                    snapshot.zones().len(),
+                    records
+                )),
             }
-            for error in &report.errors {
-                eprintln!("{error}");
-            }
-            ExitCode::FAILURE
         }
+        Err(report) => Checked {
+            warnings: report.warnings,
+            result: Err(report.errors),
+        },
     }
 }

@@ -1,149 +1,156 @@
 //! The decision trace: why a name answers what it answers, for `switchyard explain` and for
 //! `dig NAME CH TXT` from the networks in `[server] trace_from`.
 //!
-//! The trace runs the same [`policy::select`] as the query path, with a recorder that keeps each
-//! step, so the explanation cannot drift from what queries actually get.
+//! There is no second lookup here. [`Trace`] is a recorder: the query path
+//! ([`crate::answer::respond_recorded`], [`crate::answer::explain`]) hands it each step of the
+//! walk that answers ([`crate::authoritative::answer`]), of the steering and of the policy
+//! ([`crate::policy::select`]), and last the response itself, so the explanation cannot drift
+//! from what queries actually get. This module only turns those steps into lines.
 
-use crate::policy::{self, Address, Client, Family, Reason, Service, Trace};
-use crate::snapshot::Snapshot;
-use crate::wire::name::write_presentation;
-use crate::wire::rtype;
-use crate::zone::{Lookup, NodeRef, Zone, rdata_to_text};
+use crate::authoritative::{self, Step};
+use crate::policy::{self, Address, Client, Decision, Family, Reason, Service};
+use crate::wire::compressed;
+use crate::wire::name::{MAX_NAME_LEN, write_presentation};
+use crate::wire::rtype::{self, rcode};
+use crate::zone::{NodeRef, RRsetRef, Zone, rdata_to_text};
 
-/// Explains the answer to `qtype` at `lower_name` (lowercased wire name) for `client`.
-pub fn explain(snapshot: &Snapshot, lower_name: &[u8], qtype: u16, client: &Client) -> Vec<String> {
-    let mut lines = Vec::new();
-    let shown = presentation(lower_name);
-    let Some(zone_index) = snapshot.find_zone(lower_name) else {
-        lines.push(format!("{shown} is in no zone served here: REFUSED"));
-        return lines;
-    };
-    let zone = snapshot.zone(zone_index);
-    lines.push(format!("{shown} is in zone {}", zone.origin()));
-    let mut name = lower_name.to_vec();
-    for _ in 0..16 {
-        let node = match zone.lookup(&name) {
-            Lookup::Found(id) => zone.node(id),
-            Lookup::Wildcard(id) => {
-                let node = zone.node(id);
-                lines.push(format!(
-                    "synthesised from wildcard {}",
-                    presentation(node.name())
-                ));
-                node
+/// Collects the trace's lines.
+#[derive(Debug, Default)]
+pub struct Trace {
+    pub lines: Vec<String>,
+    /// Where the lines about the response begin (see [`Trace::final_answer`]).
+    response_at: Option<usize>,
+}
+
+impl Trace {
+    /// The trace's last lines: the response written by the walk it describes (rcode, flags,
+    /// then each record), as [`final_answer`] renders a message.
+    pub fn final_answer(&self) -> &[String] {
+        self.response_at.map_or(&[], |at| &self.lines[at..])
+    }
+}
+
+impl policy::Recorder for Trace {
+    fn enabled(&self) -> bool {
+        true
+    }
+    fn note(&mut self, line: String) {
+        self.lines.push(line);
+    }
+}
+
+impl authoritative::Recorder for Trace {
+    fn step(&mut self, step: Step<'_>) {
+        let lines = &mut self.lines;
+        match step {
+            Step::Zone { name, zone } => lines.push(format!(
+                "{} is in zone {}",
+                presentation(name),
+                zone.origin()
+            )),
+            Step::NoZone { name } => lines.push(format!(
+                "{} is in no zone served here: REFUSED",
+                presentation(name)
+            )),
+            Step::Transfer => lines.push("zone transfers are not offered: REFUSED".into()),
+            Step::Wildcard { node } => lines.push(format!(
+                "synthesised from wildcard {}",
+                presentation(node.name())
+            )),
+            Step::BelowCut { cut } => lines.push(format!(
+                "below the delegation {}: referral",
+                presentation(cut.name())
+            )),
+            Step::NxDomain { name } => {
+                lines.push(format!("{} does not exist: NXDOMAIN", presentation(name)))
             }
-            Lookup::BelowCut(cut) => {
-                lines.push(format!(
-                    "below the delegation {}: referral",
-                    presentation(zone.node(cut).name())
-                ));
-                return lines;
+            Step::Dname {
+                name,
+                owner,
+                target,
+            } => lines.push(format!(
+                "{} is below the DNAME at {}: redirected to {}",
+                presentation(name),
+                presentation(owner.name()),
+                presentation(target)
+            )),
+            Step::DnameTooLong { .. } => {
+                lines.push("the DNAME substitution is too long: YXDOMAIN".into())
             }
-            Lookup::NxDomain(_) => {
-                lines.push(format!("{} does not exist: NXDOMAIN", presentation(&name)));
-                return lines;
-            }
-            Lookup::Dname(owner) => {
-                let owner = zone.node(owner);
-                let Some(target) = owner.rrset(rtype::DNAME).and_then(|d| d.rdatas().next()) else {
-                    return lines;
-                };
-                let prefix = &name[..name.len() - owner.name().len()];
-                let mut substituted = prefix.to_vec();
-                substituted.extend_from_slice(&target.to_ascii_lowercase());
-                if substituted.len() > crate::wire::name::MAX_NAME_LEN {
-                    lines.push("the DNAME substitution is too long: YXDOMAIN".into());
-                    return lines;
-                }
-                lines.push(format!(
-                    "{} is below the DNAME at {}: redirected to {}",
-                    presentation(&name),
-                    presentation(owner.name()),
-                    presentation(&substituted)
-                ));
-                name = substituted;
-                if !crate::wire::name::is_subdomain(&name, zone.origin().as_wire()) {
-                    lines.push("the target is outside the zone: the chain ends here".into());
-                    return lines;
-                }
-                continue;
-            }
-        };
-        if node.is_delegation() && qtype != rtype::DS {
-            lines.push(format!(
+            Step::Delegation { node } => lines.push(format!(
                 "{} is a delegation: referral",
                 presentation(node.name())
-            ));
-            return lines;
-        }
-        if let Some(service) = node.service().and_then(|s| snapshot.service(s)) {
-            if qtype == rtype::A || qtype == rtype::AAAA {
-                explain_service(snapshot, service, node, qtype, client, &mut lines);
-                return lines;
+            )),
+            Step::Cname { name, target } => lines.push(format!(
+                "{} is an alias for {}",
+                presentation(name),
+                presentation(target)
+            )),
+            Step::Loop { name } => lines.push(format!(
+                "{} was already answered in this chain: a loop, the chain stops here",
+                presentation(name)
+            )),
+            Step::OutsideZone { .. } => {
+                lines.push("the target is outside the zone: the chain ends here".into())
             }
-            lines.push(format!(
+            Step::ChainTooLong => lines.push("CNAME chain too long: stopped".into()),
+            Step::NotSteered { qtype } => lines.push(format!(
                 "steered name; {} is not steered (only A and AAAA are)",
                 rtype::type_to_string(qtype)
-            ));
-        }
-        if qtype != rtype::CNAME
-            && let Some(target) = node.rrset(rtype::CNAME).and_then(|c| c.rdatas().next())
-        {
-            lines.push(format!(
-                "{} is an alias for {}",
-                presentation(&name),
-                presentation(target)
-            ));
-            name = target.to_ascii_lowercase();
-            if !crate::wire::name::is_subdomain(&name, zone.origin().as_wire()) {
-                lines.push("the target is outside the zone: the chain ends here".into());
-                return lines;
+            )),
+            Step::Steered {
+                service,
+                qtype,
+                client,
+            } => describe_service(service, qtype, client, lines),
+            Step::Decision {
+                service,
+                decision,
+                qtype,
+                fallback,
+            } => describe_decision(service, decision, qtype, fallback, lines),
+            Step::Answer { zone, node, set } => static_records(zone, node, set, lines),
+            Step::Any { node, udp } => {
+                let shown = presentation(node.name());
+                lines.push(if node.rrsets().next().is_none() {
+                    format!("no records at {shown}: NODATA")
+                } else if udp {
+                    format!("ANY at {shown} over UDP: one RRset (RFC 8482)")
+                } else {
+                    format!("ANY at {shown}: every RRset")
+                });
             }
-            continue;
+            Step::NoData { node, qtype } => lines.push(format!(
+                "no {} records at {}: NODATA",
+                rtype::type_to_string(qtype),
+                presentation(node.name())
+            )),
+            Step::Truncated => lines.push("the answer does not fit: truncated (TC)".into()),
+            Step::Response { message } => {
+                self.response_at = Some(lines.len());
+                lines.extend(final_answer(message));
+            }
         }
-        static_records(zone, node, qtype, &mut lines);
-        return lines;
     }
-    lines.push("CNAME chain too long: stopped".into());
-    lines
 }
 
 /// The records a static name answers with.
-fn static_records(zone: &Zone, node: NodeRef<'_>, qtype: u16, lines: &mut Vec<String>) {
-    match node.rrset(qtype) {
-        Some(set) => {
-            lines.push(format!("static answer from zone {}:", zone.origin()));
-            for rdata in set.rdatas() {
-                lines.push(format!(
-                    "  {} {} IN {} {}",
-                    presentation(node.name()),
-                    set.ttl(),
-                    rtype::type_to_string(qtype),
-                    rdata_to_text(qtype, rdata)
-                ));
-            }
-        }
-        None => lines.push(format!(
-            "no {} records at {}: NODATA",
-            rtype::type_to_string(qtype),
-            presentation(node.name())
-        )),
+fn static_records(zone: &Zone, node: NodeRef<'_>, set: RRsetRef<'_>, lines: &mut Vec<String>) {
+    lines.push(format!("static answer from zone {}:", zone.origin()));
+    for rdata in set.rdatas() {
+        lines.push(format!(
+            "  {} {} IN {} {}",
+            presentation(node.name()),
+            set.ttl(),
+            rtype::type_to_string(set.rtype()),
+            rdata_to_text(set.rtype(), rdata)
+        ));
     }
 }
 
-fn explain_service(
-    snapshot: &Snapshot,
-    service: &Service,
-    node: NodeRef<'_>,
-    qtype: u16,
-    client: &Client,
-    lines: &mut Vec<String>,
-) {
-    let family = if qtype == rtype::AAAA {
-        Family::V6
-    } else {
-        Family::V4
-    };
+/// The service at a steered name, the client and every candidate with its state.
+fn describe_service(service: &Service, qtype: u16, client: &Client, lines: &mut Vec<String>) {
+    let family = family(qtype);
     lines.push(
         format!(
             "steered by policy {:?} (ttl {}, min_ttl {}, answers {}{})",
@@ -192,17 +199,16 @@ fn explain_service(
             lines.extend(crate::fleet::vote_line(&target.health).map(|l| format!("      {l}")));
         }
     }
-    let fallback = node.rrset(qtype);
-    let mut trace = Trace::default();
-    let decision = policy::select(
-        service,
-        family,
-        client,
-        snapshot.geo(),
-        fallback.is_some(),
-        &mut trace,
-    );
-    lines.extend(trace.lines);
+}
+
+/// The branch the policy took and the records it answers with.
+fn describe_decision(
+    service: &Service,
+    decision: &Decision,
+    qtype: u16,
+    fallback: Option<RRsetRef<'_>>,
+    lines: &mut Vec<String>,
+) {
     let branch = decision.reason.as_str();
     match decision.reason {
         Reason::NoTargets | Reason::Fallback => {
@@ -244,6 +250,14 @@ fn explain_service(
     lines.push(format!("ECS scope /{}", decision.scope));
 }
 
+fn family(qtype: u16) -> Family {
+    if qtype == rtype::AAAA {
+        Family::V6
+    } else {
+        Family::V4
+    }
+}
+
 fn address_text(address: &Address) -> String {
     match address {
         Address::V4(a) => a.to_string(),
@@ -258,19 +272,99 @@ fn presentation(wire: &[u8]) -> String {
     out
 }
 
-/// The trace for `dig NAME CH TXT`: A and AAAA explained for the asking client.
-pub fn chaos_trace(snapshot: &Snapshot, lower_name: &[u8], client: &Client) -> Option<Vec<String>> {
-    snapshot.find_zone(lower_name)?;
-    let mut lines = Vec::new();
-    for qtype in [rtype::A, rtype::AAAA] {
-        let name = rtype::type_to_string(qtype);
-        lines.extend(
-            explain(snapshot, lower_name, qtype, client)
-                .into_iter()
-                .map(|line| format!("{name}: {line}")),
-        );
+/// A response as the trace ends with it: `response: RCODE` with its flags, then one line per
+/// record of the answer, authority and additional sections (names uncompressed). The
+/// differential test compares this for the trace and for the response sent.
+pub fn final_answer(message: &[u8]) -> Vec<String> {
+    read_response(message).unwrap_or_else(|| vec!["response: unreadable".into()])
+}
+
+fn read_response(message: &[u8]) -> Option<Vec<String>> {
+    let word = |at: usize| -> Option<u16> {
+        Some(u16::from_be_bytes([
+            *message.get(at)?,
+            *message.get(at + 1)?,
+        ]))
+    };
+    let flags = word(2)?;
+    let counts = [word(4)?, word(6)?, word(8)?, word(10)?];
+    let mut pos = 12;
+    for _ in 0..counts[0] {
+        pos = compressed::skip(message, pos)?.end + 4;
     }
+    let mut records = Vec::new();
+    let mut extended = 0u16;
+    for (section, &count) in ["answer", "authority", "additional"]
+        .iter()
+        .zip(&counts[1..])
+    {
+        for _ in 0..count {
+            let mut owner = [0u8; MAX_NAME_LEN];
+            let owner_len = compressed::expand(message, pos, &mut owner)?;
+            pos = compressed::skip(message, pos)?.end;
+            let fixed = message.get(pos..pos + 10)?;
+            let rtype = u16::from_be_bytes([fixed[0], fixed[1]]);
+            let class = u16::from_be_bytes([fixed[2], fixed[3]]);
+            let ttl = u32::from_be_bytes([fixed[4], fixed[5], fixed[6], fixed[7]]);
+            let rdlen = usize::from(u16::from_be_bytes([fixed[8], fixed[9]]));
+            let start = pos + 10;
+            pos = start + rdlen;
+            message.get(start..pos)?;
+            if rtype == rtype::OPT {
+                extended = (ttl >> 24) as u16;
+            }
+            let rdata = uncompressed_rdata(message, rtype, start, pos)?;
+            records.push(format!(
+                "  {section} {} {ttl} {} {} {}",
+                presentation(&owner[..owner_len]),
+                rtype::class_to_string(class),
+                rtype::type_to_string(rtype),
+                rdata_to_text(rtype, &rdata)
+            ));
+        }
+    }
+    if pos != message.len() {
+        return None;
+    }
+    let code = (extended << 4) | (flags & 0xF);
+    let name = match rcode::name(code) {
+        "other" => format!("RCODE{code}"),
+        known => known.to_uppercase(),
+    };
+    let mut head = format!("response: {name}");
+    for (bit, shown) in [
+        (crate::wire::query::flags::AA, "authoritative"),
+        (crate::wire::query::flags::TC, "truncated"),
+    ] {
+        if flags & bit != 0 {
+            head.push_str(", ");
+            head.push_str(shown);
+        }
+    }
+    let mut lines = vec![head];
+    lines.extend(records);
     Some(lines)
+}
+
+/// The rdata of the record at `start..end`, with the names the writer compresses (those of
+/// NS, CNAME, PTR, MX and SOA, RFC 3597 §4) written out whole.
+fn uncompressed_rdata(message: &[u8], rtype: u16, start: usize, end: usize) -> Option<Vec<u8>> {
+    let (fixed_before, names) = match rtype {
+        rtype::NS | rtype::CNAME | rtype::PTR => (0, 1),
+        rtype::MX => (2, 1),
+        rtype::SOA => (0, 2),
+        _ => return Some(message[start..end].to_vec()),
+    };
+    let mut rdata = message.get(start..start + fixed_before)?.to_vec();
+    let mut pos = start + fixed_before;
+    for _ in 0..names {
+        let mut name = [0u8; MAX_NAME_LEN];
+        let len = compressed::expand(message, pos, &mut name)?;
+        rdata.extend_from_slice(&name[..len]);
+        pos = compressed::skip(message, pos)?.end;
+    }
+    rdata.extend_from_slice(message.get(pos..end)?);
+    Some(rdata)
 }
 
 /// Parses `IP` (the resolver's address) or `IP/PREFIX` (an ECS subnet) for `explain --client`.
@@ -296,43 +390,4 @@ pub fn parse_client(text: &str) -> Result<Client, String> {
             })
         }
     }
-}
-
-/// `switchyard explain`: loads the configuration without probing (every target up, the
-/// `down` datacenters drained) and prints the trace.
-pub fn command(
-    config_path: &std::path::Path,
-    name: &str,
-    qtype: &str,
-    client: &str,
-    down: &[String],
-) -> Result<Vec<String>, Vec<String>> {
-    let qtype =
-        rtype::type_from_str(qtype).ok_or_else(|| vec![format!("unknown type {qtype:?}")])?;
-    let name = crate::wire::Name::parse(name, Some(&crate::wire::Name::root()))
-        .map_err(|e| vec![e.to_string()])?;
-    let client = parse_client(client).map_err(|e| vec![e])?;
-    let loaded = crate::config::load(config_path)
-        .map_err(|errors| errors.0.iter().map(ToString::to_string).collect::<Vec<_>>())?;
-    for dc in down {
-        if !loaded.config.datacenters.contains_key(dc) {
-            return Err(vec![format!(
-                "--down {dc}: no such datacenter in [datacenters]"
-            )]);
-        }
-    }
-    let metrics = crate::metrics::Metrics::default();
-    let (snapshot, _) = crate::snapshot::build(
-        &loaded,
-        1,
-        &metrics,
-        crate::snapshot::Health::Offline { down },
-    )
-    .map_err(|report| report.errors)?;
-    Ok(explain(
-        &snapshot,
-        name.to_lowercase().as_wire(),
-        qtype,
-        &client,
-    ))
 }

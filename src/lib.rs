@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod answer;
+pub mod authoritative;
 pub mod check;
 pub mod config;
 pub mod ctl;
@@ -12,6 +13,7 @@ pub mod daemon;
 pub mod dnssec;
 pub mod events;
 pub mod explain;
+pub mod explain_command;
 pub mod fleet;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -173,13 +173,33 @@ fn main() -> ExitCode {
             match switchyard::daemon::serve(&cli.config) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("switchyard: {e:#}");
+                    for problem in e.problems() {
+                        eprintln!("{problem}");
+                    }
+                    eprintln!("switchyard: {:#}", anyhow::Error::from(e));
                     ExitCode::FAILURE
                 }
             }
         }
-        Command::Check => switchyard::check::run(&cli.config),
-        Command::Explain { question, down } => match switchyard::explain::command(
+        Command::Check => {
+            let checked = switchyard::check::run(&cli.config);
+            for warning in &checked.warnings {
+                eprintln!("warning: {warning}");
+            }
+            match checked.result {
+                Ok(summary) => {
+                    println!("{summary}");
+                    ExitCode::SUCCESS
+                }
+                Err(errors) => {
+                    for error in errors {
+                        eprintln!("{error}");
+                    }
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Explain { question, down } => match switchyard::explain_command::run(
             &cli.config,
             &question.name,
             &question.qtype,

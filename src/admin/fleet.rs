@@ -12,7 +12,7 @@ use crate::metrics::text::{TextWriter, Type};
 /// `/status`'s `fleet`: the node, its mode, every member and the gossip counters; `null`
 /// without `[fleet]`. Each target's observers and votes are under `targets[].fleet`.
 pub fn status(daemon: &Daemon) -> Value {
-    let Some(fleet) = &daemon.fleet else {
+    let Some(fleet) = daemon.fleet() else {
         return Value::Null;
     };
     let mut value = serde_json::to_value(fleet.status()).unwrap_or(Value::Null);
@@ -38,7 +38,7 @@ pub fn status(daemon: &Daemon) -> Value {
 
 /// The fleet's metric families.
 pub fn metrics(daemon: &Daemon, targets: &[TargetStatus], w: &mut TextWriter) {
-    let Some(fleet) = &daemon.fleet else {
+    let Some(fleet) = daemon.fleet() else {
         return;
     };
     let status = fleet.status();

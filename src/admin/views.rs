@@ -56,7 +56,14 @@ pub fn explain(daemon: &Daemon, query: &Query) -> Response<Body> {
         Err(e) => return bad_request(&format!("name: {e}")),
     };
     let snapshot = daemon.shared.snapshot.load_full();
-    let lines = crate::explain::explain(&snapshot, name.as_wire(), qtype, &client);
+    // Over TCP: the whole answer, as `switchyard explain` gives it.
+    let lines = crate::answer::explain(
+        &snapshot,
+        name.as_wire(),
+        qtype,
+        &client,
+        crate::wire::Transport::Tcp,
+    );
     json(
         StatusCode::OK,
         &json!({

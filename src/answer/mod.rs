@@ -1,18 +1,21 @@
 //! The query path: bytes of a query in, bytes of the response out.
 //!
-//! [`respond`] validates the query, finds the zone, answers from zone data or a steering
-//! decision, and writes the message with EDNS and truncation applied. It takes no lock, does no
-//! I/O and allocates nothing in the common case; transports in `server/` only move bytes.
+//! [`respond`] validates the query, finds the zone, answers from zone data
+//! ([`crate::authoritative`]) or a steering decision, and writes the message with EDNS and
+//! truncation applied. It takes no lock, does no I/O and allocates nothing in the common case;
+//! transports in `server/` only move bytes. [`respond_recorded`] is the same path with each
+//! step handed to a recorder: the decision trace ([`explain`]) comes from it.
 
-pub mod authoritative;
 pub mod chaos;
 pub mod edns;
-pub mod prepared;
 pub mod steer;
+mod trace;
 
 use std::net::SocketAddr;
 
-use crate::geo::{ClientSubnet, MAX_CLIENT_SUBNET_LEN, encode_client_subnet, parse_client_subnet};
+use crate::authoritative::{self, NoRecord, Recorder, Step};
+use crate::geo::{MAX_CLIENT_SUBNET_LEN, encode_client_subnet, parse_client_subnet};
+use crate::policy::Client;
 use crate::snapshot::Snapshot;
 use crate::wire::name::MAX_NAME_LEN;
 use crate::wire::query::{self, Parsed, flags};
@@ -20,27 +23,14 @@ use crate::wire::rtype::{self, rcode};
 use crate::wire::writer::{Section, Writer};
 use edns::ResponseOpt;
 pub use steer::SteerSummary;
+pub use trace::explain;
 
 /// Largest message over TCP.
-pub const MAX_MESSAGE: usize = 65535;
+pub use crate::wire::MAX_MESSAGE;
+/// How the query arrived.
+pub use crate::wire::Transport;
 /// Largest UDP response to a client without EDNS (RFC 1035 §4.2.1).
 pub const CLASSIC_UDP_LIMIT: usize = 512;
-
-/// How the query arrived.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Transport {
-    Udp,
-    Tcp,
-}
-
-impl Transport {
-    pub fn name(self) -> &'static str {
-        match self {
-            Transport::Udp => "udp",
-            Transport::Tcp => "tcp",
-        }
-    }
-}
 
 /// One query to answer.
 #[derive(Debug, Clone, Copy)]
@@ -67,11 +57,23 @@ pub struct Summary {
 /// Answers one query into `out` (at least [`MAX_MESSAGE`] bytes for TCP, at least the UDP
 /// limit for UDP). Returns `None` when the packet gets no answer at all.
 pub fn respond(snapshot: &Snapshot, request: &Request<'_>, out: &mut [u8]) -> Option<Summary> {
+    respond_recorded(snapshot, request, out, &mut NoRecord)
+}
+
+/// [`respond`], with every step of the answer handed to `recorder` and, last, the response
+/// ([`Step::Response`]). With [`NoRecord`] this is `respond` itself.
+#[inline]
+pub fn respond_recorded<R: Recorder>(
+    snapshot: &Snapshot,
+    request: &Request<'_>,
+    out: &mut [u8],
+    recorder: &mut R,
+) -> Option<Summary> {
     if request.source.port() == 0 {
         return None;
     }
-    match query::parse(request.packet) {
-        Parsed::Drop => None,
+    let summary = match query::parse(request.packet) {
+        Parsed::Drop => return None,
         Parsed::Error {
             id,
             flags: query_flags,
@@ -79,7 +81,7 @@ pub fn respond(snapshot: &Snapshot, request: &Request<'_>, out: &mut [u8]) -> Op
             question,
             edns,
             tsig,
-        } => Some(error_response(
+        } => error_response(
             snapshot,
             request,
             out,
@@ -89,13 +91,19 @@ pub fn respond(snapshot: &Snapshot, request: &Request<'_>, out: &mut [u8]) -> Op
             question,
             edns,
             tsig,
-        )),
-        Parsed::Query(query) => Some(answer_query(snapshot, request, &query, out)),
+        ),
+        Parsed::Query(query) => answer_query(snapshot, request, &query, out, recorder),
+    };
+    if recorder.enabled() {
+        recorder.step(Step::Response {
+            message: &out[..summary.len],
+        });
     }
+    Some(summary)
 }
 
 /// Response flags: QR, the query's opcode, RD and CD copied; RA never set.
-fn response_flags(query_flags: u16) -> u16 {
+pub(super) fn response_flags(query_flags: u16) -> u16 {
     flags::QR | (query_flags & (flags::OPCODE_MASK | flags::RD | flags::CD))
 }
 
@@ -210,23 +218,12 @@ fn write_opt(w: &mut Writer<'_>, opt: Option<&ResponseOpt<'_>>) {
     }
 }
 
-/// What a query asks, as the class handlers read it.
-#[derive(Clone, Copy)]
-struct Asked<'a> {
-    snapshot: &'a Snapshot,
-    request: &'a Request<'a>,
-    query: &'a query::Query<'a>,
-    /// The validated ECS option, if any.
-    subnet: Option<&'a ClientSubnet>,
-    /// The query name, lowercased.
-    lower: &'a [u8],
-}
-
-fn answer_query(
+fn answer_query<R: Recorder>(
     snapshot: &Snapshot,
     request: &Request<'_>,
     query: &query::Query<'_>,
     out: &mut [u8],
+    recorder: &mut R,
 ) -> Summary {
     let settings = &snapshot.settings;
     let limit = size_limit(snapshot, request, query.edns.as_ref());
@@ -280,16 +277,38 @@ fn answer_query(
     if w.question(query.qname, query.qtype, query.qclass).is_err() {
         summary.rcode = rcode::FORMERR;
     } else {
-        let asked = Asked {
-            snapshot,
-            request,
-            query,
-            subnet: subnet.as_ref(),
-            lower,
-        };
+        let subnet = subnet.as_ref();
         match query.qclass {
-            rtype::CLASS_IN => answer_in(asked, &mut w, &mut flags, &mut summary),
-            rtype::CLASS_CH => answer_chaos(asked, &mut w, &mut flags, &mut summary),
+            rtype::CLASS_IN => {
+                let question = InQuestion {
+                    qname: query.qname,
+                    lower,
+                    qtype: query.qtype,
+                    udp: request.transport == Transport::Udp,
+                    ecs: subnet.is_some(),
+                };
+                // The client is located only when a steered name answers.
+                let locate = || steer::client(subnet, request.source.ip());
+                answer_in(
+                    snapshot,
+                    &question,
+                    locate,
+                    &mut w,
+                    &mut flags,
+                    &mut summary,
+                    recorder,
+                );
+            }
+            rtype::CLASS_CH => {
+                let asked = chaos::Asked {
+                    snapshot,
+                    request,
+                    query,
+                    subnet,
+                    lower,
+                };
+                chaos::answer(asked, &mut w, &mut flags, &mut summary);
+            }
             _ => summary.rcode = rcode::REFUSED,
         }
     }
@@ -315,21 +334,47 @@ fn answer_query(
     summary
 }
 
-fn answer_in(asked: Asked<'_>, w: &mut Writer<'_>, flags: &mut u16, summary: &mut Summary) {
-    let Asked {
-        snapshot,
-        request,
-        query,
-        subnet,
-        lower,
-    } = asked;
+/// A class-IN question, as the zone walk and the steering read it.
+pub(super) struct InQuestion<'a> {
+    /// The name as asked (written with the client's case).
+    pub(super) qname: &'a [u8],
+    /// The name, lowercased.
+    pub(super) lower: &'a [u8],
+    pub(super) qtype: u16,
+    /// Over UDP: minimal ANY answers.
+    pub(super) udp: bool,
+    /// The client is located from an ECS option.
+    pub(super) ecs: bool,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn answer_in<R: Recorder>(
+    snapshot: &Snapshot,
+    question: &InQuestion<'_>,
+    locate: impl Fn() -> Client,
+    w: &mut Writer<'_>,
+    flags: &mut u16,
+    summary: &mut Summary,
+    recorder: &mut R,
+) {
+    let lower = question.lower;
     let Some(zone_index) = snapshot.find_zone(lower) else {
+        if recorder.enabled() {
+            recorder.step(Step::NoZone { name: lower });
+        }
         summary.rcode = rcode::REFUSED;
         return;
     };
     summary.zone = Some(zone_index);
-    if matches!(query.qtype, rtype::AXFR | rtype::IXFR) {
+    if recorder.enabled() {
+        let zone = snapshot.zone(zone_index);
+        recorder.step(Step::Zone { name: lower, zone });
+    }
+    if matches!(question.qtype, rtype::AXFR | rtype::IXFR) {
         // Zone transfers are not offered.
+        if recorder.enabled() {
+            recorder.step(Step::Transfer);
+        }
         summary.rcode = rcode::REFUSED;
         return;
     }
@@ -337,23 +382,34 @@ fn answer_in(asked: Asked<'_>, w: &mut Writer<'_>, flags: &mut u16, summary: &mu
         return unavailable(summary);
     }
     let zone = snapshot.zone(zone_index);
-    let udp = request.transport == Transport::Udp;
     // The steering state is built only when a steered name answers (at most once a query).
     let mut steer_summary = None;
-    let mut hook =
-        |w: &mut Writer<'_>, service: u32, owner: &[u8], node: crate::zone::NodeRef<'_>| {
-            let mut steering = steer::Steering {
-                snapshot,
-                qtype: query.qtype,
-                client: steer::client(subnet, request.source.ip()),
-                ecs: subnet.is_some(),
-                summary: steer_summary,
-            };
-            let wrote = steering.answer(w, service, owner, node);
-            steer_summary = steering.summary;
-            wrote
+    let mut hook = |w: &mut Writer<'_>,
+                    service: u32,
+                    owner: &[u8],
+                    node: crate::zone::NodeRef<'_>,
+                    recorder: &mut R| {
+        let mut steering = steer::Steering {
+            snapshot,
+            qtype: question.qtype,
+            client: locate(),
+            ecs: question.ecs,
+            summary: steer_summary,
         };
-    let outcome = authoritative::answer(w, zone, query.qname, lower, query.qtype, udp, &mut hook);
+        let wrote = steering.answer(w, service, owner, node, recorder);
+        steer_summary = steering.summary;
+        wrote
+    };
+    let outcome = authoritative::answer(
+        w,
+        zone,
+        question.qname,
+        lower,
+        question.qtype,
+        question.udp,
+        &mut hook,
+        recorder,
+    );
     summary.steering = steer_summary;
     summary.rcode = outcome.rcode;
     if outcome.authoritative {
@@ -368,50 +424,3 @@ fn unavailable(summary: &mut Summary) {
     summary.rcode = rcode::SERVFAIL;
 }
 
-/// Class CH: `id.server`, `hostname.bind`, `version.bind`, and for names in our zones the
-/// decision trace when the asker is in `[server] trace_from`. Everything else is REFUSED.
-fn answer_chaos(asked: Asked<'_>, w: &mut Writer<'_>, flags: &mut u16, summary: &mut Summary) {
-    let Asked {
-        snapshot,
-        request,
-        query,
-        subnet,
-        lower,
-    } = asked;
-    let settings = &snapshot.settings;
-    if query.qtype != rtype::TXT {
-        summary.rcode = rcode::REFUSED;
-        return;
-    }
-    let mut lines = Vec::new();
-    if let Some(text) = chaos::chaos_text(
-        lower,
-        settings.identity.as_deref(),
-        settings.version.as_deref(),
-    ) {
-        lines.push(text.to_string());
-    } else if settings
-        .trace_from
-        .iter()
-        .any(|net| net.contains(&request.source.ip()))
-    {
-        let client = steer::client(subnet, request.source.ip());
-        if let Some(trace) = crate::explain::chaos_trace(snapshot, lower, &client) {
-            lines = trace;
-        }
-    }
-    if lines.is_empty() {
-        summary.rcode = rcode::REFUSED;
-        return;
-    }
-    *flags |= flags::AA;
-    let mut record = Vec::with_capacity(512);
-    for line in &lines {
-        record.clear();
-        chaos::encode_txt(line, &mut record);
-        if w.record(Section::Answer, query.qname, &record).is_err() {
-            *flags |= flags::TC;
-            return;
-        }
-    }
-}

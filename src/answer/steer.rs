@@ -3,7 +3,8 @@
 
 use std::net::IpAddr;
 
-use crate::policy::{self, Address, Client, Decision, Family, NoRecord, Reason, Service};
+use crate::authoritative::{Recorder, Step};
+use crate::policy::{self, Address, Client, Decision, Family, Reason, Service};
 use crate::snapshot::Snapshot;
 use crate::wire::rtype;
 use crate::wire::writer::{NoSpace, Section, Writer};
@@ -56,13 +57,15 @@ pub struct Steering<'a> {
 }
 
 impl Steering<'_> {
-    /// Answers A/AAAA for `service` at `owner`; returns whether any record was written.
-    pub fn answer(
+    /// Answers A/AAAA for `service` at `owner`; returns whether any record was written. The
+    /// service, the client, each step of the policy and its decision go to `recorder`.
+    pub fn answer<R: Recorder>(
         &mut self,
         w: &mut Writer<'_>,
         service_index: u32,
         owner: &[u8],
         node: NodeRef<'_>,
+        recorder: &mut R,
     ) -> Result<bool, NoSpace> {
         let Some(service) = self.snapshot.service(service_index) else {
             return Ok(false);
@@ -73,14 +76,29 @@ impl Steering<'_> {
             Family::V4
         };
         let fallback = node.rrset(self.qtype);
+        if recorder.enabled() {
+            recorder.step(Step::Steered {
+                service,
+                qtype: self.qtype,
+                client: &self.client,
+            });
+        }
         let decision = policy::select(
             service,
             family,
             &self.client,
             self.snapshot.geo(),
             fallback.is_some(),
-            &mut NoRecord,
+            recorder,
         );
+        if recorder.enabled() {
+            recorder.step(Step::Decision {
+                service,
+                decision: &decision,
+                qtype: self.qtype,
+                fallback,
+            });
+        }
         self.summary = Some(SteerSummary {
             service: service_index,
             datacenter: decision.datacenter,
@@ -93,6 +111,7 @@ impl Steering<'_> {
 }
 
 /// Writes the records a decision calls for.
+#[inline(always)]
 pub fn write_decision(
     w: &mut Writer<'_>,
     service: &Service,

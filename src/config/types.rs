@@ -121,8 +121,12 @@ fn default_listen() -> Vec<String> {
 fn default_trace_from() -> Vec<String> {
     vec!["127.0.0.0/8".to_string(), "::1/128".to_string()]
 }
+/// Default of `[server] udp_payload`: the EDNS payload size of the DNS flag day 2020, which
+/// stays under the common path MTU.
+pub const DEFAULT_UDP_PAYLOAD: u16 = 1232;
+
 fn default_udp_payload() -> u16 {
-    1232
+    DEFAULT_UDP_PAYLOAD
 }
 fn default_tcp_idle_timeout() -> Duration {
     Duration::from_secs(10)
@@ -394,6 +398,9 @@ fn default_rrl_ipv6_prefix() -> u8 {
 fn default_rrl_table_size() -> usize {
     1 << 18
 }
+
+/// The `[rrl] table_size` values a configuration may give (buckets).
+pub const RRL_TABLE_SIZES: std::ops::RangeInclusive<usize> = 1024..=1 << 26;
 
 /// `[fleet]`: the nodes serving the same zones, agreeing on health.
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -91,7 +91,7 @@ pub fn validate(config: &Config) -> Vec<(String, String)> {
             "must be 1 to 1000000 responses per second".into(),
         );
     }
-    if !(1024..=1 << 26).contains(&rrl.table_size) {
+    if !super::types::RRL_TABLE_SIZES.contains(&rrl.table_size) {
         report(
             "rrl.table_size".into(),
             "must be 1024 to 67108864 buckets".into(),

@@ -5,10 +5,17 @@
 //! | file | concept |
 //! |---|---|
 //! | `mod.rs` | start, the ready line, signals, shutdown |
-//! | `reload.rs` | [`Daemon::reload`]: build off the hot path, validate, swap, apply live changes |
+//! | `reload.rs` | [`Daemon::reload`]: build off the hot path, validate, swap, apply live changes; also the first generation at start |
 //! | `watch.rs` | polling the configuration, zone and GeoIP files for changes |
+//!
+//! Start-up is a reload from nothing: the daemon begins with an empty snapshot, serving
+//! nothing, and the path every reload takes (`Daemon::apply`) builds and swaps in the first
+//! generation, binds the listen addresses and starts the admin server. No snapshot is held
+//! anywhere but in [`Shared::snapshot`], so a reload leaves one copy of everything.
 
 pub mod reload;
+#[cfg(test)]
+mod tests;
 mod watch;
 
 pub use reload::{ReloadError, ReloadOutcome};
@@ -17,19 +24,52 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::Duration;
 
 use tokio::runtime::Handle;
 
 use crate::admin::AdminServer;
-use crate::config::{self, LoadedConfig};
-use crate::fleet::Fleet;
-use crate::health::HealthRegistry;
+use crate::config::{self, ConfigErrors, LoadedConfig};
+use crate::fleet::{Fleet, FleetError};
+use crate::health::{HealthError, HealthRegistry};
 use crate::metrics::Metrics;
 use crate::server::listeners::Listeners;
 use crate::server::{Shared, tcp::TcpLimits};
-use crate::snapshot::{self, FileIdentity};
+use crate::snapshot::{FileIdentity, Settings, Snapshot};
+
+/// Why the server did not start (or stopped with an error).
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The configuration file is invalid: every problem found.
+    #[error("configuration rejected")]
+    Config(ConfigErrors),
+    /// The configuration, or a file or address it names, was rejected: every problem found, as
+    /// a reload reports them (`file:line: message` or `file: key: message`).
+    #[error("configuration rejected")]
+    Rejected(Vec<String>),
+    /// The health registry could not start (its state file is unreadable or corrupt).
+    #[error(transparent)]
+    Health(#[from] HealthError),
+    /// The fleet node could not start (its secret, its gossip address).
+    #[error(transparent)]
+    Fleet(#[from] FleetError),
+    /// The runtime, a thread, the signal handlers or the ready line failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+impl ServeError {
+    /// The problems to print one per line before the error itself (for a rejected
+    /// configuration); empty otherwise.
+    pub fn problems(&self) -> Vec<String> {
+        match self {
+            ServeError::Config(errors) => errors.0.iter().map(ToString::to_string).collect(),
+            ServeError::Rejected(errors) => errors.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
 
 /// The running server: what reloads and the admin API act on.
 pub struct Daemon {
@@ -37,8 +77,9 @@ pub struct Daemon {
     pub shared: Arc<Shared>,
     pub metrics: Metrics,
     pub health: Arc<HealthRegistry>,
-    /// With `[fleet]`: the gossip, observer assignment and agreement driving `health`.
-    pub fleet: Option<Fleet>,
+    /// With `[fleet]`: the gossip, observer assignment and agreement driving `health`; started
+    /// once the first generation is live (its targets exist), see [`Daemon::fleet`].
+    fleet: OnceLock<Fleet>,
     /// This daemon, for tasks started from `&self` (the admin server on reload).
     me: Weak<Daemon>,
     runtime: Handle,
@@ -135,102 +176,19 @@ fn listen_addresses(loaded: &LoadedConfig) -> Vec<SocketAddr> {
 }
 
 /// Runs the server until a stop signal.
-pub fn serve(config_path: &Path) -> anyhow::Result<()> {
-    let loaded = match config::load(config_path) {
-        Ok(loaded) => loaded,
-        Err(errors) => {
-            for error in &errors.0 {
-                eprintln!("{error}");
-            }
-            anyhow::bail!("configuration rejected");
-        }
-    };
+pub fn serve(config_path: &Path) -> Result<(), ServeError> {
+    let loaded = config::load(config_path).map_err(ServeError::Config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("switchyard-io")
         .enable_all()
         .build()?;
-    let state_file = loaded
-        .config
-        .server
-        .state_file
+    let daemon = Daemon::start(config_path, loaded, runtime.handle())?;
+    let workers = daemon
+        .state()
+        .listeners
         .as_ref()
-        .map(|f| loaded.resolve(f));
-    let health = {
-        let _guard = runtime.enter();
-        Arc::new(HealthRegistry::new(state_file).map_err(|e| anyhow::anyhow!("{e}"))?)
-    };
-    let metrics = Metrics::default();
-    let admin_token = reload::read_token(&loaded).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let built = {
-        let _guard = runtime.enter();
-        snapshot::build(&loaded, 1, &metrics, snapshot::Health::Live(&health))
-    };
-    let (snapshot, report) = match built {
-        Ok(built) => built,
-        Err(report) => {
-            for error in &report.errors {
-                eprintln!("{error}");
-            }
-            anyhow::bail!("configuration rejected");
-        }
-    };
-    for warning in &report.warnings {
-        tracing::warn!("{warning}");
-    }
-    let workers = match loaded.config.server.workers {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
-    let watched = watch::fingerprint(&watch::watch_set(&loaded, &snapshot));
-    // The only reference is the one being served: a reload that replaces it frees it at once,
-    // leaving one copy of the zones and the GeoIP database, not two.
-    let shared = Arc::new(Shared::new(
-        Arc::new(snapshot),
-        metrics.clone(),
-        tcp_limits(&loaded.config.server),
-    ));
-    let query_log =
-        reload::open_query_log(&loaded, &metrics, None).map_err(|e| anyhow::anyhow!("{e}"))?;
-    shared.set_query_log(query_log);
-    shared.rrl.configure(&loaded.config.rrl);
-
-    let mut listeners = Listeners::new(
-        runtime.handle().clone(),
-        shared.clone(),
-        workers,
-        loaded.config.server.engine,
-    );
-    let wanted = listen_addresses(&loaded);
-    let fresh = listeners.prepare(&wanted)?;
-    listeners.commit(&wanted, fresh)?;
-    let admin_listener = reload::bind_admin(&loaded, None).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let fleet = start_fleet(&runtime, &loaded, &health)?;
-
-    let daemon = Arc::new_cyclic(|me| Daemon {
-        config_path: config_path.to_path_buf(),
-        shared: shared.clone(),
-        metrics,
-        health,
-        fleet,
-        me: me.clone(),
-        runtime: runtime.handle().clone(),
-        generation: AtomicU64::new(1),
-        ready: AtomicBool::new(false),
-        reload_lock: Mutex::new(()),
-        state: Mutex::new(State {
-            config: loaded,
-            listeners: Some(listeners),
-            admin: None,
-            admin_token,
-            watched,
-            last_reload: None,
-        }),
-    });
-    if let Some(listener) = admin_listener {
-        let server = AdminServer::start(&daemon, listener)?;
-        daemon.state().admin = Some(server);
-    }
+        .map_or(0, Listeners::workers);
     let watcher = watch::spawn(daemon.clone())?;
     // IXFR history, NOTIFY and secondary zones follow every snapshot published from now on.
     let transfers = {
@@ -243,7 +201,7 @@ pub fn serve(config_path: &Path) -> anyhow::Result<()> {
                 tracing::warn!("rebuild ({why}) failed: {e}");
             }
         });
-        crate::transfer::watch::spawn(shared.clone(), reload)
+        crate::transfer::watch::spawn(daemon.shared.clone(), reload)
     };
 
     // Handlers go in before the ready line: a SIGHUP right after it must reload, not kill.
@@ -264,25 +222,10 @@ pub fn serve(config_path: &Path) -> anyhow::Result<()> {
 
     runtime.block_on(signals.wait(daemon.clone()));
     tracing::info!("stopping");
-    if let Some(fleet) = &daemon.fleet {
+    if let Some(fleet) = daemon.fleet() {
         runtime.block_on(fleet.leave());
     }
-    daemon.ready.store(false, Ordering::Relaxed);
-    shared.stopping.store(true, Ordering::Relaxed);
-    let (listeners, admin) = {
-        // After a reload in progress; later ones find no listeners and do nothing.
-        let _serial = daemon.reload_lock.lock().unwrap_or_else(|e| e.into_inner());
-        let mut state = daemon.state();
-        (state.listeners.take(), state.admin.take())
-    };
-    drop(admin);
-    if let Some(listeners) = listeners {
-        listeners.shutdown();
-    }
-    // Every worker has stopped: write what the query log still holds.
-    if let Some(Ok(log)) = shared.set_query_log(None).map(Arc::try_unwrap) {
-        log.close();
-    }
+    daemon.stop();
     let _ = watcher.join();
     transfers.abort();
     runtime.shutdown_timeout(Duration::from_secs(1));
@@ -290,18 +233,107 @@ pub fn serve(config_path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Starts the fleet node `[fleet]` asks for (after the first snapshot, so its targets exist).
-fn start_fleet(
-    runtime: &tokio::runtime::Runtime,
-    loaded: &LoadedConfig,
-    health: &Arc<HealthRegistry>,
-) -> anyhow::Result<Option<Fleet>> {
-    let Some(config) = &loaded.config.fleet else {
-        return Ok(None);
-    };
-    let secret = crate::fleet::read_secret(&loaded.resolve(&config.secret_file))?;
-    let fleet = runtime.block_on(Fleet::start(config, &secret, health.clone()))?;
-    Ok(Some(fleet))
+impl Daemon {
+    /// Starts serving `loaded` (read from `config_path`) on `runtime`: the health registry,
+    /// then the first generation through the path every reload takes (snapshot, listen
+    /// addresses, admin server, query log). Not yet ready: the caller announces it.
+    pub fn start(
+        config_path: &Path,
+        loaded: LoadedConfig,
+        runtime: &Handle,
+    ) -> Result<Arc<Daemon>, ServeError> {
+        let state_file = loaded
+            .config
+            .server
+            .state_file
+            .as_ref()
+            .map(|f| loaded.resolve(f));
+        let health = {
+            let _guard = runtime.enter();
+            Arc::new(HealthRegistry::new(state_file)?)
+        };
+        let metrics = Metrics::default();
+        let workers = match loaded.config.server.workers {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        // Nothing is served before the first generation replaces this empty snapshot.
+        let empty = Snapshot::new(0, Settings::default(), Vec::new(), Vec::new(), None);
+        let shared = Arc::new(Shared::new(
+            Arc::new(empty),
+            metrics.clone(),
+            tcp_limits(&loaded.config.server),
+        ));
+        let listeners = Listeners::new(
+            runtime.clone(),
+            shared.clone(),
+            workers,
+            loaded.config.server.engine,
+        );
+        let daemon = Arc::new_cyclic(|me| Daemon {
+            config_path: config_path.to_path_buf(),
+            shared,
+            metrics,
+            health,
+            fleet: OnceLock::new(),
+            me: me.clone(),
+            runtime: runtime.clone(),
+            generation: AtomicU64::new(0),
+            ready: AtomicBool::new(false),
+            reload_lock: Mutex::new(()),
+            state: Mutex::new(State {
+                config: loaded.clone(),
+                listeners: Some(listeners),
+                admin: None,
+                admin_token: None,
+                watched: Vec::new(),
+                last_reload: None,
+            }),
+        });
+        let outcome = {
+            let _serial = daemon.reload_lock.lock().unwrap_or_else(|e| e.into_inner());
+            let outcome = {
+                let _guard = runtime.enter();
+                daemon.apply(&loaded)
+            };
+            daemon.remember_watched(&loaded, &[]);
+            outcome.map_err(ServeError::Rejected)?
+        };
+        for warning in &outcome.warnings {
+            tracing::warn!("{warning}");
+        }
+        if let Some(config) = &loaded.config.fleet {
+            let secret = crate::fleet::read_secret(&loaded.resolve(&config.secret_file))?;
+            let fleet = runtime.block_on(Fleet::start(config, &secret, daemon.health.clone()))?;
+            let _ = daemon.fleet.set(fleet);
+        }
+        Ok(daemon)
+    }
+
+    /// Stops serving: not ready, every listener and the admin server closed, the query log
+    /// written out. A reload in progress finishes first; later ones do nothing.
+    pub fn stop(&self) {
+        self.ready.store(false, Ordering::Relaxed);
+        self.shared.stopping.store(true, Ordering::Relaxed);
+        let (listeners, admin) = {
+            let _serial = self.reload_lock.lock().unwrap_or_else(|e| e.into_inner());
+            let mut state = self.state();
+            (state.listeners.take(), state.admin.take())
+        };
+        drop(admin);
+        if let Some(listeners) = listeners {
+            listeners.shutdown();
+        }
+        // Every worker has stopped: write what the query log still holds.
+        if let Some(Ok(log)) = self.shared.set_query_log(None).map(Arc::try_unwrap) {
+            log.close();
+        }
+    }
+
+    /// With `[fleet]`: the gossip, observer assignment and agreement driving `health`.
+    pub fn fleet(&self) -> Option<&Fleet> {
+        self.fleet.get()
+    }
 }
 
 /// The machine-readable ready line: one JSON object on stdout.

@@ -2,6 +2,9 @@
 //! the hot path, and only when all of it is valid swap it in and apply the live changes (listen
 //! addresses, admin address and token, TCP limits, query log, log level). A rejected reload
 //! changes nothing: the old snapshot keeps serving and the errors are logged and returned.
+//!
+//! The same path ([`Daemon::apply`]) builds the first generation at start, from the empty
+//! snapshot the daemon begins with.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,6 +20,7 @@ use crate::events::EventKind;
 use crate::metrics::Metrics;
 use crate::querylog::QueryLog;
 use crate::snapshot;
+use crate::snapshot::FileIdentity;
 
 /// What an applied reload did.
 #[derive(Debug, Clone)]
@@ -136,18 +140,25 @@ impl Daemon {
             }
         };
         let result = self.apply(&loaded);
-        let snapshot = self.shared.snapshot.load_full();
-        let watched = watch::fingerprint_from(&watch::watch_set(&loaded, &snapshot), &before);
-        let mut state = self.state();
-        state.watched = watched;
+        self.remember_watched(&loaded, &before);
         if result.is_ok() {
-            state.config = loaded;
+            self.state().config = loaded;
         }
         result
     }
 
-    /// Prepares everything that can fail, then swaps and applies.
-    fn apply(&self, loaded: &LoadedConfig) -> Result<ReloadOutcome, Vec<String>> {
+    /// Remembers the files a reload of `loaded` reads, as they were in `before` when the reload
+    /// began reading them (those not there are looked at now).
+    pub(super) fn remember_watched(&self, loaded: &LoadedConfig, before: &[FileIdentity]) {
+        let files = watch::watch_set(loaded, &self.shared.snapshot.load());
+        let watched = watch::fingerprint_from(&files, before);
+        self.state().watched = watched;
+    }
+
+    /// Prepares everything that can fail, then swaps and applies: each reload, and the first
+    /// generation at start (where a listen address or admin server that cannot start is an
+    /// error, not a warning: there is nothing else to serve).
+    pub(super) fn apply(&self, loaded: &LoadedConfig) -> Result<ReloadOutcome, Vec<String>> {
         let token = read_token(loaded).map_err(|e| vec![e])?;
         let wanted = listen_addresses(loaded);
         let (fresh, current_admin, current_log, old) = {
@@ -169,6 +180,9 @@ impl Daemon {
             open_query_log(loaded, &self.metrics, current_log.as_ref()).map_err(|e| vec![e])?;
 
         let generation = self.generation() + 1;
+        let first = generation == 1;
+        // The serving snapshot is held only while the next one is built (it lends its GeoIP
+        // database when the files are unchanged).
         let previous = self.shared.snapshot.load_full();
         let (snapshot, report) = snapshot::build_next(
             loaded,
@@ -195,6 +209,9 @@ impl Daemon {
         let (opened, closed) = match state.listeners.as_mut() {
             Some(listeners) => match listeners.commit(&wanted, fresh) {
                 Ok(changes) => changes,
+                Err(e) if first => {
+                    return Err(vec![format!("server.listen: cannot start serving: {e}")]);
+                }
                 Err(e) => {
                     warnings.push(format!("server.listen: cannot start serving: {e}"));
                     (Vec::new(), Vec::new())
@@ -205,6 +222,7 @@ impl Daemon {
         match (admin_listener, config.admin.is_some()) {
             (Some(listener), _) => match AdminServer::start(self, listener) {
                 Ok(server) => state.admin = Some(server),
+                Err(e) if first => return Err(vec![format!("admin.listen: cannot serve: {e}")]),
                 Err(e) => warnings.push(format!("admin.listen: cannot serve: {e}")),
             },
             (None, false) => state.admin = None,
@@ -231,6 +249,7 @@ impl Daemon {
 
 /// Frees a replaced snapshot on this (reload) thread rather than on whichever answering thread
 /// happens to drop the last reference: waits, briefly, for queries still answering from it.
+/// Nothing else keeps a snapshot, so this returns as soon as they are done.
 fn retire(snapshot: Arc<snapshot::Snapshot>) {
     let deadline = Instant::now() + std::time::Duration::from_secs(1);
     while Arc::strong_count(&snapshot) > 1 && Instant::now() < deadline {

@@ -69,11 +69,6 @@ pub fn watch_set(loaded: &LoadedConfig, snapshot: &Snapshot) -> Vec<PathBuf> {
     unique
 }
 
-/// The identity of each file now.
-pub fn fingerprint(paths: &[PathBuf]) -> Vec<FileIdentity> {
-    paths.iter().map(|p| FileIdentity::of(p)).collect()
-}
-
 /// The same files, looked at again.
 pub fn refresh(watched: &[FileIdentity]) -> Vec<FileIdentity> {
     watched.iter().map(|f| FileIdentity::of(&f.path)).collect()

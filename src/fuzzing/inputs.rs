@@ -54,9 +54,10 @@ pub fn zone_file(data: &[u8]) {
         .collect();
     let mut builder = ZoneBuilder::new(&origin, file);
     builder.add_records(records);
-    let Ok((zone, _warnings)) = builder.finish() else {
+    let Ok((mut zone, _warnings)) = builder.finish() else {
         return;
     };
+    crate::authoritative::prepared::prepare(&mut zone);
     let loaded = LoadedZone {
         zone,
         file: PathBuf::from(file),

@@ -68,7 +68,8 @@ fn an_answer_too_big_for_tcp_is_servfail() {
     let records = parse_zone_text(&text, file, &origin, &ParseOptions::default()).unwrap();
     let mut builder = ZoneBuilder::new(&origin, file);
     builder.add_records(records);
-    let (zone, _) = builder.finish().unwrap();
+    let (mut zone, _) = builder.finish().unwrap();
+    crate::authoritative::prepared::prepare(&mut zone);
     let loaded = LoadedZone {
         zone,
         file: PathBuf::from(file),

@@ -9,8 +9,8 @@
 //! | 8..16 | rcode (low 8 bits) | reason |
 //! | 0 | transport (1 = TCP) | ECS (1 = located by ECS) |
 
-use crate::answer::Transport;
 use crate::policy::Reason;
+use crate::wire::Transport;
 
 /// What a packed key counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -15,7 +15,6 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use crate::answer::{Summary, Transport};
 use crate::wire::rtype;
 use histogram::{BOUNDS_NS, Histogram, HistogramValues};
 pub use keys::{Key, Kind, QueryKey, SteeringKey};
@@ -138,20 +137,23 @@ impl Metrics {
         names(&self.labels().zones)
     }
 
-    /// Counts one answered query; `zone_id` is the zone's metric id (0 for none).
+    /// Counts one answered query, and its response when it was `truncated`. A type without a
+    /// mnemonic is counted as type 0 ("other"), which keeps the label's values bounded.
     #[inline]
-    pub fn observe_query(&self, zone_id: u32, transport: Transport, summary: &Summary) {
-        let qtype = usize::from(summary.qtype);
-        let named = self.inner.named_types.get(qtype).copied().unwrap_or(false);
+    pub fn observe_query(&self, key: QueryKey, truncated: bool) {
+        let named = self
+            .inner
+            .named_types
+            .get(usize::from(key.qtype))
+            .copied()
+            .unwrap_or(false);
         let key = QueryKey {
-            zone: zone_id,
-            qtype: if named { summary.qtype } else { 0 },
-            rcode: summary.rcode,
-            transport,
+            qtype: if named { key.qtype } else { 0 },
+            ..key
         };
         let shard = self.shard();
         shard.counters.add(key.pack(Kind::Query), 1);
-        if summary.truncated {
+        if truncated {
             let key = QueryKey {
                 qtype: 0,
                 rcode: 0,

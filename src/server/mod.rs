@@ -17,7 +17,7 @@ use arc_swap::{ArcSwap, ArcSwapOption};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::answer::{Request, Summary, respond};
-use crate::metrics::{Metrics, SteeringKey};
+use crate::metrics::{Metrics, QueryKey, SteeringKey};
 use crate::querylog::QueryLog;
 use crate::rrl::Rrl;
 use crate::snapshot::Snapshot;
@@ -77,11 +77,18 @@ impl Shared {
     /// Counts an answered query.
     #[inline]
     pub fn observe(&self, snapshot: &Snapshot, request: &Request<'_>, summary: &Summary) {
-        let zone_id = summary
+        let zone = summary
             .zone
             .map_or(0, |index| snapshot.zone_metric_id(index));
-        self.metrics
-            .observe_query(zone_id, request.transport, summary);
+        self.metrics.observe_query(
+            QueryKey {
+                zone,
+                qtype: summary.qtype,
+                rcode: summary.rcode,
+                transport: request.transport,
+            },
+            summary.truncated,
+        );
         if let Some(steering) = &summary.steering {
             let (service, datacenter) =
                 snapshot.steering_metric_ids(steering.service, steering.datacenter);

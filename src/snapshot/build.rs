@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::{FileIdentity, LoadedZone, Settings, Snapshot};
+use crate::authoritative::prepared;
 use crate::config::{CheckConfig, Config, GeoRule, LoadedConfig, PolicyKind};
 use crate::geo::{GeoDatabase, PlaceField};
 use crate::health::{DatacenterHealth, HealthRegistry, ProbeSpec, TargetHealth};
@@ -209,7 +210,9 @@ pub fn build_next(
         });
         builder.add_records(records);
         match builder.finish() {
-            Ok((zone, warnings)) => {
+            Ok((mut zone, warnings)) => {
+                // With its steered names in place, the zone's common answers are written once.
+                prepared::prepare(&mut zone);
                 report
                     .warnings
                     .extend(warnings.iter().map(ToString::to_string));

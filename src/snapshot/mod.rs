@@ -39,7 +39,7 @@ impl Default for Settings {
             identity: None,
             version: None,
             trace_from: Vec::new(),
-            udp_payload: 1232,
+            udp_payload: crate::config::DEFAULT_UDP_PAYLOAD,
         }
     }
 }

@@ -207,6 +207,13 @@ pub fn wire_name_len(bytes: &[u8]) -> Option<usize> {
     }
 }
 
+/// Whether `name` is exactly one whole uncompressed wire name (see [`wire_name_len`]), nothing
+/// after its root label.
+#[inline]
+pub fn is_wire_name(name: &[u8]) -> bool {
+    wire_name_len(name) == Some(name.len())
+}
+
 /// Iterates over the labels of a valid uncompressed wire name, root excluded.
 pub fn labels(wire: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut pos = 0usize;
@@ -383,6 +390,8 @@ mod tests {
         assert_eq!(wire_name_len(b"\x03www\x00rest"), Some(5));
         assert_eq!(wire_name_len(b"\x03ww"), None);
         assert_eq!(wire_name_len(b"\xc0\x0c"), None);
+        assert!(is_wire_name(b"\x03www\x00"));
+        assert!(!is_wire_name(b"\x03www\x00\x00"));
         assert!(Name::from_wire(b"\x01a\x00").is_some());
         assert!(Name::from_wire(b"\x01a\x00\x00").is_none());
     }

@@ -1,7 +1,8 @@
 //! Parses just what the answer path needs from a query: header, the one question and the OPT
 //! record. Nothing is allocated; the question name is borrowed from the packet.
 
-use super::name::{MAX_LABEL_LEN, MAX_NAME_LEN};
+use super::compressed;
+use super::name::{MAX_NAME_LEN, wire_name_len};
 use super::rtype::{self, rcode};
 
 /// EDNS option codes we act on.
@@ -63,7 +64,7 @@ pub struct Tsig<'a> {
 impl Tsig<'_> {
     /// The key name, uncompressed into `buf` (checked when the query was parsed).
     pub fn key<'b>(&self, buf: &'b mut [u8; MAX_NAME_LEN]) -> &'b [u8] {
-        let len = expand_name(self.packet, self.key_at, buf).unwrap_or(0);
+        let len = compressed::expand(self.packet, self.key_at, buf).unwrap_or(0);
         &buf[..len]
     }
 }
@@ -115,7 +116,9 @@ pub fn parse(packet: &[u8]) -> Parsed<'_> {
     if qdcount != 1 {
         return error(rcode::FORMERR, None, find_opt(packet));
     }
-    let Some(qname_len) = question_name_len(&packet[12..]) else {
+    // The question name must be written whole: RFC 1035 §4.1.4 permits a pointer, but no real
+    // client compresses a lone question and accepting them only widens the attack surface.
+    let Some(qname_len) = wire_name_len(&packet[12..]) else {
         return error(rcode::FORMERR, None, None);
     };
     let qname = &packet[12..12 + qname_len];
@@ -210,26 +213,6 @@ fn is_meta_type(qtype: u16) -> bool {
     matches!(qtype, rtype::OPT | rtype::TSIG | rtype::TKEY)
 }
 
-/// Length of an uncompressed question name (no pointers allowed, RFC 1035 §4.1.4 permits them
-/// but no real client compresses a lone question and accepting them only widens the attack
-/// surface).
-fn question_name_len(bytes: &[u8]) -> Option<usize> {
-    let mut pos = 0usize;
-    loop {
-        let len = *bytes.get(pos)? as usize;
-        if len == 0 {
-            return Some(pos + 1);
-        }
-        if len > MAX_LABEL_LEN {
-            return None;
-        }
-        pos += 1 + len;
-        if pos >= 255 {
-            return None;
-        }
-    }
-}
-
 struct RawRecord<'a> {
     owner_is_root: bool,
     rtype: u16,
@@ -241,7 +224,8 @@ struct RawRecord<'a> {
 
 /// Reads one resource record at `pos`, skipping over its owner (compression allowed there).
 fn read_record(packet: &[u8], pos: usize) -> Option<RawRecord<'_>> {
-    let (owner_end, owner_is_root) = skip_name(packet, pos)?;
+    let owner = compressed::skip(packet, pos)?;
+    let (owner_end, owner_is_root) = (owner.end, owner.is_root(pos));
     let fixed = packet.get(owner_end..owner_end + 10)?;
     let rtype = u16::from_be_bytes([fixed[0], fixed[1]]);
     let class = u16::from_be_bytes([fixed[2], fixed[3]]);
@@ -257,31 +241,6 @@ fn read_record(packet: &[u8], pos: usize) -> Option<RawRecord<'_>> {
         rdata,
         end: start + rdlen,
     })
-}
-
-/// Skips a possibly compressed name; returns where it ends in the packet and whether it is the
-/// root name. Pointers are not followed (only their validity as a 2-byte field is checked).
-fn skip_name(packet: &[u8], mut pos: usize) -> Option<(usize, bool)> {
-    let start = pos;
-    loop {
-        let len = *packet.get(pos)?;
-        match len & 0xC0 {
-            0x00 => {
-                if len == 0 {
-                    return Some((pos + 1, pos == start));
-                }
-                pos += 1 + len as usize;
-                if pos - start > 255 {
-                    return None;
-                }
-            }
-            0xC0 => {
-                packet.get(pos + 1)?;
-                return Some((pos + 2, false));
-            }
-            _ => return None,
-        }
-    }
 }
 
 /// The fixed fields of an OPT record (payload size, version, DO), its options left out.
@@ -302,8 +261,7 @@ fn find_opt(packet: &[u8]) -> Option<Edns<'_>> {
     let count = |i: usize| usize::from(u16::from_be_bytes([packet[4 + 2 * i], packet[5 + 2 * i]]));
     let mut pos = 12;
     for _ in 0..count(0) {
-        let (end, _) = skip_name(packet, pos)?;
-        pos = end + 4;
+        pos = compressed::skip(packet, pos)?.end + 4;
     }
     for _ in 0..count(1) + count(2) {
         pos = read_record(packet, pos)?.end;
@@ -321,9 +279,9 @@ fn find_opt(packet: &[u8]) -> Option<Edns<'_>> {
 /// Reads a TSIG record whose owner starts at `start`: the owner (compression followed), the
 /// algorithm name, time signed and fudge, and the original ID; `None` when malformed.
 fn parse_tsig<'a>(packet: &'a [u8], start: usize, record: &RawRecord<'a>) -> Option<Tsig<'a>> {
-    expand_name(packet, start, &mut [0u8; MAX_NAME_LEN])?;
+    compressed::expand(packet, start, &mut [0u8; MAX_NAME_LEN])?;
     let rdata = record.rdata;
-    let head_len = super::name::wire_name_len(rdata)? + 8;
+    let head_len = wire_name_len(rdata)? + 8;
     let mac_len = usize::from(u16::from_be_bytes(
         rdata.get(head_len..head_len + 2)?.try_into().ok()?,
     ));
@@ -339,35 +297,6 @@ fn parse_tsig<'a>(packet: &'a [u8], start: usize, record: &RawRecord<'a>) -> Opt
         head: &rdata[..head_len],
         original_id: u16::from_be_bytes([fixed[0], fixed[1]]),
     })
-}
-
-/// Copies the possibly compressed name at `pos` into `out`, uncompressed; its length, or `None`
-/// for a bad name. Pointers must point backwards, so the walk ends.
-fn expand_name(packet: &[u8], mut pos: usize, out: &mut [u8; MAX_NAME_LEN]) -> Option<usize> {
-    let mut len = 0usize;
-    loop {
-        let label = *packet.get(pos)?;
-        match label & 0xC0 {
-            0x00 => {
-                let end = pos + 1 + usize::from(label);
-                let bytes = packet.get(pos..end)?;
-                out.get_mut(len..len + bytes.len())?.copy_from_slice(bytes);
-                len += bytes.len();
-                if label == 0 {
-                    return Some(len);
-                }
-                pos = end;
-            }
-            0xC0 => {
-                let target = (usize::from(label & 0x3F) << 8) | usize::from(*packet.get(pos + 1)?);
-                if target >= pos {
-                    return None;
-                }
-                pos = target;
-            }
-            _ => return None,
-        }
-    }
 }
 
 /// Reads the OPT pseudo-record (RFC 6891 §6.1.2). Malformed options make the query FORMERR.

@@ -9,7 +9,7 @@ use std::hash::BuildHasher;
 use hashbrown::{DefaultHashBuilder, HashTable};
 
 use super::tree::{Node, NodeId};
-use crate::wire::name::MAX_NAME_LEN;
+use crate::wire::name::is_wire_name;
 
 #[derive(Debug, Clone, Copy)]
 struct Entry {
@@ -52,7 +52,7 @@ impl NameIndex {
     }
 
     /// The node with exactly this lowercased name, which must be one whole wire name (see
-    /// [`is_wire_name`]); `arena` is the zone's.
+    /// [`crate::wire::name::is_wire_name`]); `arena` is the zone's.
     #[inline]
     pub(crate) fn find(&self, arena: &[u8], lower_name: &[u8]) -> Option<NodeId> {
         debug_assert!(is_wire_name(lower_name));
@@ -65,23 +65,6 @@ impl NameIndex {
                 arena.get(start..start + lower_name.len()) == Some(lower_name)
             })
             .map(|e| e.node)
-    }
-}
-
-/// Whether `name` is one whole wire name: labels whose lengths lead exactly to the root label
-/// at its last byte (no compression pointer), at most 255 bytes.
-#[inline]
-pub(crate) fn is_wire_name(name: &[u8]) -> bool {
-    if name.len() > MAX_NAME_LEN {
-        return false;
-    }
-    let mut at = 0;
-    loop {
-        match name.get(at) {
-            Some(0) => return at + 1 == name.len(),
-            Some(&len) if len < 64 => at += 1 + len as usize,
-            _ => return false,
-        }
     }
 }
 

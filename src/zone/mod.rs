@@ -12,4 +12,4 @@ mod tests;
 pub use build::{ZoneBuilder, ZoneProblems};
 pub use parse::{ParseOptions, parse_rdata_text, parse_zone_file, parse_zone_text, rdata_to_text};
 pub use record::{Record, SourceLocation, ZoneError};
-pub use tree::{Lookup, NodeId, NodeRef, Prepared, RRsetRef, Zone};
+pub use tree::{Lookup, NodeId, NodeRef, RRsetRef, Zone};

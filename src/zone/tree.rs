@@ -6,9 +6,9 @@
 //! closest encloser of any name is found by hashing its suffixes. Delegations, occlusion and
 //! wildcard parents are flags computed at load time.
 
-use super::index::{NameIndex, is_wire_name};
+use super::index::NameIndex;
 use crate::wire::Name;
-use crate::wire::name::MAX_NAME_LEN;
+use crate::wire::name::{MAX_NAME_LEN, is_wire_name};
 
 /// Index of a node in its zone.
 pub type NodeId = u32;
@@ -46,9 +46,8 @@ pub(crate) struct Node {
     pub cut: NodeId,
     /// Steering service answering A/AAAA at this name.
     pub service: u32,
-    /// This node's prepared answers: `prepared_len` directory entries at this offset of
-    /// [`Zone::prepared`], each a query type and the offset of its answer (big-endian, 2 and
-    /// 4 bytes), followed by the answers.
+    /// This node's range of the prepared answers (see [`Zone::set_prepared`]): kept in the
+    /// node, which a lookup has just read.
     pub prepared_start: u32,
     pub prepared_len: u16,
 }
@@ -77,75 +76,11 @@ pub struct Zone {
     pub(crate) negative_soa: Span,
     pub(crate) serial: u32,
     pub(crate) record_count: usize,
-    /// Answers written once at load time (see [`Prepared`]), each node's behind its directory
-    /// (see [`Node::prepared_start`]); a delegation holds its referral under type 0.
-    pub(crate) prepared: Vec<u8>,
-    /// The NXDOMAIN/NODATA authority section, relative to the origin; `NO_PREPARED` if none.
-    pub(crate) prepared_negative: u32,
+    /// Answers prepared after the zone is built (see [`Zone::set_prepared`]).
+    pub(super) prepared: Vec<u8>,
+    /// The zone's own entry among them.
+    pub(super) prepared_zone: Option<u32>,
 }
-
-/// No prepared answer.
-pub(crate) const NO_PREPARED: u32 = u32::MAX;
-/// Key of a delegation's referral among its prepared answers.
-pub(crate) const REFERRAL_KEY: u16 = 0;
-
-/// A response's sections after the question, compressed and written at load time for a
-/// question whose name is a reference name (the node's own name, the origin for negative
-/// answers, the zone cut for referrals). A real question name longer by `delta` bytes puts the
-/// reference name, and everything after the question, `delta` bytes further on: the
-/// compression pointers listed in `pointers` move by `delta` (pointers to the whole question
-/// name, the owner of wildcard answers, are not listed and stay). [`Writer::prepared`]
-/// applies one only where the result is byte for byte what the general path would write.
-///
-/// [`Writer::prepared`]: crate::wire::writer::Writer::prepared
-#[derive(Debug, Clone, Copy)]
-pub struct Prepared<'z> {
-    /// Records in the answer, authority and additional sections.
-    pub counts: [u16; 3],
-    /// Length of the question name it was written for.
-    pub reference_len: u8,
-    /// Compression targets its names added after the question's.
-    pub targets: u8,
-    /// Length of the suffix of the question name that `labels` sit directly above.
-    pub suffix_len: u8,
-    /// Wire labels (lowercased) that some name in `bytes` has directly above that suffix: a
-    /// question name with one of them there would let the general path compress further.
-    pub labels: &'z [u8],
-    /// Positions in `bytes` of the compression pointers to move, as big-endian pairs.
-    pub pointers: &'z [u8],
-    pub bytes: &'z [u8],
-}
-
-impl<'z> Prepared<'z> {
-    /// Reads the prepared answer at `offset`: counts (3 × 2 bytes), pointer count (1),
-    /// length (2), reference length, targets, suffix length, labels length (1 each), then
-    /// pointer positions, labels, bytes.
-    fn at(arena: &'z [u8], offset: u32) -> Prepared<'z> {
-        let at = offset as usize;
-        let word = |i: usize| u16::from_be_bytes([arena[at + i], arena[at + i + 1]]);
-        let pointers = arena[at + 6] as usize;
-        let len = word(7) as usize;
-        let labels = arena[at + 12] as usize;
-        let pointers_at = at + PREPARED_HEADER;
-        let labels_at = pointers_at + 2 * pointers;
-        let bytes_at = labels_at + labels;
-        Prepared {
-            counts: [word(0), word(2), word(4)],
-            reference_len: arena[at + 9],
-            targets: arena[at + 10],
-            suffix_len: arena[at + 11],
-            labels: &arena[labels_at..bytes_at],
-            pointers: &arena[pointers_at..labels_at],
-            bytes: &arena[bytes_at..bytes_at + len],
-        }
-    }
-}
-
-/// Bytes of one entry of a node's directory of prepared answers: query type, offset.
-pub(crate) const DIRECTORY_ENTRY: usize = 6;
-
-/// Bytes before a prepared answer's pointer list.
-pub(crate) const PREPARED_HEADER: usize = 13;
 
 /// Where a name falls in a zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -280,39 +215,36 @@ impl Zone {
         Lookup::NxDomain(encloser)
     }
 
-    /// The answer to `qtype` at node `id` prepared at load time, if there is one: a positive
-    /// answer (also a CNAME chain through static data) whose owner is the question name.
-    pub fn prepared(&self, id: NodeId, qtype: u16) -> Option<Prepared<'_>> {
-        if qtype == REFERRAL_KEY {
-            return None;
+    /// Stores the answers prepared for this zone once it is built. Their format belongs to
+    /// [`crate::authoritative::prepared`], which writes and reads them; the zone only keeps
+    /// the bytes, a range of them for each node (`ranges`, by node id: an offset and a count,
+    /// as that format defines them) and an entry for the zone as a whole.
+    pub fn set_prepared(&mut self, bytes: Vec<u8>, ranges: &[(u32, u16)], zone_entry: Option<u32>) {
+        for (node, &(start, len)) in self.nodes.iter_mut().zip(ranges) {
+            node.prepared_start = start;
+            node.prepared_len = len;
         }
-        self.prepared_entry(id, qtype)
+        self.prepared = bytes;
+        self.prepared_zone = zone_entry;
     }
 
-    fn prepared_entry(&self, id: NodeId, qtype: u16) -> Option<Prepared<'_>> {
+    /// The bytes of the prepared answers (empty before [`Zone::set_prepared`]).
+    #[inline]
+    pub fn prepared_arena(&self) -> &[u8] {
+        &self.prepared
+    }
+
+    /// Node `id`'s range of the prepared answers; `(0, 0)` when none were set.
+    #[inline]
+    pub fn prepared_range(&self, id: NodeId) -> (u32, u16) {
         let node = &self.nodes[id as usize];
-        let start = node.prepared_start as usize;
-        let directory = self
-            .prepared
-            .get(start..start + node.prepared_len as usize * DIRECTORY_ENTRY)?;
-        directory
-            .chunks_exact(DIRECTORY_ENTRY)
-            .find(|entry| entry[..2] == qtype.to_be_bytes())
-            .map(|entry| {
-                let offset = u32::from_be_bytes([entry[2], entry[3], entry[4], entry[5]]);
-                Prepared::at(&self.prepared, offset)
-            })
+        (node.prepared_start, node.prepared_len)
     }
 
-    /// The authority section of NXDOMAIN and NODATA answers, relative to the origin.
-    pub fn prepared_negative(&self) -> Option<Prepared<'_>> {
-        (self.prepared_negative != NO_PREPARED)
-            .then(|| Prepared::at(&self.prepared, self.prepared_negative))
-    }
-
-    /// The referral to the zone cut `cut`, relative to the cut's name.
-    pub fn prepared_referral(&self, cut: NodeId) -> Option<Prepared<'_>> {
-        self.prepared_entry(cut, REFERRAL_KEY)
+    /// The zone's own entry among the prepared answers.
+    #[inline]
+    pub fn prepared_zone_entry(&self) -> Option<u32> {
+        self.prepared_zone
     }
 
     pub(crate) fn slice(&self, span: Span) -> &[u8] {
@@ -333,6 +265,11 @@ impl<'z> NodeRef<'z> {
     /// A zone cut (NS below the apex).
     pub fn is_delegation(&self) -> bool {
         self.node.flags & flag::DELEGATION != 0
+    }
+
+    /// Strictly below a zone cut: only glue lives here, and no lookup finds it.
+    pub fn is_occluded(&self) -> bool {
+        self.node.flags & flag::OCCLUDED != 0
     }
 
     /// The closest zone cut at or above this node, if it is a cut or occluded.

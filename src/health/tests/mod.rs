@@ -10,7 +10,6 @@ mod sick;
 mod state;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration as StdDuration;
 
 use crate::config::{CheckConfig, CheckType, Duration, InitialState};
@@ -86,33 +85,23 @@ pub(crate) async fn eventually(limit: StdDuration, mut condition: impl FnMut() -
     }
 }
 
-/// A fresh folder under the system's temporary folder, removed on drop.
-pub(crate) struct TempDir(PathBuf);
+/// A fresh folder under the system's temporary folder, removed on drop (`tempfile`).
+pub(crate) struct TempDir(tempfile::TempDir);
 
 impl TempDir {
     pub(crate) fn new() -> TempDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!(
-            "switchyard-health-{}-{n}-{}",
-            std::process::id(),
-            fastrand::u64(..)
-        ));
-        std::fs::create_dir_all(&path).expect("create temporary folder");
-        TempDir(path)
+        let dir = tempfile::Builder::new()
+            .prefix("switchyard-health-")
+            .tempdir()
+            .expect("create temporary folder");
+        TempDir(dir)
     }
 
     pub(crate) fn root(&self) -> &Path {
-        &self.0
+        self.0.path()
     }
 
     pub(crate) fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        self.0.path().join(name)
     }
 }

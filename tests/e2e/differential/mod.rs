@@ -10,6 +10,7 @@ mod corpus;
 mod corpus_edge;
 mod matchers;
 mod message;
+mod trace;
 mod truth;
 
 use std::fmt::Write as _;
@@ -34,8 +35,9 @@ fn say(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
-#[test]
-fn differential_against_knot() {
+/// Both servers serving the same zones, and the zones as Knot loaded them; `None` (the test
+/// skipped, with a line saying so) where `knotd` is not installed.
+fn start_both() -> Option<(Knot, Server, truth::Truth)> {
     let example_com = example_zone();
     let example_net =
         std::fs::read_to_string(repo().join("tests/e2e/zones/example.net.zone")).unwrap();
@@ -50,7 +52,7 @@ fn differential_against_knot() {
         Ok(Some(knot)) => knot,
         Ok(None) => {
             say("knotd not installed: differential test skipped");
-            return;
+            return None;
         }
         Err(e) => panic!("knotd did not start: {e}"),
     };
@@ -66,6 +68,14 @@ fn differential_against_knot() {
         ],
     );
     let truth = truth::Truth::transfer(knot.addr, &["example.com.", "example.net."]);
+    Some((knot, ours, truth))
+}
+
+#[test]
+fn differential_against_knot() {
+    let Some((knot, ours, truth)) = start_both() else {
+        return;
+    };
     let cases = corpus::build(&truth);
 
     let mut exact = 0usize;
@@ -158,18 +168,25 @@ fn exchange_some(
     cases: &[Case],
     indices: &[usize],
 ) -> Vec<(Outcome, Outcome)> {
+    in_parallel(indices.len(), |slot| {
+        exchange_both(ours, theirs, &cases[indices[slot]])
+    })
+}
+
+/// `work(0)` to `work(count - 1)` on `WORKERS` threads; the results in that order.
+fn in_parallel<T: Send>(count: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
     let next = AtomicUsize::new(0);
-    let mut results: Vec<(usize, (Outcome, Outcome))> = std::thread::scope(|scope| {
+    let mut results: Vec<(usize, T)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..WORKERS)
             .map(|_| {
                 scope.spawn(|| {
                     let mut done = Vec::new();
                     loop {
-                        let slot = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&index) = indices.get(slot) else {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        if index >= count {
                             return done;
-                        };
-                        done.push((slot, exchange_both(ours, theirs, &cases[index])));
+                        }
+                        done.push((index, work(index)));
                     }
                 })
             })
@@ -179,8 +196,8 @@ fn exchange_some(
             .flat_map(|w| w.join().expect("worker"))
             .collect()
     });
-    results.sort_by_key(|(slot, _)| *slot);
-    results.into_iter().map(|(_, pair)| pair).collect()
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
 }
 
 /// Sends the case to both servers at once and collects both outcomes.

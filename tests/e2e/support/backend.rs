@@ -17,12 +17,23 @@ pub struct Backend {
 }
 
 /// A port free on 127.0.0.1 (and so, in practice, on the other 127/8 addresses too).
+/// A port free on 127.0.0.1 and never handed out before in this test process: tests bind it
+/// on other loopback addresses (127.0.0.11, ...), where a port another test holds on the same
+/// address would not show as taken on 127.0.0.1.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut given = GIVEN.lock().unwrap();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 impl Backend {

@@ -226,27 +226,23 @@ fn a_record_with_an_error_still_sets_the_owner() {
     );
 }
 
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
+/// A fresh directory (with a `sub` folder) under the system temp dir, removed on drop
+/// (`tempfile`): its path, then the guard that removes it.
+struct TempDir(PathBuf, #[allow(dead_code)] tempfile::TempDir);
 
 impl TempDir {
     fn new(tag: &str) -> TempDir {
-        let dir =
-            std::env::temp_dir().join(format!("switchyard-zone-{}-{tag}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("sub")).unwrap();
-        TempDir(dir)
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("switchyard-zone-{tag}-"))
+            .tempdir()
+            .unwrap();
+        std::fs::create_dir_all(dir.path().join("sub")).unwrap();
+        TempDir(dir.path().to_path_buf(), dir)
     }
     fn write(&self, name: &str, text: &str) -> PathBuf {
         let path = self.0.join(name);
         std::fs::write(&path, text).unwrap();
         path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

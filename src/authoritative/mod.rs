@@ -1,0 +1,489 @@
+//! Answers from zone data, following RFC 1034 §4.3.2: exact matches, CNAME chains inside the
+//! zone, DNAME substitution (RFC 6672), wildcards (RFC 4592), referrals at zone cuts, NXDOMAIN
+//! and NODATA with the SOA (RFC 2308), the additional section, and minimal ANY over UDP
+//! (RFC 8482).
+//!
+//! | file | concept |
+//! |---|---|
+//! | `mod.rs` | [`answer`]: the walk from the question name to the sections written |
+//! | `recorder.rs` | [`Recorder`]: the steps of the walk, for the decision trace |
+//! | `prepared/` | answers written by [`answer`] at load time and copied at query time |
+//!
+//! This layer reads a zone and writes a message; it knows nothing of snapshots, steering
+//! policies or transports (a steered name is answered through the caller's [`SteerHook`]).
+
+pub mod prepared;
+mod recorder;
+
+pub use recorder::{NoRecord, Recorder, Step};
+
+use crate::wire::name::MAX_NAME_LEN;
+use crate::wire::query::flags;
+use crate::wire::rtype::{self, rcode};
+use crate::wire::writer::{NoSpace, Section, Writer};
+use crate::zone::{Lookup, NodeId, NodeRef, RRsetRef, Zone};
+
+/// Longest CNAME chain followed inside a zone.
+const MAX_CHAIN: usize = 16;
+
+/// How the zone answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ZoneOutcome {
+    pub rcode: u16,
+    pub authoritative: bool,
+    pub truncated: bool,
+    /// The answer came from a steered name.
+    pub steered: bool,
+}
+
+/// Answers A/AAAA at a steered name: given the writer, the service, the owner to write, the
+/// node (for zone-file fallback records) and the recorder, writes the answer and says whether
+/// it wrote any.
+pub type SteerHook<'h, R> =
+    dyn FnMut(&mut Writer<'_>, u32, &[u8], NodeRef<'_>, &mut R) -> Result<bool, NoSpace> + 'h;
+
+/// A name being answered: wire bytes as they will be written and the lowercased form used for
+/// lookups. The query name is borrowed (written with the client's case); a name reached through
+/// a CNAME or DNAME is lowercased into `chased` (written as stored in the zone). The buffer is
+/// only initialised when a chain is followed, so the common answer neither zeroes nor moves it.
+struct Current<'q> {
+    query: &'q [u8],
+    query_lower: &'q [u8],
+    chased: Option<([u8; MAX_NAME_LEN], usize)>,
+}
+
+impl Current<'_> {
+    fn set(&mut self, name: &[u8]) {
+        let len = name.len().min(MAX_NAME_LEN);
+        let (buf, chased_len) = self.chased.get_or_insert(([0; MAX_NAME_LEN], 0));
+        buf[..len].copy_from_slice(&name[..len]);
+        buf[..len].make_ascii_lowercase();
+        *chased_len = len;
+    }
+
+    fn written(&self) -> &[u8] {
+        match &self.chased {
+            Some((buf, len)) => &buf[..*len],
+            None => self.query,
+        }
+    }
+
+    fn lower(&self) -> &[u8] {
+        match &self.chased {
+            Some((buf, len)) => &buf[..*len],
+            None => self.query_lower,
+        }
+    }
+}
+
+/// Writes the answer for `qname`/`qtype` from `zone` into the writer (header and question are
+/// already written). `qname_lower` is `qname` lowercased. `udp` selects minimal ANY responses.
+/// Each step is handed to `recorder`; a recorder that is enabled also walks where the query
+/// path copies a prepared answer (the same bytes, see [`prepared`]), so the trace has steps.
+#[allow(clippy::too_many_arguments)]
+pub fn answer<R: Recorder>(
+    w: &mut Writer<'_>,
+    zone: &Zone,
+    qname: &[u8],
+    qname_lower: &[u8],
+    qtype: u16,
+    udp: bool,
+    steer: &mut SteerHook<'_, R>,
+    recorder: &mut R,
+) -> ZoneOutcome {
+    let mut walk = Walk {
+        zone,
+        qtype,
+        udp,
+        out: ZoneOutcome {
+            rcode: rcode::NOERROR,
+            authoritative: true,
+            truncated: false,
+            steered: false,
+        },
+        visited: [0; MAX_CHAIN],
+        hops: 0,
+    };
+    let mut current = Current {
+        query: qname,
+        query_lower: qname_lower,
+        chased: None,
+    };
+    if walk.run(w, &mut current, steer, recorder).is_err() {
+        walk.out.truncated = true;
+        w.set_flags(w.flags() | flags::TC);
+        if recorder.enabled() {
+            recorder.step(Step::Truncated);
+        }
+    }
+    walk.out
+}
+
+/// After a step of the walk: the answer is written, or a CNAME or DNAME led to another name.
+enum Next {
+    Done,
+    Chase,
+}
+
+/// The walk through one zone, from the question name along CNAME and DNAME chains.
+struct Walk<'z> {
+    zone: &'z Zone,
+    qtype: u16,
+    udp: bool,
+    out: ZoneOutcome,
+    /// The nodes whose CNAME or DNAME the chain followed, to stop at a loop.
+    visited: [NodeId; MAX_CHAIN],
+    hops: usize,
+}
+
+impl<'z> Walk<'z> {
+    /// Looks up the current name and writes what answers it, until the chain ends.
+    #[inline]
+    fn run<R: Recorder>(
+        &mut self,
+        w: &mut Writer<'_>,
+        current: &mut Current<'_>,
+        steer: &mut SteerHook<'_, R>,
+        recorder: &mut R,
+    ) -> Result<(), NoSpace> {
+        let zone = self.zone;
+        loop {
+            let lookup = zone.lookup(current.lower());
+            let node = match lookup {
+                Lookup::Found(id) | Lookup::Wildcard(id) => {
+                    // The common case: an answer prepared at load time for this node. A
+                    // wildcard's was written for the wildcard's own, shorter name.
+                    if self.hops == 0
+                        && !recorder.enabled()
+                        && let Some(prepared) = prepared::find(zone, id, self.qtype)
+                        && prepared::apply(w, &prepared)
+                    {
+                        return Ok(());
+                    }
+                    let node = zone.node(id);
+                    if recorder.enabled() && matches!(lookup, Lookup::Wildcard(_)) {
+                        recorder.step(Step::Wildcard { node });
+                    }
+                    node
+                }
+                Lookup::BelowCut(cut) => {
+                    // Cleared before writing: a referral cut short by TC is still no answer.
+                    if self.hops == 0 {
+                        self.out.authoritative = false;
+                    }
+                    let cut = zone.node(cut);
+                    if recorder.enabled() {
+                        recorder.step(Step::BelowCut { cut });
+                    }
+                    return referral(w, zone, cut);
+                }
+                Lookup::NxDomain(_) => {
+                    self.out.rcode = rcode::NXDOMAIN;
+                    if recorder.enabled() {
+                        recorder.step(Step::NxDomain {
+                            name: current.lower(),
+                        });
+                    }
+                    return negative(w, zone);
+                }
+                Lookup::Dname(owner) => {
+                    match self.follow_dname(w, zone.node(owner), current, recorder)? {
+                        Next::Chase => continue,
+                        Next::Done => return Ok(()),
+                    }
+                }
+            };
+            match self.at_node(w, node, current, steer, recorder)? {
+                Next::Chase => continue,
+                Next::Done => return Ok(()),
+            }
+        }
+    }
+
+    /// Whether the chain already went through `id`: a loop.
+    #[inline]
+    fn seen(&self, id: NodeId) -> bool {
+        self.visited[..self.hops].contains(&id)
+    }
+
+    /// The chain goes on to `target` (lowercased) unless it leaves the zone or grows too long.
+    fn goes_on<R: Recorder>(&self, target: &[u8], recorder: &mut R) -> Next {
+        if !crate::wire::name::is_subdomain(target, self.zone.origin().as_wire()) {
+            if recorder.enabled() {
+                recorder.step(Step::OutsideZone { target });
+            }
+            return Next::Done;
+        }
+        if self.hops == MAX_CHAIN {
+            if recorder.enabled() {
+                recorder.step(Step::ChainTooLong);
+            }
+            return Next::Done;
+        }
+        Next::Chase
+    }
+
+    /// The name is below the DNAME at `owner`: the DNAME and its synthesised CNAME are
+    /// written, and the chain goes on at the new name.
+    fn follow_dname<R: Recorder>(
+        &mut self,
+        w: &mut Writer<'_>,
+        owner: NodeRef<'_>,
+        current: &mut Current<'_>,
+        recorder: &mut R,
+    ) -> Result<Next, NoSpace> {
+        if self.seen(owner.id()) {
+            if recorder.enabled() {
+                recorder.step(Step::Loop { name: owner.name() });
+            }
+            return Ok(Next::Done);
+        }
+        let Some(target) = dname(w, owner, current, recorder)? else {
+            self.out.rcode = rcode::YXDOMAIN;
+            return Ok(Next::Done);
+        };
+        self.visited[self.hops] = owner.id();
+        self.hops += 1;
+        // A CNAME question is answered by the synthesised CNAME itself.
+        if self.qtype == rtype::CNAME {
+            return Ok(Next::Done);
+        }
+        Ok(self.goes_on(target, recorder))
+    }
+
+    /// What answers at `node`, the name found: a referral, the steering, a CNAME to follow,
+    /// ANY, the RRset asked for, or NODATA.
+    #[inline]
+    fn at_node<R: Recorder>(
+        &mut self,
+        w: &mut Writer<'_>,
+        node: NodeRef<'z>,
+        current: &mut Current<'_>,
+        steer: &mut SteerHook<'_, R>,
+        recorder: &mut R,
+    ) -> Result<Next, NoSpace> {
+        let (zone, qtype) = (self.zone, self.qtype);
+        if self.seen(node.id()) {
+            // A CNAME loop: the answer holds the chain up to here.
+            if recorder.enabled() {
+                recorder.step(Step::Loop { name: node.name() });
+            }
+            return Ok(Next::Done);
+        }
+        if node.is_delegation() && !(qtype == rtype::DS && self.hops == 0) {
+            if self.hops == 0 {
+                self.out.authoritative = false;
+            }
+            if recorder.enabled() {
+                recorder.step(Step::Delegation { node });
+            }
+            return referral(w, zone, node).map(|()| Next::Done);
+        }
+        if let Some(service) = node.service() {
+            if qtype == rtype::A || qtype == rtype::AAAA {
+                self.out.steered = true;
+                if !steer(w, service, current.written(), node, recorder)? {
+                    negative(w, zone)?;
+                }
+                return Ok(Next::Done);
+            }
+            if recorder.enabled() {
+                recorder.step(Step::NotSteered { qtype });
+            }
+        }
+        if qtype != rtype::CNAME
+            && qtype != rtype::ANY
+            && let Some(cname) = node.rrset(rtype::CNAME)
+        {
+            return self.follow_cname(w, node, cname, current, recorder);
+        }
+        if qtype == rtype::ANY {
+            if recorder.enabled() {
+                recorder.step(Step::Any {
+                    node,
+                    udp: self.udp,
+                });
+            }
+            return any(w, zone, node, current.written(), self.udp).map(|()| Next::Done);
+        }
+        match node.rrset(qtype) {
+            Some(set) => {
+                if recorder.enabled() {
+                    recorder.step(Step::Answer { zone, node, set });
+                }
+                w.rrset(Section::Answer, current.written(), set.encoded())?;
+                additional(w, zone, set.additional());
+            }
+            None => {
+                if recorder.enabled() {
+                    recorder.step(Step::NoData { node, qtype });
+                }
+                negative(w, zone)?;
+            }
+        }
+        Ok(Next::Done)
+    }
+
+    /// `node` is an alias: its CNAME is written and the chain goes on at the target.
+    fn follow_cname<R: Recorder>(
+        &mut self,
+        w: &mut Writer<'_>,
+        node: NodeRef<'_>,
+        cname: RRsetRef<'_>,
+        current: &mut Current<'_>,
+        recorder: &mut R,
+    ) -> Result<Next, NoSpace> {
+        w.rrset(Section::Answer, current.written(), cname.encoded())?;
+        let Some(target) = cname.rdatas().next() else {
+            return Ok(Next::Done);
+        };
+        if recorder.enabled() {
+            recorder.step(Step::Cname {
+                name: current.lower(),
+                target,
+            });
+        }
+        self.visited[self.hops] = node.id();
+        self.hops += 1;
+        let mut target_lower = [0u8; MAX_NAME_LEN];
+        let len = target.len().min(MAX_NAME_LEN);
+        target_lower[..len].copy_from_slice(&target[..len]);
+        target_lower[..len].make_ascii_lowercase();
+        let target_lower = &target_lower[..len];
+        let next = self.goes_on(target_lower, recorder);
+        if let Next::Chase = next {
+            // Written lowercased from here on: the target as stored in the zone.
+            current.set(target_lower);
+        }
+        Ok(next)
+    }
+}
+
+/// RFC 6672 §3.2 step 3c: the DNAME at `owner` goes into the answer with a CNAME synthesised
+/// from it (owner the name being answered, TTL the DNAME's), and the name being answered becomes
+/// the CNAME's target, returned lowercased. `None` when the new name would exceed 255 bytes
+/// (YXDOMAIN, RFC 6672 §2.2); the DNAME is then answered alone.
+fn dname<'c>(
+    w: &mut Writer<'_>,
+    owner: NodeRef<'_>,
+    current: &'c mut Current<'_>,
+    recorder: &mut impl Recorder,
+) -> Result<Option<&'c [u8]>, NoSpace> {
+    let Some(set) = owner.rrset(rtype::DNAME) else {
+        return Ok(None);
+    };
+    w.rrset(Section::Answer, owner.name(), set.encoded())?;
+    let Some(target) = set.rdatas().next() else {
+        return Ok(None);
+    };
+    let prefix = current.written().len() - owner.name().len();
+    let len = prefix + target.len();
+    if len > MAX_NAME_LEN {
+        if recorder.enabled() {
+            recorder.step(Step::DnameTooLong { owner });
+        }
+        return Ok(None);
+    }
+    let mut record = [0u8; 10 + MAX_NAME_LEN];
+    record[0..2].copy_from_slice(&rtype::CNAME.to_be_bytes());
+    record[2..4].copy_from_slice(&rtype::CLASS_IN.to_be_bytes());
+    record[4..8].copy_from_slice(&set.ttl().to_be_bytes());
+    record[8..10].copy_from_slice(&(len as u16).to_be_bytes());
+    record[10..10 + prefix].copy_from_slice(&current.written()[..prefix]);
+    record[10 + prefix..10 + len].copy_from_slice(target);
+    w.record(Section::Answer, current.written(), &record[..10 + len])?;
+    let mut next = [0u8; MAX_NAME_LEN];
+    next[..len].copy_from_slice(&record[10..10 + len]);
+    next[..len].make_ascii_lowercase();
+    if recorder.enabled() {
+        recorder.step(Step::Dname {
+            name: current.lower(),
+            owner,
+            target: &next[..len],
+        });
+    }
+    current.set(&next[..len]);
+    Ok(Some(current.lower()))
+}
+
+/// The SOA in AUTHORITY for NXDOMAIN and NODATA.
+pub(crate) fn negative(w: &mut Writer<'_>, zone: &Zone) -> Result<(), NoSpace> {
+    if let Some(prepared) = prepared::negative(zone)
+        && prepared::apply(w, &prepared)
+    {
+        return Ok(());
+    }
+    w.record(
+        Section::Authority,
+        zone.origin().as_wire(),
+        zone.negative_soa(),
+    )
+}
+
+/// ANY: every RRset over TCP; over UDP one RRset (RFC 8482 §4.2).
+fn any(
+    w: &mut Writer<'_>,
+    zone: &Zone,
+    node: NodeRef<'_>,
+    owner: &[u8],
+    udp: bool,
+) -> Result<(), NoSpace> {
+    let mut wrote = false;
+    for set in node.rrsets() {
+        w.rrset(Section::Answer, owner, set.encoded())?;
+        wrote = true;
+        if udp {
+            break;
+        }
+    }
+    if !wrote {
+        return negative(w, zone);
+    }
+    Ok(())
+}
+
+/// A referral to the zone cut at `cut`: NS in AUTHORITY, glue in ADDITIONAL. Glue for name
+/// servers inside the delegated zone is required (RFC 9471): when it does not fit the response
+/// is truncated; other addresses are left out silently.
+pub(crate) fn referral(w: &mut Writer<'_>, zone: &Zone, cut: NodeRef<'_>) -> Result<(), NoSpace> {
+    if let Some(prepared) = prepared::referral(zone, cut.id())
+        && prepared::apply(w, &prepared)
+    {
+        return Ok(());
+    }
+    let Some(ns) = cut.rrset(rtype::NS) else {
+        return negative(w, zone);
+    };
+    w.rrset(Section::Authority, cut.name(), ns.encoded())?;
+    for &target in ns.additional() {
+        let node = zone.node(target);
+        let required = crate::wire::name::is_subdomain(node.name(), cut.name());
+        for rtype in [rtype::A, rtype::AAAA] {
+            if let Some(set) = node.rrset(rtype)
+                && w.rrset(Section::Additional, node.name(), set.encoded())
+                    .is_err()
+            {
+                if required {
+                    return Err(NoSpace);
+                }
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A/AAAA of in-zone targets of NS, MX and SRV; left out silently when they do not fit.
+fn additional(w: &mut Writer<'_>, zone: &Zone, targets: &[NodeId]) {
+    for &target in targets {
+        let node = zone.node(target);
+        for rtype in [rtype::A, rtype::AAAA] {
+            if let Some(set) = node.rrset(rtype)
+                && w.rrset(Section::Additional, node.name(), set.encoded())
+                    .is_err()
+            {
+                return;
+            }
+        }
+    }
+}

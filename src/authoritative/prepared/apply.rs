@@ -1,0 +1,53 @@
+//! Copies a prepared answer into a response whose question is written, where the result is
+//! byte for byte what the general path would write.
+
+use super::Prepared;
+use crate::wire::compare::eq_ignore_ascii_case;
+use crate::wire::name::{label_above, labels};
+use crate::wire::writer::{HEADER_LEN, MAX_COMPRESSION_TARGETS, Writer};
+
+/// Appends `prepared` after the question, which must be the only thing written and end in the
+/// prepared answer's reference name. Returns false, writing nothing, when it does not fit or
+/// when the general path would write other bytes: the question name compresses a name of the
+/// answer further, or its labels push the compression targets past what the writer keeps.
+#[inline]
+pub fn apply(w: &mut Writer<'_>, prepared: &Prepared<'_>) -> bool {
+    let Some(qname_len) = w.question_only() else {
+        return false;
+    };
+    let Some(delta) = qname_len.checked_sub(usize::from(prepared.reference_len)) else {
+        return false;
+    };
+    if (delta != 0 || !prepared.labels.is_empty())
+        && !applies(&w.message()[HEADER_LEN..HEADER_LEN + qname_len], prepared)
+    {
+        return false;
+    }
+    let Some(written) = w.append_sections(prepared.bytes, prepared.counts) else {
+        return false;
+    };
+    if delta != 0 {
+        for pair in prepared.pointers.chunks_exact(2) {
+            let at = usize::from(u16::from_be_bytes([pair[0], pair[1]]));
+            let pointer = u16::from_be_bytes([written[at], written[at + 1]]);
+            let moved = pointer.wrapping_add(delta as u16);
+            written[at..at + 2].copy_from_slice(&moved.to_be_bytes());
+        }
+    }
+    true
+}
+
+/// For a question name longer than the reference: its labels and the prepared names' targets
+/// fit among the compression targets, and the label directly above the checked suffix is none
+/// of those the prepared names have there.
+fn applies(qname: &[u8], prepared: &Prepared<'_>) -> bool {
+    let count = labels(qname).count();
+    if count + usize::from(prepared.targets) >= MAX_COMPRESSION_TARGETS {
+        return false;
+    }
+    let Some(above) = label_above(qname, usize::from(prepared.suffix_len)) else {
+        return true;
+    };
+    // `labels` holds wire labels one after another, which `labels` walks like a name.
+    !labels(prepared.labels).any(|l| eq_ignore_ascii_case(l, &above[1..]))
+}

@@ -1,0 +1,201 @@
+//! Prepared answers against the general path, byte for byte.
+
+use std::path::Path;
+
+use super::{Prepared, apply, find, negative, prepare, referral};
+use crate::authoritative::{self, NoRecord};
+use crate::wire::writer::Writer;
+use crate::wire::{MAX_MESSAGE, Name, rtype};
+use crate::zone::{NodeRef, ParseOptions, Zone, ZoneBuilder, parse_zone_text};
+
+const ZONE: &str = "$ORIGIN example.com.\n$TTL 300\n\
+    @ SOA ns1 hostmaster 1 7200 1800 1209600 60\n@ NS ns1\n@ NS ns2.example.net.\n\
+    @ MX 10 mail\n@ TXT \"apex\"\nns1 A 192.0.2.1\nns1 AAAA 2001:db8::1\n\
+    mail A 192.0.2.2\nwww CNAME web\nweb A 192.0.2.3\nweb AAAA 2001:db8::3\n\
+    chain CNAME www\nout CNAME elsewhere.example.net.\nloop1 CNAME loop2\nloop2 CNAME loop1\n\
+    dangling CNAME nothing\n*.wild A 192.0.2.4\n*.wild MX 5 mail\n*.wild TXT \"w\"\n\
+    *.wc CNAME web\n*.wm MX 1 host.wm\nhost.wm A 192.0.2.9\n\
+    _sip._tcp SRV 10 60 5060 web\nsub NS ns.sub\nsub NS ns1\nns.sub A 192.0.2.5\n\
+    other NS ns.example.net.\nold DNAME new.example.net.\nsteered TXT \"s\"\n\
+    many A 192.0.2.10\nmany A 192.0.2.11\nmany A 192.0.2.12\nmany A 192.0.2.13\n\
+    many A 192.0.2.14\nmany A 192.0.2.15\nmany A 192.0.2.16\nmany A 192.0.2.17\n\
+    a.b.c PTR web\nlong TXT \"0123456789012345678901234567890123456789012345678901234567890123456789\" \"0123456789012345678901234567890123456789012345678901234567890123456789\" \"0123456789012345678901234567890123456789012345678901234567890123456789\" \"0123456789012345678901234567890123456789012345678901234567890123456789\" \"0123456789012345678901234567890123456789012345678901234567890123456789\" \"0123456789012345678901234567890123456789012345678901234567890123456789\" \"0123456789012345678901234567890123456789012345678901234567890123456789\"\n";
+
+fn zone(prepared: bool) -> Zone {
+    let origin: Name = "example.com.".parse().unwrap();
+    let records =
+        parse_zone_text(ZONE, Path::new("t.zone"), &origin, &ParseOptions::default()).unwrap();
+    let mut builder = ZoneBuilder::new(&origin, Path::new("t.zone"));
+    builder.add_records(records);
+    builder.add_service(&"steered.example.com.".parse().unwrap(), 0);
+    let mut zone = builder.finish().map_err(|p| p.errors).unwrap().0;
+    if prepared {
+        prepare(&mut zone);
+    }
+    zone
+}
+
+/// The message the query path writes for one question, with a steering stand-in.
+fn respond(zone: &Zone, qname: &[u8], qtype: u16, limit: usize) -> Vec<u8> {
+    let mut buf = vec![0u8; MAX_MESSAGE];
+    let mut w = Writer::new(&mut buf, limit);
+    w.header(0x1234, 0x8400).unwrap();
+    w.question(qname, qtype, rtype::CLASS_IN).unwrap();
+    let mut lower = qname.to_vec();
+    lower.make_ascii_lowercase();
+    let mut steer = |w: &mut Writer<'_>, _: u32, owner: &[u8], _: NodeRef<'_>, _: &mut NoRecord| {
+        w.record(
+            crate::wire::writer::Section::Answer,
+            owner,
+            &[0, 1, 0, 1, 0, 0, 0, 30, 0, 4, 198, 51, 100, 1],
+        )
+        .map(|_| true)
+    };
+    let outcome = authoritative::answer(
+        &mut w,
+        zone,
+        qname,
+        &lower,
+        qtype,
+        limit < 1000,
+        &mut steer,
+        &mut NoRecord,
+    );
+    let len = w.finish();
+    let mut out = buf[..len].to_vec();
+    out.extend_from_slice(&[outcome.rcode as u8, outcome.authoritative as u8]);
+    out
+}
+
+/// Mixed case, so that the question is written as asked and compared without case.
+fn mixed(name: &[u8]) -> Vec<u8> {
+    let mut out = name.to_vec();
+    let mut upper = false;
+    for byte in &mut out {
+        if byte.is_ascii_lowercase() {
+            if upper {
+                byte.make_ascii_uppercase();
+            }
+            upper = !upper;
+        }
+    }
+    out
+}
+
+#[test]
+fn prepared_answers_are_byte_for_byte_those_of_the_general_path() {
+    let (fast, slow) = (zone(true), zone(false));
+    assert!(negative(&fast).is_some());
+    assert!((0..fast.node_count() as u32).any(|id| fast.prepared_range(id).1 > 0));
+    let types = [
+        rtype::A,
+        rtype::AAAA,
+        rtype::MX,
+        rtype::TXT,
+        rtype::NS,
+        rtype::SOA,
+        rtype::CNAME,
+        rtype::SRV,
+        rtype::PTR,
+        rtype::DS,
+        rtype::DNAME,
+        rtype::ANY,
+        0,
+        99,
+    ];
+    let mut names = Vec::new();
+    for id in 0..fast.node_count() as u32 {
+        let name = fast.node(id).name().to_vec();
+        let many_labels = b"\x01a".repeat(44);
+        for prefix in [
+            &b""[..],
+            b"\x01x",
+            b"\x0bsomewhere12\x02ab",
+            b"\x02ns",
+            &many_labels,
+        ] {
+            let mut full = prefix.to_vec();
+            full.extend_from_slice(&name);
+            names.push(full.clone());
+            names.push(mixed(&full));
+        }
+    }
+    let mut compared = 0;
+    let mut used = 0;
+    for name in &names {
+        for &qtype in &types {
+            for limit in [512, 1232, MAX_MESSAGE] {
+                let a = respond(&fast, name, qtype, limit);
+                let b = respond(&slow, name, qtype, limit);
+                assert_eq!(a, b, "{name:?} type {qtype} limit {limit}");
+                compared += 1;
+            }
+        }
+    }
+    for name in &names {
+        let lower = name.to_ascii_lowercase();
+        if let crate::zone::Lookup::Found(id) | crate::zone::Lookup::Wildcard(id) =
+            fast.lookup(&lower)
+            && find(&fast, id, rtype::A).is_some()
+        {
+            used += 1;
+        }
+    }
+    assert!(compared > 1000 && used > 10, "{compared} {used}");
+}
+
+#[test]
+fn steered_and_dynamic_answers_are_not_prepared() {
+    let zone = zone(true);
+    let steered = zone.find(b"\x07steered\x07example\x03com\x00").unwrap();
+    assert!(find(&zone, steered, rtype::A).is_none());
+    assert!(find(&zone, steered, rtype::AAAA).is_none());
+    assert!(find(&zone, steered, rtype::TXT).is_some());
+    let sub = zone.find(b"\x03sub\x07example\x03com\x00").unwrap();
+    assert!(
+        find(&zone, sub, 0).is_none(),
+        "a referral is no positive answer"
+    );
+    assert!(referral(&zone, sub).is_some());
+    let many = zone.find(b"\x04many\x07example\x03com\x00").unwrap();
+    assert_eq!(find(&zone, many, rtype::A).unwrap().counts, [8, 0, 0]);
+}
+
+/// Whether the prepared answer is taken for a question: the moved-pointer and
+/// further-compression cases both occur in the comparison above.
+fn applies(prepared: Prepared<'_>, qname: &str) -> bool {
+    let name: Name = qname.parse().unwrap();
+    let mut buf = vec![0u8; 4096];
+    let mut w = Writer::new(&mut buf, 4096);
+    w.header(0, 0).unwrap();
+    w.question(name.as_wire(), rtype::A, rtype::CLASS_IN)
+        .unwrap();
+    apply(&mut w, &prepared)
+}
+
+#[test]
+fn prepared_answers_stand_aside_where_the_question_compresses_better() {
+    let zone = zone(true);
+    let negative = negative(&zone).unwrap();
+    assert!(!negative.pointers.is_empty());
+    assert!(applies(negative, "nothing.example.com."));
+    assert!(applies(negative, "a.b.NOTHING.Example.com."));
+    // The SOA names ns1 and hostmaster compress against such a question name.
+    assert!(!applies(negative, "x.ns1.example.com."));
+    assert!(!applies(negative, "x.HostMaster.example.com."));
+    let sub = zone.find(b"\x03sub\x07example\x03com\x00").unwrap();
+    let referral = referral(&zone, sub).unwrap();
+    assert!(applies(referral, "www.sub.example.com."));
+    assert!(!applies(referral, "ns.sub.example.com."));
+    let wild = zone.find(b"\x01*\x04wild\x07example\x03com\x00").unwrap();
+    let mx = find(&zone, wild, rtype::MX).unwrap();
+    assert!(applies(mx, "x.wild.example.com."));
+    assert!(applies(mx, "longer.wild.example.com."));
+    let wm = zone.find(b"\x01*\x02wm\x07example\x03com\x00").unwrap();
+    let mx = find(&zone, wm, rtype::MX).unwrap();
+    assert!(applies(mx, "other.wm.example.com."));
+    assert!(!applies(mx, "host.wm.example.com."));
+    // Over 48 labels in all: the general path would run out of compression targets.
+    let long = format!("{}nothing.example.com.", "a.".repeat(50));
+    assert!(!applies(negative, &long));
+}

@@ -1,0 +1,365 @@
+//! Writes the prepared answers of a zone once it is built (with its steered names).
+//!
+//! Each is produced by the same code that answers queries ([`crate::authoritative::answer`]),
+//! for a question whose name is the reference name (the node, the zone cut, the origin), so a
+//! prepared answer is byte for byte what the query path would write for that question. A real
+//! question name that ends in the reference name but is longer moves everything after the
+//! question; the pointers that must move with it are listed (see [`super::Prepared`]).
+//! Steered answers are never prepared: the policy decides them per query.
+
+use super::{DIRECTORY_ENTRY, Key, PREPARED_HEADER, REFERRAL_KEY};
+use crate::authoritative::{self, NoRecord};
+use crate::wire::compressed;
+use crate::wire::rtype;
+use crate::wire::writer::{HEADER_LEN, MAX_COMPRESSION_TARGETS, Section, Writer};
+use crate::wire::{MAX_MESSAGE, name::MAX_NAME_LEN};
+use crate::zone::{NodeId, NodeRef, Zone};
+
+/// Longest prepared answer (bytes after the question). Longer answers, which only TCP can
+/// carry, take the general path; the bound keeps every moved pointer under 0x3FFF.
+const MAX_PREPARED: usize = 4096;
+/// Query types prepared at a CNAME besides CNAME itself: the chain is followed for them.
+const CHASED_TYPES: [u16; 2] = [rtype::A, rtype::AAAA];
+
+/// What is being prepared.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// The answer at a node for the node's own name.
+    Exact,
+    /// The answer at a wildcard node, reused for every name it matches: pointers to the whole
+    /// question name stay, all others move.
+    Wildcard,
+    /// Relative to a suffix of the question name: every pointer moves.
+    Suffix,
+}
+
+/// Prepares the answers of `zone` (built, with its steered names) and stores them in it.
+pub fn prepare(zone: &mut Zone) {
+    let mut buf = vec![0u8; MAX_MESSAGE];
+    let mut arena = Vec::new();
+    // One node's answers as they are rendered (offsets relative to its first answer), and
+    // which query type each answers; both are moved into `arena` behind the node's directory.
+    let mut answers = Vec::new();
+    let mut index: Vec<(Key, u32)> = Vec::new();
+    let mut ranges: Vec<(u32, u16)> = Vec::with_capacity(zone.node_count());
+    let mut pointers = Vec::new();
+    let mut labels = Vec::new();
+    let origin = zone.origin().as_wire().to_vec();
+    let negative = render(
+        &mut buf,
+        &origin,
+        rtype::SOA,
+        Kind::Suffix,
+        &mut pointers,
+        &mut labels,
+        |w| authoritative::negative(w, zone).is_ok(),
+    )
+    .map(|r| store(&mut arena, &r, &pointers, &labels));
+    let mut types: Vec<u16> = Vec::new();
+    for id in 0..zone.node_count() as NodeId {
+        answers.clear();
+        index.clear();
+        let node = zone.node(id);
+        let name = node.name().to_vec();
+        if node.is_occluded() {
+            // Below a cut: never found by a lookup, nothing to prepare.
+        } else if node.is_delegation() {
+            let cut = node;
+            let rendered = render(
+                &mut buf,
+                &name,
+                rtype::A,
+                Kind::Suffix,
+                &mut pointers,
+                &mut labels,
+                |w| authoritative::referral(w, zone, cut).is_ok(),
+            );
+            if let Some(r) = rendered {
+                index.push((REFERRAL_KEY, store(&mut answers, &r, &pointers, &labels)));
+            }
+        } else {
+            types.clear();
+            types.extend(zone.node(id).rrsets().map(|set| set.rtype()));
+            if types.contains(&rtype::CNAME) {
+                types.extend(CHASED_TYPES);
+            }
+            let kind = if name.starts_with(&[1, b'*']) {
+                Kind::Wildcard
+            } else {
+                Kind::Exact
+            };
+            for &qtype in &types {
+                if kind == Kind::Exact
+                    && let Some(plain) = plain(zone.node(id), qtype, &name, &mut buf)
+                {
+                    index.push((qtype, store(&mut answers, &plain, &[], &[])));
+                    continue;
+                }
+                let rendered = render(
+                    &mut buf,
+                    &name,
+                    qtype,
+                    kind,
+                    &mut pointers,
+                    &mut labels,
+                    |w| answered_whole(w, zone, &name, qtype),
+                );
+                if let Some(r) = rendered {
+                    index.push((qtype, store(&mut answers, &r, &pointers, &labels)));
+                }
+            }
+        }
+        // The directory, then the answers: a lookup reads the directory and its first answer
+        // from the same or the next cache line.
+        let start = arena.len() as u32;
+        let first_answer = start as usize + index.len() * DIRECTORY_ENTRY;
+        for &(qtype, offset) in &index {
+            arena.extend_from_slice(&qtype.to_be_bytes());
+            arena.extend_from_slice(&(first_answer as u32 + offset).to_be_bytes());
+        }
+        arena.extend_from_slice(&answers);
+        ranges.push((start, index.len() as u16));
+    }
+    arena.shrink_to_fit();
+    zone.set_prepared(arena, &ranges, negative);
+}
+
+/// Writes the general path's answer for `qtype` at `name` (its own name); whether it is one
+/// to prepare: a whole, authoritative NOERROR answer from zone data, not a steering decision.
+fn answered_whole(w: &mut Writer<'_>, zone: &Zone, name: &[u8], qtype: u16) -> bool {
+    let mut steered =
+        |_: &mut Writer<'_>, _: u32, _: &[u8], _: NodeRef<'_>, _: &mut NoRecord| Ok(false);
+    let outcome = authoritative::answer(
+        w,
+        zone,
+        name,
+        name,
+        qtype,
+        false,
+        &mut steered,
+        &mut NoRecord,
+    );
+    outcome.rcode == rtype::rcode::NOERROR
+        && outcome.authoritative
+        && !outcome.truncated
+        && !outcome.steered
+}
+
+/// The answer most names get, built directly: the RRset of a type whose rdata holds no name
+/// to compress, with no additional records, each record's owner a pointer to the question
+/// name (what [`render`] would write, at a fraction of the load time). `None` where anything
+/// else applies: a CNAME or a steering service at the node, names in the rdata, additional
+/// records.
+fn plain<'b>(
+    node: NodeRef<'_>,
+    qtype: u16,
+    name: &[u8],
+    buf: &'b mut [u8],
+) -> Option<Rendered<'b>> {
+    if node.rrset(rtype::CNAME).is_some()
+        || (node.service().is_some() && (qtype == rtype::A || qtype == rtype::AAAA))
+        || crate::wire::writer::compressible(qtype)
+    {
+        return None;
+    }
+    let set = node.rrset(qtype)?;
+    if !set.additional().is_empty() || set.len() > usize::from(u16::MAX) {
+        return None;
+    }
+    let mut len = 0usize;
+    for record in crate::wire::writer::EncodedRecords::new(set.encoded()) {
+        let end = len + 2 + record.len();
+        if end > MAX_PREPARED {
+            return None;
+        }
+        buf[len..len + 2].copy_from_slice(&[0xC0, HEADER_LEN as u8]);
+        buf[len + 2..end].copy_from_slice(record);
+        len = end;
+    }
+    Some(Rendered {
+        counts: [set.len() as u16, 0, 0],
+        reference_len: name.len() as u8,
+        targets: 0,
+        suffix_len: name.len() as u8,
+        bytes: &buf[..len],
+    })
+}
+
+/// A rendered answer, as [`super::Prepared`] reads it.
+struct Rendered<'b> {
+    counts: [u16; 3],
+    reference_len: u8,
+    targets: u8,
+    suffix_len: u8,
+    bytes: &'b [u8],
+}
+
+/// Writes a message for `qname`/`qtype` whose sections `write` fills (returning whether it
+/// is an answer worth keeping). Fills `pointers` with the positions of the pointers `kind`
+/// must move and `labels` with the labels names of the answer have directly above the
+/// checked suffix.
+#[allow(clippy::too_many_arguments)]
+fn render<'b>(
+    buf: &'b mut [u8],
+    qname: &[u8],
+    qtype: u16,
+    kind: Kind,
+    pointers: &mut Vec<u16>,
+    labels: &mut Vec<u8>,
+    write: impl FnOnce(&mut Writer<'_>) -> bool,
+) -> Option<Rendered<'b>> {
+    let mut w = Writer::new(buf, MAX_MESSAGE);
+    w.header(0, 0).ok()?;
+    w.question(qname, qtype, rtype::CLASS_IN).ok()?;
+    let question_end = w.len();
+    let question_targets = w.target_count();
+    if !write(&mut w) {
+        return None;
+    }
+    let counts = [
+        w.count(Section::Answer),
+        w.count(Section::Authority),
+        w.count(Section::Additional),
+    ];
+    let all_targets = w.target_count();
+    let end = w.finish();
+    if end - question_end > MAX_PREPARED || all_targets >= MAX_COMPRESSION_TARGETS {
+        return None;
+    }
+    let message = &buf[..end];
+    let suffix = match kind {
+        Kind::Wildcard => &qname[2..],
+        Kind::Exact | Kind::Suffix => qname,
+    };
+    pointers.clear();
+    labels.clear();
+    let total = counts.iter().map(|&c| usize::from(c)).sum();
+    let names = find_names(message, question_end, total)?;
+    for name in names {
+        if let Some((at, target)) = name.pointer {
+            let moves = match kind {
+                Kind::Exact => false,
+                // The whole question name: the owner of the synthesised records. Anywhere
+                // else a pointer to it would stand for the wildcard name itself, which
+                // cannot move.
+                Kind::Wildcard if target == HEADER_LEN => {
+                    if !name.owner {
+                        return None;
+                    }
+                    false
+                }
+                Kind::Wildcard | Kind::Suffix => true,
+            };
+            if moves {
+                pointers.push((at - question_end) as u16);
+            }
+        }
+        if kind != Kind::Exact {
+            let full = decompress(message, name.start)?;
+            if full.ends_with(suffix)
+                && let Some(label) = crate::wire::name::label_above(&full, suffix.len())
+                && !crate::wire::name::labels(labels).any(|l| l == &label[1..])
+            {
+                labels.extend_from_slice(label);
+            }
+        }
+    }
+    if pointers.len() > usize::from(u8::MAX) || labels.len() > usize::from(u8::MAX) {
+        return None;
+    }
+    Some(Rendered {
+        counts,
+        reference_len: qname.len() as u8,
+        targets: (all_targets - question_targets) as u8,
+        suffix_len: suffix.len() as u8,
+        bytes: &buf[question_end..end],
+    })
+}
+
+/// Appends a prepared answer to the arena; returns its offset.
+fn store(arena: &mut Vec<u8>, rendered: &Rendered<'_>, pointers: &[u16], labels: &[u8]) -> u32 {
+    let offset = arena.len() as u32;
+    for count in rendered.counts {
+        arena.extend_from_slice(&count.to_be_bytes());
+    }
+    arena.push(pointers.len() as u8);
+    arena.extend_from_slice(&(rendered.bytes.len() as u16).to_be_bytes());
+    arena.extend_from_slice(&[
+        rendered.reference_len,
+        rendered.targets,
+        rendered.suffix_len,
+        labels.len() as u8,
+    ]);
+    debug_assert_eq!(arena.len() - offset as usize, PREPARED_HEADER);
+    for &at in pointers {
+        arena.extend_from_slice(&at.to_be_bytes());
+    }
+    arena.extend_from_slice(labels);
+    arena.extend_from_slice(rendered.bytes);
+    offset
+}
+
+/// A name written in the answer.
+struct WrittenName {
+    /// Message offset where it starts.
+    start: usize,
+    /// Message offset of the pointer that ends it, and where that pointer leads.
+    pointer: Option<(usize, usize)>,
+    /// The owner of a record (not a name inside rdata).
+    owner: bool,
+}
+
+/// Every name in the `records` resource records that start at `from` in `message`, as our
+/// writer wrote them: it compresses owners and the rdata names of NS, CNAME, PTR, MX and SOA
+/// only, so those are the names a pointer can end.
+fn find_names(message: &[u8], from: usize, records: usize) -> Option<Vec<WrittenName>> {
+    let mut found = Vec::new();
+    let mut pos = from;
+    for _ in 0..records {
+        pos = walk_name(message, pos, true, &mut found)?;
+        let fixed = message.get(pos..pos + 10)?;
+        let rtype = u16::from_be_bytes([fixed[0], fixed[1]]);
+        let rdlen = usize::from(u16::from_be_bytes([fixed[8], fixed[9]]));
+        pos += 10;
+        let end = pos + rdlen;
+        let names = match rtype {
+            rtype::NS | rtype::CNAME | rtype::PTR => Some((pos, 1)),
+            rtype::MX => Some((pos + 2, 1)),
+            rtype::SOA => Some((pos, 2)),
+            _ => None,
+        };
+        if let Some((mut at, count)) = names {
+            for _ in 0..count {
+                at = walk_name(message, at, false, &mut found)?;
+            }
+        }
+        pos = end;
+    }
+    (pos == message.len()).then_some(found)
+}
+
+/// Records the name at `start` (read with the one reader of compressed names,
+/// [`compressed::skip`]); returns the position after it.
+fn walk_name(
+    message: &[u8],
+    start: usize,
+    owner: bool,
+    found: &mut Vec<WrittenName>,
+) -> Option<usize> {
+    let name = compressed::skip(message, start)?;
+    found.push(WrittenName {
+        start,
+        pointer: name.pointer,
+        owner,
+    });
+    Some(name.end)
+}
+
+/// The uncompressed, lowercased name at `pos` in `message`.
+fn decompress(message: &[u8], pos: usize) -> Option<Vec<u8>> {
+    let mut name = [0u8; MAX_NAME_LEN];
+    let len = compressed::expand(message, pos, &mut name)?;
+    let mut name = name[..len].to_vec();
+    name.make_ascii_lowercase();
+    Some(name)
+}
