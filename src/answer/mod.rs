@@ -378,6 +378,9 @@ pub(super) fn answer_in<R: Recorder>(
         summary.rcode = rcode::REFUSED;
         return;
     }
+    if snapshot.zone_unavailable(zone_index) {
+        return unavailable(summary);
+    }
     let zone = snapshot.zone(zone_index);
     // The steering state is built only when a steered name answers (at most once a query).
     let mut steer_summary = None;
@@ -413,3 +416,11 @@ pub(super) fn answer_in<R: Recorder>(
         *flags |= flags::AA;
     }
 }
+
+/// A secondary zone without a current copy (none transferred yet, or expired): SERVFAIL, as
+/// RFC 1035 §4.3.5 requires after `expire`.
+#[cold]
+fn unavailable(summary: &mut Summary) {
+    summary.rcode = rcode::SERVFAIL;
+}
+
