@@ -371,11 +371,19 @@ pub(super) fn answer_in<R: Recorder>(
         recorder.step(Step::Zone { name: lower, zone });
     }
     if matches!(question.qtype, rtype::AXFR | rtype::IXFR) {
-        // Zone transfers are not offered.
+        // Zone transfers are served by `transfer`, which takes over REFUSED AXFR/IXFR answers
+        // and NOTAUTH ones; what is decided here is what no transfer can change.
+        let at_apex = snapshot.zone(zone_index).origin().as_wire() == lower;
+        let axfr_over_udp = question.qtype == rtype::AXFR && question.udp;
+        let code = if at_apex || axfr_over_udp {
+            rcode::REFUSED
+        } else {
+            rcode::NOTAUTH
+        };
         if recorder.enabled() {
-            recorder.step(Step::Transfer);
+            recorder.step(Step::Transfer { rcode: code });
         }
-        summary.rcode = rcode::REFUSED;
+        summary.rcode = code;
         return;
     }
     if snapshot.zone_unavailable(zone_index) {
@@ -423,4 +431,3 @@ pub(super) fn answer_in<R: Recorder>(
 fn unavailable(summary: &mut Summary) {
     summary.rcode = rcode::SERVFAIL;
 }
-
