@@ -285,6 +285,7 @@ fn answer_query<R: Recorder>(
                     lower,
                     qtype: query.qtype,
                     udp: request.transport == Transport::Udp,
+                    dnssec: query.edns.is_some_and(|e| e.dnssec_ok),
                     ecs: subnet.is_some(),
                 };
                 // The client is located only when a steered name answers.
@@ -343,6 +344,8 @@ pub(super) struct InQuestion<'a> {
     pub(super) qtype: u16,
     /// Over UDP: minimal ANY answers.
     pub(super) udp: bool,
+    /// DO=1: RRSIGs and denial of existence from a signed zone.
+    pub(super) dnssec: bool,
     /// The client is located from an ECS option.
     pub(super) ecs: bool,
 }
@@ -404,6 +407,7 @@ pub(super) fn answer_in<R: Recorder>(
         lower,
         question.qtype,
         question.udp,
+        question.dnssec,
         &mut hook,
         recorder,
     );
