@@ -102,9 +102,16 @@ pub fn respond_recorded<R: Recorder>(
     Some(summary)
 }
 
-/// Response flags: QR, the query's opcode, RD and CD copied; RA never set.
+/// Response flags: QR, the query's opcode, RD and CD copied; RA never set. RD and CD are
+/// defined for QUERY only (RFC 1035 §4.1.1, RFC 4035 §3.1.6): another opcode's answer (NOTIMP)
+/// leaves them clear, as Knot DNS does.
 pub(super) fn response_flags(query_flags: u16) -> u16 {
-    flags::QR | (query_flags & (flags::OPCODE_MASK | flags::RD | flags::CD))
+    let copied = if query_flags & flags::OPCODE_MASK == 0 {
+        flags::OPCODE_MASK | flags::RD | flags::CD
+    } else {
+        flags::OPCODE_MASK
+    };
+    flags::QR | (query_flags & copied)
 }
 
 /// Size limit for the response.
