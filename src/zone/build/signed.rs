@@ -156,34 +156,10 @@ fn chain(draft: &mut Draft, rrsets: &[RRsetEntry], mut nsec3: Vec<Record>, signe
             continue;
         }
         let owner = append(&mut draft.arena, owner);
-        let start = draft.arena.len() as u32;
-        for record in set {
-            encode_record(
-                &mut draft.arena,
-                rtype::NSEC3,
-                rtype::CLASS_IN,
-                first.ttl,
-                &record.rdata,
-            );
-        }
-        let rrset = Span {
-            start,
-            len: draft.arena.len() as u32 - start,
-        };
-        let start = draft.arena.len() as u32;
-        for sig in sigs_of.iter().filter(|r| r.owner == first.owner) {
-            encode_record(
-                &mut draft.arena,
-                rtype::RRSIG,
-                rtype::CLASS_IN,
-                sig.ttl,
-                &sig.rdata,
-            );
-        }
-        let sigs = Span {
-            start,
-            len: draft.arena.len() as u32 - start,
-        };
+        // The NSEC3 RRset takes its first record's TTL; each RRSIG keeps its own.
+        let rrset = encode_all(&mut draft.arena, set.iter(), Some(first.ttl));
+        let sigs = sigs_of.iter().filter(|r| r.owner == first.owner);
+        let sigs = encode_all(&mut draft.arena, sigs, None);
         let mut key = [0u8; NSEC3_HASH_LEN];
         key.copy_from_slice(&hash);
         entries.push(Nsec3Entry {
@@ -193,8 +169,25 @@ fn chain(draft: &mut Draft, rrsets: &[RRsetEntry], mut nsec3: Vec<Record>, signe
             sigs,
         });
     }
-    entries.sort_by(|a, b| a.hash.cmp(&b.hash));
+    entries.sort_by_key(|e| e.hash);
     entries.dedup_by(|b, a| a.hash == b.hash);
     signed.nsec3 = entries;
     signed.nsec3_params = Some((salt, iterations));
+}
+
+/// Encodes `records` one after another (with `ttl`, else each its own): their span.
+fn encode_all<'r>(
+    arena: &mut Vec<u8>,
+    records: impl Iterator<Item = &'r Record>,
+    ttl: Option<u32>,
+) -> Span {
+    let start = arena.len() as u32;
+    for record in records {
+        let ttl = ttl.unwrap_or(record.ttl);
+        encode_record(arena, record.rtype, rtype::CLASS_IN, ttl, &record.rdata);
+    }
+    Span {
+        start,
+        len: arena.len() as u32 - start,
+    }
 }
