@@ -212,6 +212,7 @@ pub fn build_next(
         match builder.finish() {
             Ok((mut zone, warnings)) => {
                 // With its steered names in place, the zone's common answers are written once.
+                crate::dnssec::denial::index(&mut zone);
                 prepared::prepare(&mut zone);
                 report
                     .warnings
