@@ -102,9 +102,16 @@ pub fn respond_recorded<R: Recorder>(
     Some(summary)
 }
 
-/// Response flags: QR, the query's opcode, RD and CD copied; RA never set.
+/// Response flags: QR, the query's opcode, RD and CD copied; RA never set. RD and CD are
+/// defined for QUERY only (RFC 1035 §4.1.1, RFC 4035 §3.1.6): another opcode's answer (NOTIMP)
+/// leaves them clear, as Knot DNS does.
 pub(super) fn response_flags(query_flags: u16) -> u16 {
-    flags::QR | (query_flags & (flags::OPCODE_MASK | flags::RD | flags::CD))
+    let copied = if query_flags & flags::OPCODE_MASK == 0 {
+        flags::OPCODE_MASK | flags::RD | flags::CD
+    } else {
+        flags::OPCODE_MASK
+    };
+    flags::QR | (query_flags & copied)
 }
 
 /// Size limit for the response.
@@ -285,6 +292,7 @@ fn answer_query<R: Recorder>(
                     lower,
                     qtype: query.qtype,
                     udp: request.transport == Transport::Udp,
+                    dnssec: query.edns.is_some_and(|e| e.dnssec_ok),
                     ecs: subnet.is_some(),
                 };
                 // The client is located only when a steered name answers.
@@ -343,6 +351,8 @@ pub(super) struct InQuestion<'a> {
     pub(super) qtype: u16,
     /// Over UDP: minimal ANY answers.
     pub(super) udp: bool,
+    /// DO=1: RRSIGs and denial of existence from a signed zone.
+    pub(super) dnssec: bool,
     /// The client is located from an ECS option.
     pub(super) ecs: bool,
 }
@@ -371,12 +381,23 @@ pub(super) fn answer_in<R: Recorder>(
         recorder.step(Step::Zone { name: lower, zone });
     }
     if matches!(question.qtype, rtype::AXFR | rtype::IXFR) {
-        // Zone transfers are not offered.
+        // Zone transfers are served by `transfer`, which takes over REFUSED AXFR/IXFR answers
+        // and NOTAUTH ones; what is decided here is what no transfer can change.
+        let at_apex = snapshot.zone(zone_index).origin().as_wire() == lower;
+        let axfr_over_udp = question.qtype == rtype::AXFR && question.udp;
+        let code = if at_apex || axfr_over_udp {
+            rcode::REFUSED
+        } else {
+            rcode::NOTAUTH
+        };
         if recorder.enabled() {
-            recorder.step(Step::Transfer);
+            recorder.step(Step::Transfer { rcode: code });
         }
-        summary.rcode = rcode::REFUSED;
+        summary.rcode = code;
         return;
+    }
+    if snapshot.zone_unavailable(zone_index) {
+        return unavailable(summary);
     }
     let zone = snapshot.zone(zone_index);
     // The steering state is built only when a steered name answers (at most once a query).
@@ -404,6 +425,7 @@ pub(super) fn answer_in<R: Recorder>(
         lower,
         question.qtype,
         question.udp,
+        question.dnssec,
         &mut hook,
         recorder,
     );
@@ -412,4 +434,11 @@ pub(super) fn answer_in<R: Recorder>(
     if outcome.authoritative {
         *flags |= flags::AA;
     }
+}
+
+/// A secondary zone without a current copy (none transferred yet, or expired): SERVFAIL, as
+/// RFC 1035 §4.3.5 requires after `expire`.
+#[cold]
+fn unavailable(summary: &mut Summary) {
+    summary.rcode = rcode::SERVFAIL;
 }

@@ -287,6 +287,11 @@ fn zone_problems(
             key.into(),
             "a zone needs `file` (its zone file) or `primary` (to transfer it from)".into(),
         ),
+        None => report(
+            key.into(),
+            "a secondary zone needs `file`: where the transferred zone is kept across restarts"
+                .into(),
+        ),
         _ => {}
     }
     addresses(&format!("{key}.notify"), &zone.notify, report);

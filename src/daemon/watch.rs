@@ -30,7 +30,8 @@ const RESIGN_RETRY: Duration = Duration::from_secs(60);
 const STEP: Duration = Duration::from_millis(100);
 
 /// Every file a reload reads for `loaded`: the configuration, zone files and their includes
-/// (as far as the serving snapshot knows them), GeoIP databases, token and CA files.
+/// (as far as the serving snapshot knows them), GeoIP databases, token and CA files. The
+/// files of secondary zones are written by their transfers, which reload by themselves.
 pub fn watch_set(loaded: &LoadedConfig, snapshot: &Snapshot) -> Vec<PathBuf> {
     let config = &loaded.config;
     let mut files = vec![loaded.path.clone()];
@@ -38,11 +39,18 @@ pub fn watch_set(loaded: &LoadedConfig, snapshot: &Snapshot) -> Vec<PathBuf> {
         config
             .zones
             .values()
+            .filter(|zone| !zone.is_secondary())
             .filter_map(|zone| zone.file.as_deref())
             .map(|f| loaded.resolve(f)),
     );
-    for zone in snapshot.zones() {
-        files.extend(zone.sources.iter().cloned());
+    for (index, zone) in snapshot.zones().iter().enumerate() {
+        let secondary = snapshot
+            .transfer
+            .of(index as u32)
+            .is_some_and(|t| t.primary.is_some());
+        if !secondary {
+            files.extend(zone.sources.iter().cloned());
+        }
     }
     if let Some(geoip) = &config.geoip {
         files.push(loaded.resolve(&geoip.database));

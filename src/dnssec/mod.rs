@@ -7,6 +7,7 @@ pub mod algorithm;
 pub mod canonical;
 pub mod command;
 pub mod crypto;
+pub mod denial;
 pub mod dnskey;
 pub mod ds;
 pub mod keydir;

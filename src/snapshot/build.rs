@@ -130,33 +130,39 @@ pub fn build_next(
         }
     }
 
-    if config.catalog.is_some() {
-        report.errors.push(config_error(
-            "catalog".into(),
-            "a catalog zone needs zone transfers, which this build does not have".into(),
-        ));
-    }
+    let keys = match crate::transfer::Setup::keys(loaded) {
+        Ok(keys) => keys,
+        Err(problems) => {
+            for (key, message) in problems {
+                report.errors.push(config_error(key, message));
+            }
+            Default::default()
+        }
+    };
+    let mut transfer_zones = Vec::with_capacity(config.zones.len());
+    let mut retained_zones = Vec::new();
+    let persist_serials = matches!(health, Health::Live(_));
     let mut zones = Vec::with_capacity(config.zones.len());
     for (z, (origin_text, entry)) in config.zones.iter().enumerate() {
         let Ok(origin) = Name::parse(origin_text, None) else {
             continue; // reported by config validation
         };
-        if let Some(unsupported) = unsupported_zone_keys(entry) {
-            report.errors.push(config_error(
-                format!("zones.{origin_text:?}"),
-                unsupported.into(),
-            ));
-            continue;
-        }
         let Some(file) = &entry.file else {
             continue; // reported by config validation
         };
         let path = loaded.resolve(file);
-        let Some(mut records) = parse(&origin, &path, &mut report) else {
+        let secondary = entry.is_secondary();
+        let records = if secondary && !path.exists() {
+            Some(crate::transfer::secondary::placeholder(&origin, &path))
+        } else {
+            parse(&origin, &path, &mut report)
+        };
+        let Some(mut records) = records else {
             continue;
         };
+        let unavailable = secondary && crate::transfer::secondary::unavailable(&path, &records);
         let mut signatures = None;
-        if let Some(dnssec) = &entry.dnssec {
+        if let Some(dnssec) = entry.dnssec.as_ref().filter(|_| !secondary) {
             let steered: Vec<(Name, Vec<u16>)> = service_names
                 .iter()
                 .filter(|(i, _)| zone_of_service[*i] == Some(z))
@@ -195,6 +201,7 @@ pub fn build_next(
             }
         }
         let mut builder = ZoneBuilder::new(&origin, &path);
+        let mut placed = Vec::new();
         for (i, name) in &service_names {
             if zone_of_service[*i] != Some(z) {
                 continue;
@@ -213,11 +220,24 @@ pub fn build_next(
                 continue;
             }
             builder.add_service(name, *i as u32);
+            placed.push((name.clone(), *i as u32));
         }
+        // A zone whose serial may move without its file keeps its records until the
+        // steered names' defaults are known (transfer::setup::finish).
+        let retained = (entry.serial != crate::config::SerialPolicy::Keep).then(|| {
+            crate::transfer::setup::Retained {
+                index: zones.len(),
+                origin: origin.clone(),
+                services: placed,
+                records: records.clone(),
+                policy: entry.serial,
+            }
+        });
         builder.add_records(records);
         match builder.finish() {
             Ok((mut zone, warnings)) => {
                 // With its steered names in place, the zone's common answers are written once.
+                crate::dnssec::denial::index(&mut zone);
                 prepared::prepare(&mut zone);
                 report
                     .warnings
@@ -227,12 +247,15 @@ pub fn build_next(
                         check_placement(&zone, name, *i, &mut report, &mut config_error);
                     }
                 }
+                transfer_zones.push(crate::transfer::Setup::zone(entry, &keys));
+                retained_zones.extend(retained);
                 zones.push(LoadedZone {
                     metric_id: metrics.zone_id(&zone.origin().to_string()),
                     zone,
                     file: path,
                     sources,
                     signatures,
+                    unavailable,
                 });
             }
             Err(problems) => {
@@ -243,6 +266,21 @@ pub fn build_next(
                     .warnings
                     .extend(problems.warnings.iter().map(ToString::to_string));
             }
+        }
+    }
+    if let Some(catalog) = config.catalog.as_ref().filter(|_| report.errors.is_empty()) {
+        let (zones, setups) = (&mut zones, &mut transfer_zones);
+        let added = crate::transfer::catalog::add(
+            loaded,
+            catalog,
+            zones,
+            setups,
+            &keys,
+            metrics,
+            persist_serials,
+        );
+        if let Err(e) = added {
+            report.errors.push(config_error("catalog".into(), e));
         }
     }
     if !report.errors.is_empty() {
@@ -256,6 +294,17 @@ pub fn build_next(
             return Err(report);
         }
     };
+    let finished = crate::transfer::setup::finish(
+        &mut zones,
+        &mut transfer_zones,
+        retained_zones,
+        &services,
+        persist_serials,
+    );
+    if let Err(errors) = finished {
+        report.errors.extend(errors);
+        return Err(report);
+    }
     let settings = settings(loaded);
     let steering_ids = services
         .iter()
@@ -271,6 +320,7 @@ pub fn build_next(
     let mut snapshot = Snapshot::new(generation, settings, zones, services, geo);
     snapshot.steering_ids = steering_ids;
     snapshot.geo_files = geo_files;
+    snapshot.transfer = Arc::new(crate::transfer::Setup::new(keys, transfer_zones));
     Ok((snapshot, report))
 }
 
@@ -488,16 +538,5 @@ fn settings(loaded: &LoadedConfig) -> Settings {
             })
             .collect(),
         udp_payload: server.udp_payload,
-    }
-}
-
-/// Zone keys of the configuration contract that this build does not serve yet.
-fn unsupported_zone_keys(zone: &crate::config::ZoneConfig) -> Option<&'static str> {
-    if zone.is_secondary() {
-        Some("secondary zones (`primary`) need zone transfers, which this build does not have")
-    } else if !zone.notify.is_empty() || !zone.allow_transfer.is_empty() {
-        Some("`notify` and `allow_transfer` need zone transfers, which this build does not have")
-    } else {
-        None
     }
 }

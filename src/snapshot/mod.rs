@@ -55,6 +55,8 @@ pub struct LoadedZone {
     pub metric_id: u32,
     /// With online signing: the keys, plan and signatures the zone was signed with.
     pub signatures: Option<signing::ZoneSignatures>,
+    /// A secondary zone not transferred yet or expired: answered SERVFAIL.
+    pub unavailable: bool,
 }
 
 /// Zones, steering and settings: one consistent generation of the configuration.
@@ -77,6 +79,8 @@ pub struct Snapshot {
     steering_ids: Vec<(u32, Vec<u32>)>,
     /// The GeoIP files the database was opened from, as they were then.
     geo_files: Vec<FileIdentity>,
+    /// Zone transfer settings: TSIG keys, and per zone access, NOTIFY targets, serial policy.
+    pub transfer: Arc<crate::transfer::Setup>,
 }
 
 /// A file as it was when read: path, device and inode, size, modification and change times
@@ -159,6 +163,7 @@ impl Snapshot {
             longest_origin,
             steering_ids: Vec::new(),
             geo_files: Vec::new(),
+            transfer: Arc::default(),
         }
     }
 
@@ -196,6 +201,14 @@ impl Snapshot {
 
     pub fn zone(&self, index: u32) -> &Zone {
         &self.zones[index as usize].zone
+    }
+
+    /// Whether the zone at `index` answers SERVFAIL (a secondary zone without a current copy).
+    #[inline]
+    pub fn zone_unavailable(&self, index: u32) -> bool {
+        self.zones
+            .get(index as usize)
+            .is_some_and(|z| z.unavailable)
     }
 
     /// The steered name with this id.

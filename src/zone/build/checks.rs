@@ -32,8 +32,10 @@ impl ZoneBuilder {
             self.check_rrset(set, set[0].owner == self.origin);
             let ttl = set[0].ttl;
             // An owner's RRSIGs take the TTLs of the RRsets they cover (RFC 4034 §3).
-            let covering = set[0].rtype == rtype::RRSIG;
-            if let Some(other) = set.iter().find(|r| r.ttl != ttl && !covering) {
+            if set[0].rtype == rtype::RRSIG {
+                continue;
+            }
+            if let Some(other) = set.iter().find(|r| r.ttl != ttl) {
                 self.warn(
                     other.source.line,
                     format!(
