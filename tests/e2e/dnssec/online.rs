@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use super::{installed, key_files, text};
+use super::{installed, key_files, serve, text};
 use crate::support::*;
 use switchyard::dnssec::nsec3::nsec3_hash;
 use switchyard::wire::base32hex;
@@ -29,10 +29,16 @@ const NAMES: [&str; 5] = ["", "ns1.", "www.", "mail.", "a.b.c."];
 /// A configuration signing example.com. with keys in `keys/`, `denial` and `extra` keys in
 /// its `dnssec` table.
 pub fn config(denial: &str, extra: &str) -> String {
+    config_for("example.com.", denial, extra)
+}
+
+/// The same for the zone `origin` in the file `<origin>zone`; `extra` may add TOML after the
+/// `dnssec` table's keys.
+pub fn config_for(origin: &str, denial: &str, extra: &str) -> String {
     format!(
         "[server]\nlisten = [\"127.0.0.1:0\"]\n[admin]\nlisten = \"127.0.0.1:0\"\n\
-         [zones.\"example.com.\"]\nfile = \"example.com.zone\"\n\
-         [zones.\"example.com.\".dnssec]\nkeys = \"keys\"\ndenial = \"{denial}\"\n{extra}\n"
+         [zones.\"{origin}\"]\nfile = \"{origin}zone\"\n\
+         [zones.\"{origin}\".dnssec]\nkeys = \"keys\"\ndenial = \"{denial}\"\n{extra}\n"
     )
 }
 
@@ -163,4 +169,45 @@ fn a_bad_key_is_refused_by_check_and_by_a_reload_that_keeps_serving() {
     assert!(eventually(Duration::from_secs(1), || {
         server.ask("www.example.com.", "A").answers().len() == 2
     }));
+}
+
+/// `delv` with the key the server made as trust anchor validates every answer of the zone
+/// `dnssec-signzone` signed in `serve.rs`, now signed by the server.
+fn delv_validates_online_signed(denial: &str) {
+    let server = Server::start(
+        &config_for("sig.test.", denial, ""),
+        &[("sig.test.zone", serve::ZONE)],
+    );
+    let key = std::fs::read_to_string(&key_files(&server.path("keys"))[0]).unwrap();
+    let dnskey = key.lines().find(|l| !l.starts_with(';')).unwrap();
+    let dir = server.dir.path();
+    std::fs::write(dir.join("anchor.conf"), serve::anchor(dnskey)).unwrap();
+    let mut failures = Vec::new();
+    for &(name, qtype) in serve::POSITIVE {
+        let out = serve::delv(dir, server.dns, name, qtype);
+        if !out.contains("; fully validated") {
+            failures.push(format!("{denial} {name} {qtype}: {out}"));
+        }
+    }
+    for &(name, qtype) in serve::NEGATIVE {
+        let out = serve::delv(dir, server.dns, name, qtype);
+        if !out.contains("; negative response, fully validated") {
+            failures.push(format!("{denial} {name} {qtype}: {out}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn delv_validates_a_zone_signed_online_with_nsec() {
+    if installed("delv") {
+        delv_validates_online_signed("nsec");
+    }
+}
+
+#[test]
+fn delv_validates_a_zone_signed_online_with_nsec3() {
+    if installed("delv") {
+        delv_validates_online_signed("nsec3");
+    }
 }
