@@ -10,7 +10,8 @@
 //!
 //! The same thread rebuilds the snapshot when a signed zone is due to be signed again (a
 //! signature nearing its refresh time, or the key plan's next event: a key to publish,
-//! activate, retire or remove), whether or not `watch` is set.
+//! activate, retire or remove), whether or not `watch` is set, and publishes the steered
+//! answers' signatures made inline since the last second (`dnssec::sign::variants`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -112,7 +113,15 @@ fn run(daemon: &Daemon) {
             continue;
         }
         next = Instant::now() + POLL;
-        let resign_at = daemon.shared.snapshot.load().resign_at();
+        let serving = daemon.shared.snapshot.load();
+        let now_secs = crate::dnssec::time::now();
+        for zone in serving.zones() {
+            if let Some(signed) = &zone.signatures {
+                signed.variants.publish(now_secs);
+            }
+        }
+        let resign_at = serving.resign_at();
+        drop(serving);
         if resign_at.is_some_and(|at| at <= crate::dnssec::time::now())
             && Instant::now() >= resign_after
         {

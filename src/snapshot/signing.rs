@@ -15,10 +15,14 @@ use crate::dnssec::rollover::Plan;
 use crate::dnssec::rrsig::Validity;
 use crate::dnssec::sign::cache::SignatureCache;
 use crate::dnssec::sign::keys::{KeyAccess, key_policy, prepare, signature_timing};
+use crate::dnssec::sign::variants::Variants;
 use crate::dnssec::sign::{ZoneSigning, sign_zone};
 use crate::dnssec::time;
 use crate::wire::{Name, rtype};
 use crate::zone::Record;
+
+/// The most steered answers whose signatures a zone keeps.
+const VARIANTS: usize = 65_536;
 
 /// What signing a zone left for the running server.
 pub struct ZoneSignatures {
@@ -30,6 +34,10 @@ pub struct ZoneSignatures {
     /// Signatures made by this build, and carried over from the previous one.
     pub made: usize,
     pub carried: usize,
+    /// The keys (indices in `keys`) that sign the zone's data, steered answers included.
+    pub zone_signers: Vec<usize>,
+    /// Signatures of steered answers.
+    pub variants: Variants,
     /// When the zone must be signed again: the first signature due for refreshing or the
     /// plan's next event, whichever comes first.
     pub resign_at: Option<u64>,
@@ -111,12 +119,14 @@ pub fn sign(
     Ok((
         signed.records,
         Some(ZoneSignatures {
+            zone_signers: zone_keys.plan.zone_signers(),
             keys: zone_keys.keys,
             plan: zone_keys.plan,
             cache: Arc::new(signed.cache),
             made: signed.made,
             carried: signed.carried,
             resign_at,
+            variants: Variants::new(VARIANTS, timing, previous.map(|p| &p.variants)),
         }),
     ))
 }

@@ -11,12 +11,14 @@
 //! | `cache.rs` | signatures by content, carried from one build to the next |
 //! | `parallel.rs` | signing on every core |
 //! | `keys.rs` | a zone's keys at build time: loaded, first key made, the plan's changes applied |
+//! | `variants.rs` | signatures of steered answers, cached by content |
 
 pub mod cache;
 pub mod chain;
 pub mod keys;
 pub mod nodes;
 pub mod parallel;
+pub mod variants;
 
 use std::path::Path;
 use std::sync::Arc;

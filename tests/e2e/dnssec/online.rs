@@ -211,3 +211,77 @@ fn delv_validates_a_zone_signed_online_with_nsec3() {
         delv_validates_online_signed("nsec3");
     }
 }
+
+/// A steered name of an online-signed zone, one datacenter per client network.
+const STEERED: &str = r#"
+[datacenters.one]
+[datacenters.two]
+[[services]]
+name = "svc.sig.test."
+policy = "geo"
+ttl = 30
+targets = [
+  { datacenter = "one", address = "192.0.2.101" },
+  { datacenter = "two", address = "192.0.2.102" },
+]
+[services.geo]
+"net:127.0.0.2/32" = ["two"]
+default = ["one"]
+"#;
+
+/// `delv` from `source` with the anchor in `dir`: its output.
+fn delv_from(dir: &Path, server: &Server, source: &str, name: &str, qtype: &str) -> String {
+    let output = super::run(
+        "delv",
+        &[
+            "-b",
+            source,
+            "-a",
+            "anchor.conf",
+            "+root=sig.test",
+            &format!("@{}", server.dns.ip()),
+            "-p",
+            &server.dns.port().to_string(),
+            name,
+            qtype,
+        ],
+        dir,
+    );
+    text(&output)
+}
+
+#[test]
+fn delv_validates_steered_answers_for_each_region() {
+    if !installed("delv") {
+        return;
+    }
+    for denial in ["nsec", "nsec3"] {
+        let database = repo().join("geoip/example-city.mmdb");
+        let geoip = format!("[geoip]\ndatabase = {:?}\n", database.display().to_string());
+        let config = format!("{geoip}{STEERED}{}", config_for("sig.test.", denial, ""));
+        let server = Server::start(&config, &[("sig.test.zone", serve::ZONE)]);
+        let key = std::fs::read_to_string(&key_files(&server.path("keys"))[0]).unwrap();
+        let dnskey = key.lines().find(|l| !l.starts_with(';')).unwrap();
+        let dir = server.dir.path();
+        std::fs::write(dir.join("anchor.conf"), serve::anchor(dnskey)).unwrap();
+        for (source, address) in [("127.0.0.1", "192.0.2.101"), ("127.0.0.2", "192.0.2.102")] {
+            let out = delv_from(dir, &server, source, "svc.sig.test", "A");
+            assert!(
+                out.contains("; fully validated"),
+                "{denial} {source}: {out}"
+            );
+            assert!(out.contains(address), "{denial} {source}: {out}");
+        }
+        // No IPv6 target: NODATA, proven by the chain that lists the steered name.
+        let out = delv_from(dir, &server, "127.0.0.1", "svc.sig.test", "AAAA");
+        assert!(
+            out.contains("; negative response, fully validated"),
+            "{denial}: {out}"
+        );
+        let out = delv_from(dir, &server, "127.0.0.1", "svc.sig.test", "TXT");
+        assert!(
+            out.contains("; negative response, fully validated"),
+            "{denial}: {out}"
+        );
+    }
+}
