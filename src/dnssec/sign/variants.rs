@@ -123,17 +123,12 @@ impl Variants {
         rrset: &VariantRrset<'_>,
         now: u64,
     ) -> Option<Signed> {
-        let VariantRrset {
-            owner,
-            rtype,
-            ttl,
-            rdatas,
-        } = *rrset;
-        let owner = Name::from_wire(owner)?;
+        let (rdatas, ttl) = (rrset.rdatas, rrset.ttl);
+        let owner = Name::from_wire(rrset.owner)?;
         let header = RrsetHeader {
             owner: &owner,
             class: rtype::CLASS_IN,
-            rtype,
+            rtype: rrset.rtype,
             ttl,
         };
         let validity = Validity::Timing {
