@@ -10,6 +10,7 @@ pub mod chaos;
 pub mod edns;
 pub mod steer;
 mod trace;
+mod variant_rrsig;
 
 use std::net::SocketAddr;
 
@@ -413,6 +414,10 @@ pub(super) fn answer_in<R: Recorder>(
             client: locate(),
             ecs: question.ecs,
             summary: steer_summary,
+            signed: question
+                .dnssec
+                .then(|| snapshot.zones()[zone_index as usize].signatures.as_ref())
+                .flatten(),
         };
         let wrote = steering.answer(w, service, owner, node, recorder);
         steer_summary = steering.summary;

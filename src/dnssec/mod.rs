@@ -16,6 +16,7 @@ pub mod nsec3;
 pub mod policy;
 pub mod rollover;
 pub mod rrsig;
+pub mod sign;
 pub mod time;
 pub mod validity;
 

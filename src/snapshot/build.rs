@@ -6,9 +6,10 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{FileIdentity, LoadedZone, Settings, Snapshot};
+use super::{FileIdentity, LoadedZone, Settings, Snapshot, signing};
 use crate::authoritative::prepared;
 use crate::config::{CheckConfig, Config, GeoRule, LoadedConfig, PolicyKind};
+use crate::dnssec::sign::keys::KeyAccess;
 use crate::geo::{GeoDatabase, PlaceField};
 use crate::health::{DatacenterHealth, HealthRegistry, ProbeSpec, TargetHealth};
 use crate::metrics::Metrics;
@@ -54,6 +55,10 @@ pub fn build_next(
     let config = &loaded.config;
     let mut report = BuildReport::default();
     let config_file = loaded.path.display().to_string();
+    let access = match health {
+        Health::Live(_) => KeyAccess::Apply,
+        Health::Offline { .. } => KeyAccess::ReadOnly,
+    };
     let mut config_error =
         |key: String, message: String| format!("{config_file}: {key}: {message}");
 
@@ -142,13 +147,6 @@ pub fn build_next(
         let Ok(origin) = Name::parse(origin_text, None) else {
             continue; // reported by config validation
         };
-        if let Some(unsupported) = unsupported_zone_keys(entry) {
-            report.errors.push(config_error(
-                format!("zones.{origin_text:?}"),
-                unsupported.into(),
-            ));
-            continue;
-        }
         let Some(file) = &entry.file else {
             continue; // reported by config validation
         };
@@ -159,10 +157,37 @@ pub fn build_next(
         } else {
             parse(&origin, &path, &mut report)
         };
-        let Some(records) = records else {
+        let Some(mut records) = records else {
             continue;
         };
         let unavailable = secondary && crate::transfer::secondary::unavailable(&path, &records);
+        let mut signatures = None;
+        if let Some(dnssec) = entry.dnssec.as_ref().filter(|_| !secondary) {
+            let steered: Vec<(Name, Vec<u16>)> = service_names
+                .iter()
+                .filter(|(i, _)| zone_of_service[*i] == Some(z))
+                .map(|(i, name)| (name.clone(), signing::steered_types(config, *i)))
+                .collect();
+            let carried = previous.and_then(|p| p.zone_signatures(&origin));
+            let signed = signing::sign(
+                loaded,
+                &origin,
+                dnssec,
+                records,
+                &steered,
+                carried,
+                access,
+                &path,
+                &mut report.warnings,
+            );
+            match signed {
+                Ok((signed, state)) => (records, signatures) = (signed, state),
+                Err(errors) => {
+                    report.errors.extend(errors);
+                    continue;
+                }
+            }
+        }
         let mut sources: Vec<std::path::PathBuf> = vec![path.clone()];
         let mut last: Option<&Arc<Path>> = None;
         for record in &records {
@@ -229,6 +254,7 @@ pub fn build_next(
                     zone,
                     file: path,
                     sources,
+                    signatures,
                     unavailable,
                 });
             }
@@ -512,14 +538,5 @@ fn settings(loaded: &LoadedConfig) -> Settings {
             })
             .collect(),
         udp_payload: server.udp_payload,
-    }
-}
-
-/// Zone keys of the configuration contract that this build does not serve yet.
-fn unsupported_zone_keys(zone: &crate::config::ZoneConfig) -> Option<&'static str> {
-    if zone.dnssec.is_some() {
-        Some("online signing (`dnssec`) is not in this build")
-    } else {
-        None
     }
 }

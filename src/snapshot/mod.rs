@@ -4,6 +4,7 @@
 //! until they finish.
 
 pub mod build;
+pub mod signing;
 #[cfg(test)]
 mod tests;
 
@@ -52,6 +53,8 @@ pub struct LoadedZone {
     pub sources: Vec<PathBuf>,
     /// Stable id of the zone's name in the metrics.
     pub metric_id: u32,
+    /// With online signing: the keys, plan and signatures the zone was signed with.
+    pub signatures: Option<signing::ZoneSignatures>,
     /// A secondary zone not transferred yet or expired: answered SERVFAIL.
     pub unavailable: bool,
 }
@@ -230,6 +233,22 @@ impl Snapshot {
     /// The zone's id in the metrics.
     pub fn zone_metric_id(&self, index: u32) -> u32 {
         self.zones.get(index as usize).map_or(0, |z| z.metric_id)
+    }
+
+    /// The signing state of the zone `origin`, when this snapshot signed it.
+    pub fn zone_signatures(&self, origin: &crate::wire::Name) -> Option<&signing::ZoneSignatures> {
+        self.zones
+            .iter()
+            .find(|z| z.zone.origin().eq_ignore_case(origin))
+            .and_then(|z| z.signatures.as_ref())
+    }
+
+    /// When a signed zone is next due to be signed again, if any is signed.
+    pub fn resign_at(&self) -> Option<u64> {
+        self.zones
+            .iter()
+            .filter_map(|z| z.signatures.as_ref()?.resign_at)
+            .min()
     }
 
     pub fn zones(&self) -> &[LoadedZone] {

@@ -6,6 +6,7 @@
 
 mod interop;
 mod keys;
+mod online;
 mod serve;
 mod sign;
 

@@ -10,7 +10,7 @@ use std::path::Path;
 use super::{installed, key_files, run, text};
 use crate::support::Server;
 
-const ZONE: &str = "\
+pub(super) const ZONE: &str = "\
 $TTL 3600
 @ IN SOA ns1 hostmaster 1 7200 3600 1209600 300
 @ NS ns1
@@ -29,6 +29,33 @@ ns.secure A 192.0.2.31
 secure DS 12345 13 2 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF
 mail MX 10 www
 ";
+
+/// Queries of [`ZONE`] whose answers validate.
+pub(super) const POSITIVE: &[(&str, &str)] = &[
+    ("www.sig.test", "A"),
+    ("www.sig.test", "AAAA"),
+    ("alias.sig.test", "A"),
+    ("alias.sig.test", "TXT"),
+    // The CNAME, then NODATA at its target: delv validates the chain and the proof.
+    ("alias.sig.test", "MX"),
+    ("x.wild.sig.test", "TXT"),
+    ("deep.x.wild.sig.test", "TXT"),
+    ("y.wild2.sig.test", "AAAA"),
+    ("mail.sig.test", "MX"),
+    ("sig.test", "DNSKEY"),
+    ("secure.sig.test", "DS"),
+];
+
+/// Queries of [`ZONE`] whose negative answers validate.
+pub(super) const NEGATIVE: &[(&str, &str)] = &[
+    ("nope.sig.test", "A"),
+    ("nope.deeper.sig.test", "TXT"),
+    ("www.sig.test", "MX"),
+    ("x.wild.sig.test", "A"),
+    ("c.ent.sig.test", "A"),
+    ("b.c.ent.sig.test", "TXT"),
+    ("insecure.sig.test", "DS"),
+];
 
 /// The zone signed by `dnssec-signzone` with a CSK made by `dnssec-keygen` in `dir` (NSEC3
 /// with RFC 9276 parameters when `nsec3`), one record a line; and the `delv` anchor file.
@@ -59,22 +86,26 @@ fn signed(dir: &Path, nsec3: bool) -> (String, String) {
     args.push("zone.in");
     let signed = run("dnssec-signzone", &args, dir);
     assert!(signed.status.success(), "{}", text(&signed));
+    (
+        std::fs::read_to_string(dir.join("zone.out")).unwrap(),
+        anchor(dnskey),
+    )
+}
+
+/// The `delv` anchor file for sig.test. from its DNSKEY line (`sig.test. IN DNSKEY ...`).
+pub(super) fn anchor(dnskey: &str) -> String {
     let fields: Vec<&str> = dnskey.split_whitespace().collect();
-    let anchor = format!(
+    format!(
         "trust-anchors {{ sig.test. static-key {} {} {} \"{}\"; }};\n",
         fields[3],
         fields[4],
         fields[5],
         fields[6..].concat()
-    );
-    (
-        std::fs::read_to_string(dir.join("zone.out")).unwrap(),
-        anchor,
     )
 }
 
 /// `delv` with `anchor` for `name`/`qtype` at `server`: its output.
-fn delv(dir: &Path, server: SocketAddr, name: &str, qtype: &str) -> String {
+pub(super) fn delv(dir: &Path, server: SocketAddr, name: &str, qtype: &str) -> String {
     let port = server.port().to_string();
     let at = format!("@{}", server.ip());
     let output = run(
@@ -96,7 +127,7 @@ fn delv(dir: &Path, server: SocketAddr, name: &str, qtype: &str) -> String {
 
 /// `dig +dnssec +norec` for `name`/`qtype` at `server`: the records of the authority section,
 /// as `owner type` pairs.
-fn authority(dir: &Path, server: SocketAddr, name: &str, qtype: &str) -> Vec<String> {
+pub(super) fn authority(dir: &Path, server: SocketAddr, name: &str, qtype: &str) -> Vec<String> {
     let port = server.port().to_string();
     let at = format!("@{}", server.ip());
     let output = run(
@@ -162,36 +193,13 @@ fn serves_signed_zone(nsec3: bool) {
     let server = Server::start(config, &[("sig.zone", &zone)]);
     let denial = if nsec3 { "NSEC3" } else { "NSEC" };
     let mut failures = Vec::new();
-    let positive = [
-        ("www.sig.test", "A"),
-        ("www.sig.test", "AAAA"),
-        ("alias.sig.test", "A"),
-        ("alias.sig.test", "TXT"),
-        // The CNAME, then NODATA at its target: delv validates the chain and the proof.
-        ("alias.sig.test", "MX"),
-        ("x.wild.sig.test", "TXT"),
-        ("deep.x.wild.sig.test", "TXT"),
-        ("y.wild2.sig.test", "AAAA"),
-        ("mail.sig.test", "MX"),
-        ("sig.test", "DNSKEY"),
-        ("secure.sig.test", "DS"),
-    ];
-    for (name, qtype) in positive {
+    for &(name, qtype) in POSITIVE {
         let out = delv(dir, server.dns, name, qtype);
         if !out.contains("; fully validated") {
             failures.push(format!("{denial} {name} {qtype}: {out}"));
         }
     }
-    let negative = [
-        ("nope.sig.test", "A"),
-        ("nope.deeper.sig.test", "TXT"),
-        ("www.sig.test", "MX"),
-        ("x.wild.sig.test", "A"),
-        ("c.ent.sig.test", "A"),
-        ("b.c.ent.sig.test", "TXT"),
-        ("insecure.sig.test", "DS"),
-    ];
-    for (name, qtype) in negative {
+    for &(name, qtype) in NEGATIVE {
         let out = delv(dir, server.dns, name, qtype);
         if !out.contains("; negative response, fully validated") {
             failures.push(format!("{denial} {name} {qtype}: {out}"));
