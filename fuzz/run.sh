@@ -18,7 +18,7 @@ seconds="${1:-600}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(packet zone_file config client_subnet mmdb gossip key_file)
+    targets=(packet zone_file config client_subnet mmdb gossip key_file transfer)
 fi
 
 cargo +nightly fuzz build -a -O

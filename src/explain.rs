@@ -52,7 +52,14 @@ impl authoritative::Recorder for Trace {
                 "{} is in no zone served here: REFUSED",
                 presentation(name)
             )),
-            Step::Transfer => lines.push("zone transfers are not offered: REFUSED".into()),
+            Step::Transfer { rcode } => lines.push(
+                if rcode == crate::wire::rtype::rcode::NOTAUTH {
+                    "zone transfer of a name below the zone's apex: NOTAUTH"
+                } else {
+                    "zone transfer: REFUSED unless allow_transfer admits the client"
+                }
+                .into(),
+            ),
             Step::Wildcard { node } => lines.push(format!(
                 "synthesised from wildcard {}",
                 presentation(node.name())

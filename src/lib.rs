@@ -27,5 +27,6 @@ pub mod querylog;
 pub mod rrl;
 pub mod server;
 pub mod snapshot;
+pub mod transfer;
 pub mod wire;
 pub mod zone;

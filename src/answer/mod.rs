@@ -9,8 +9,10 @@
 pub mod chaos;
 mod cookie;
 pub mod edns;
+mod error;
 pub mod steer;
 mod trace;
+mod variant_rrsig;
 
 use std::net::SocketAddr;
 
@@ -26,6 +28,7 @@ use crate::wire::rtype::{self, rcode};
 use crate::wire::writer::{Section, Writer};
 use cookie::CookieCheck;
 use edns::{Ede, ResponseOpt};
+use error::{ErrorMessage, error_response, query_error};
 pub use steer::SteerSummary;
 pub use trace::explain;
 
@@ -122,13 +125,24 @@ pub fn respond_recorded<R: Recorder>(
     Some(summary)
 }
 
-/// Response flags: QR, the query's opcode, RD and CD copied; RA never set.
+/// Response flags: QR, the query's opcode, RD and CD copied; RA never set. RD and CD are
+/// defined for QUERY only (RFC 1035 §4.1.1, RFC 4035 §3.1.6): another opcode's answer (NOTIMP)
+/// leaves them clear, as Knot DNS does.
 pub(super) fn response_flags(query_flags: u16) -> u16 {
-    flags::QR | (query_flags & (flags::OPCODE_MASK | flags::RD | flags::CD))
+    let copied = if query_flags & flags::OPCODE_MASK == 0 {
+        flags::OPCODE_MASK | flags::RD | flags::CD
+    } else {
+        flags::OPCODE_MASK
+    };
+    flags::QR | (query_flags & copied)
 }
 
 /// Size limit for the response.
-fn size_limit(snapshot: &Snapshot, request: &Request<'_>, edns: Option<&query::Edns<'_>>) -> usize {
+pub(super) fn size_limit(
+    snapshot: &Snapshot,
+    request: &Request<'_>,
+    edns: Option<&query::Edns<'_>>,
+) -> usize {
     match request.transport {
         Transport::Tcp => MAX_MESSAGE,
         Transport::Udp => match edns {
@@ -141,112 +155,7 @@ fn size_limit(snapshot: &Snapshot, request: &Request<'_>, edns: Option<&query::E
     .min(MAX_MESSAGE)
 }
 
-/// An error response: header, the question when it could be read, OPT when the query had one
-/// (with the cookie and the Extended DNS Error), and TSIG's BADKEY.
-struct ErrorMessage<'a> {
-    id: u16,
-    query_flags: u16,
-    rcode: u16,
-    question: Option<(&'a [u8], u16, u16)>,
-    edns: Option<query::Edns<'a>>,
-    tsig: Option<query::Tsig<'a>>,
-    cookie: CookieCheck,
-    ede: Option<Ede>,
-}
-
-fn error_response(
-    snapshot: &Snapshot,
-    request: &Request<'_>,
-    out: &mut [u8],
-    message: &ErrorMessage<'_>,
-) -> Summary {
-    let code = message.rcode;
-    let limit = size_limit(snapshot, request, message.edns.as_ref());
-    let opt = message.edns.map(|e| ResponseOpt {
-        payload: snapshot.settings.udp_payload,
-        extended_rcode: (code >> 4) as u8,
-        dnssec_ok: e.dnssec_ok,
-        cookie: message.cookie.reply(),
-        ede: message.ede,
-        ..ResponseOpt::default()
-    });
-    let mut w = Writer::new(out, limit);
-    let _ = w.header(
-        message.id,
-        response_flags(message.query_flags) | (code & 0xF),
-    );
-    let mut qtype = 0;
-    if let Some((qname, qt, qclass)) = message.question {
-        qtype = qt;
-        let _ = w.question(qname, qt, qclass);
-    }
-    write_opt(&mut w, opt.as_ref());
-    if let Some(tsig) = &message.tsig {
-        write_badkey(&mut w, tsig);
-    }
-    Summary {
-        len: w.finish(),
-        rcode: code,
-        qtype,
-        zone: None,
-        truncated: false,
-        steering: None,
-        cookie: message.cookie.outcome(),
-        ede: opt.and(message.ede),
-    }
-}
-
-/// An error response to a parsed query: its question echoed, EDNS kept without the ECS echo,
-/// the cookie answered.
-fn query_error(
-    snapshot: &Snapshot,
-    request: &Request<'_>,
-    query: &query::Query<'_>,
-    out: &mut [u8],
-    code: u16,
-    (cookie, ede): (CookieCheck, Option<Ede>),
-) -> Summary {
-    let edns = query.edns.map(|e| query::Edns {
-        client_subnet: None,
-        ..e
-    });
-    let message = ErrorMessage {
-        id: query.id,
-        query_flags: query.flags,
-        rcode: code,
-        question: Some((query.qname, query.qtype, query.qclass)),
-        edns,
-        tsig: None,
-        cookie,
-        ede,
-    };
-    error_response(snapshot, request, out, &message)
-}
-
-/// TSIG error BADKEY (RFC 8945 §5.2.2): the key is unknown, so the response is unsigned (MAC
-/// size 0, §5.3.2); algorithm, time signed, fudge and original ID are those of the query. It
-/// goes last, after the OPT record (§5.1).
-fn write_badkey(w: &mut Writer<'_>, tsig: &query::Tsig<'_>) {
-    const BADKEY: u16 = 17;
-    let mut record = [0u8; 10 + MAX_NAME_LEN + 8 + 8];
-    let rdlen = tsig.head.len() + 8;
-    record[0..2].copy_from_slice(&rtype::TSIG.to_be_bytes());
-    record[2..4].copy_from_slice(&rtype::CLASS_ANY.to_be_bytes());
-    record[8..10].copy_from_slice(&(rdlen as u16).to_be_bytes());
-    let rdata = &mut record[10..10 + rdlen];
-    rdata[..tsig.head.len()].copy_from_slice(tsig.head);
-    let tail = &mut rdata[tsig.head.len()..];
-    tail[2..4].copy_from_slice(&tsig.original_id.to_be_bytes());
-    tail[4..6].copy_from_slice(&BADKEY.to_be_bytes());
-    let mut key = [0u8; MAX_NAME_LEN];
-    let _ = w.record(
-        Section::Additional,
-        tsig.key(&mut key),
-        &record[..10 + rdlen],
-    );
-}
-
-fn write_opt(w: &mut Writer<'_>, opt: Option<&ResponseOpt<'_>>) {
+pub(super) fn write_opt(w: &mut Writer<'_>, opt: Option<&ResponseOpt<'_>>) {
     if let Some(opt) = opt {
         let _ = w.raw_record_with(Section::Additional, opt.len(), |out| {
             opt.encode(out);
@@ -350,6 +259,7 @@ fn answer_query<R: Recorder>(
                     lower,
                     qtype: query.qtype,
                     udp: request.transport == Transport::Udp,
+                    dnssec: query.edns.is_some_and(|e| e.dnssec_ok),
                     ecs: subnet.is_some(),
                 };
                 // The client is located only when a steered name answers.
@@ -449,6 +359,8 @@ pub(super) struct InQuestion<'a> {
     pub(super) qtype: u16,
     /// Over UDP: minimal ANY answers.
     pub(super) udp: bool,
+    /// DO=1: RRSIGs and denial of existence from a signed zone.
+    pub(super) dnssec: bool,
     /// The client is located from an ECS option.
     pub(super) ecs: bool,
 }
@@ -478,12 +390,23 @@ pub(super) fn answer_in<R: Recorder>(
         recorder.step(Step::Zone { name: lower, zone });
     }
     if matches!(question.qtype, rtype::AXFR | rtype::IXFR) {
-        // Zone transfers are not offered.
+        // Zone transfers are served by `transfer`, which takes over REFUSED AXFR/IXFR answers
+        // and NOTAUTH ones; what is decided here is what no transfer can change.
+        let at_apex = snapshot.zone(zone_index).origin().as_wire() == lower;
+        let axfr_over_udp = question.qtype == rtype::AXFR && question.udp;
+        let code = if at_apex || axfr_over_udp {
+            rcode::REFUSED
+        } else {
+            rcode::NOTAUTH
+        };
         if recorder.enabled() {
-            recorder.step(Step::Transfer);
+            recorder.step(Step::Transfer { rcode: code });
         }
-        summary.rcode = rcode::REFUSED;
+        summary.rcode = code;
         return;
+    }
+    if snapshot.zone_unavailable(zone_index) {
+        return unavailable(summary);
     }
     let zone = snapshot.zone(zone_index);
     // The steering state is built only when a steered name answers (at most once a query).
@@ -499,6 +422,10 @@ pub(super) fn answer_in<R: Recorder>(
             client: locate(),
             ecs: question.ecs,
             summary: steer_summary,
+            signed: question
+                .dnssec
+                .then(|| snapshot.zones()[zone_index as usize].signatures.as_ref())
+                .flatten(),
         };
         let wrote = steering.answer(w, service, owner, node, recorder);
         steer_summary = steering.summary;
@@ -511,6 +438,7 @@ pub(super) fn answer_in<R: Recorder>(
         lower,
         question.qtype,
         question.udp,
+        question.dnssec,
         &mut hook,
         recorder,
     );
@@ -519,6 +447,15 @@ pub(super) fn answer_in<R: Recorder>(
     if outcome.authoritative {
         *flags |= flags::AA;
     }
+}
+
+/// A secondary zone without a current copy (none transferred yet, or expired): SERVFAIL, as
+/// RFC 1035 §4.3.5 requires after `expire`, with Extended DNS Error 22 (No Reachable
+/// Authority): no primary gave us the zone.
+#[cold]
+fn unavailable(summary: &mut Summary) {
+    summary.rcode = rcode::SERVFAIL;
+    summary.ede = Some(Ede::NO_REACHABLE_AUTHORITY);
 }
 
 #[cfg(test)]

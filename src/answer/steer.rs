@@ -54,6 +54,8 @@ pub struct Steering<'a> {
     /// The client came from an ECS option.
     pub ecs: bool,
     pub summary: Option<SteerSummary>,
+    /// DO=1 in a zone signed here: the zone's signing state, for the RRSIGs.
+    pub signed: Option<&'a crate::snapshot::signing::ZoneSignatures>,
 }
 
 impl Steering<'_> {
@@ -106,7 +108,14 @@ impl Steering<'_> {
             ecs: self.ecs,
             scope: decision.scope,
         });
-        write_decision(w, service, &decision, owner, fallback)
+        let wrote = write_decision(w, service, &decision, owner, fallback)?;
+        if let (true, Some(signed)) = (wrote, self.signed) {
+            let qtype = self.qtype;
+            super::variant_rrsig::write_rrsigs(
+                w, signed, service, &decision, owner, qtype, fallback,
+            )?;
+        }
+        Ok(wrote)
     }
 }
 

@@ -44,6 +44,7 @@ pub fn explain(
             lower: &lower,
             qtype,
             udp: transport == Transport::Udp,
+            dnssec: false,
             // Only counted in the summary, which a trace does not keep.
             ecs: false,
         };

@@ -7,6 +7,7 @@
 //! |---|---|
 //! | `mod.rs` | [`answer`]: the walk from the question name to the sections written |
 //! | `recorder.rs` | [`Recorder`]: the steps of the walk, for the decision trace |
+//! | `signed.rs` | DO=1: RRSIGs with every RRset, NSEC/NSEC3 denial of existence |
 //! | `prepared/` | answers written by [`answer`] at load time and copied at query time |
 //!
 //! This layer reads a zone and writes a message; it knows nothing of snapshots, steering
@@ -14,6 +15,7 @@
 
 pub mod prepared;
 mod recorder;
+mod signed;
 
 pub use recorder::{NoRecord, Recorder, Step};
 
@@ -77,7 +79,8 @@ impl Current<'_> {
 }
 
 /// Writes the answer for `qname`/`qtype` from `zone` into the writer (header and question are
-/// already written). `qname_lower` is `qname` lowercased. `udp` selects minimal ANY responses.
+/// already written). `qname_lower` is `qname` lowercased. `udp` selects minimal ANY responses;
+/// `dnssec` (the query's DO bit) adds RRSIGs and the NSEC/NSEC3 proofs of a signed zone.
 /// Each step is handed to `recorder`; a recorder that is enabled also walks where the query
 /// path copies a prepared answer (the same bytes, see [`prepared`]), so the trace has steps.
 #[allow(clippy::too_many_arguments)]
@@ -88,6 +91,7 @@ pub fn answer<R: Recorder>(
     qname_lower: &[u8],
     qtype: u16,
     udp: bool,
+    dnssec: bool,
     steer: &mut SteerHook<'_, R>,
     recorder: &mut R,
 ) -> ZoneOutcome {
@@ -95,6 +99,9 @@ pub fn answer<R: Recorder>(
         zone,
         qtype,
         udp,
+        dnssec: dnssec && zone.is_signed(),
+        wildcard: false,
+        wildcard_proofs: [None; 2],
         out: ZoneOutcome {
             rcode: rcode::NOERROR,
             authoritative: true,
@@ -109,7 +116,11 @@ pub fn answer<R: Recorder>(
         query_lower: qname_lower,
         chased: None,
     };
-    if walk.run(w, &mut current, steer, recorder).is_err() {
+    let mut written = walk.run(w, &mut current, steer, recorder);
+    if walk.dnssec && written.is_ok() {
+        written = walk.prove_wildcards(w);
+    }
+    if written.is_err() {
         walk.out.truncated = true;
         w.set_flags(w.flags() | flags::TC);
         if recorder.enabled() {
@@ -130,6 +141,13 @@ struct Walk<'z> {
     zone: &'z Zone,
     qtype: u16,
     udp: bool,
+    /// DO=1 in a signed zone: RRSIGs and denial of existence.
+    dnssec: bool,
+    /// The node being answered was found through a wildcard.
+    wildcard: bool,
+    /// Names a wildcard answered (with the wildcard node): their proofs of non-existence go
+    /// into the authority section once the answer is written.
+    wildcard_proofs: [Option<(NodeId, u8, [u8; MAX_NAME_LEN])>; 2],
     out: ZoneOutcome,
     /// The nodes whose CNAME or DNAME the chain followed, to stop at a loop.
     visited: [NodeId; MAX_CHAIN],
@@ -155,13 +173,15 @@ impl<'z> Walk<'z> {
                     // wildcard's was written for the wildcard's own, shorter name.
                     if self.hops == 0
                         && !recorder.enabled()
+                        && !self.dnssec
                         && let Some(prepared) = prepared::find(zone, id, self.qtype)
                         && prepared::apply(w, &prepared)
                     {
                         return Ok(());
                     }
                     let node = zone.node(id);
-                    if recorder.enabled() && matches!(lookup, Lookup::Wildcard(_)) {
+                    self.wildcard = matches!(lookup, Lookup::Wildcard(_));
+                    if recorder.enabled() && self.wildcard {
                         recorder.step(Step::Wildcard { node });
                     }
                     node
@@ -175,16 +195,33 @@ impl<'z> Walk<'z> {
                     if recorder.enabled() {
                         recorder.step(Step::BelowCut { cut });
                     }
-                    return referral(w, zone, cut);
+                    return referral(w, zone, cut, self.dnssec);
                 }
-                Lookup::NxDomain(_) => {
+                Lookup::NxDomain(encloser) => {
+                    if matches!(self.qtype, rtype::NSEC3 | rtype::RRSIG)
+                        && zone.nsec3_params().is_some()
+                        && signed::nsec3_owner(
+                            w,
+                            zone,
+                            current.written(),
+                            current.lower(),
+                            self.qtype,
+                            self.dnssec,
+                        )?
+                    {
+                        return Ok(());
+                    }
                     self.out.rcode = rcode::NXDOMAIN;
                     if recorder.enabled() {
                         recorder.step(Step::NxDomain {
                             name: current.lower(),
                         });
                     }
-                    return negative(w, zone);
+                    negative(w, zone, self.dnssec)?;
+                    if self.dnssec {
+                        signed::nxdomain(w, zone, current.lower(), encloser)?;
+                    }
+                    return Ok(());
                 }
                 Lookup::Dname(owner) => {
                     match self.follow_dname(w, zone.node(owner), current, recorder)? {
@@ -238,7 +275,7 @@ impl<'z> Walk<'z> {
             }
             return Ok(Next::Done);
         }
-        let Some(target) = dname(w, owner, current, recorder)? else {
+        let Some(target) = dname(w, owner, current, self.dnssec, recorder)? else {
             self.out.rcode = rcode::YXDOMAIN;
             return Ok(Next::Done);
         };
@@ -277,13 +314,13 @@ impl<'z> Walk<'z> {
             if recorder.enabled() {
                 recorder.step(Step::Delegation { node });
             }
-            return referral(w, zone, node).map(|()| Next::Done);
+            return referral(w, zone, node, self.dnssec).map(|()| Next::Done);
         }
         if let Some(service) = node.service() {
             if qtype == rtype::A || qtype == rtype::AAAA {
                 self.out.steered = true;
                 if !steer(w, service, current.written(), node, recorder)? {
-                    negative(w, zone)?;
+                    self.nodata(w, node, current)?;
                 }
                 return Ok(Next::Done);
             }
@@ -291,9 +328,11 @@ impl<'z> Walk<'z> {
                 recorder.step(Step::NotSteered { qtype });
             }
         }
-        if qtype != rtype::CNAME
-            && qtype != rtype::ANY
-            && let Some(cname) = node.rrset(rtype::CNAME)
+        // RFC 4035 §2.5: RRSIG and NSEC sit beside a CNAME and answer from its owner.
+        if !matches!(
+            qtype,
+            rtype::CNAME | rtype::ANY | rtype::RRSIG | rtype::NSEC
+        ) && let Some(cname) = node.rrset(rtype::CNAME)
         {
             return self.follow_cname(w, node, cname, current, recorder);
         }
@@ -304,24 +343,61 @@ impl<'z> Walk<'z> {
                     udp: self.udp,
                 });
             }
-            return any(w, zone, node, current.written(), self.udp).map(|()| Next::Done);
+            return any(w, zone, node, current.written(), self.udp, self.dnssec)
+                .map(|()| Next::Done);
         }
         match node.rrset(qtype) {
             Some(set) => {
                 if recorder.enabled() {
                     recorder.step(Step::Answer { zone, node, set });
                 }
-                w.rrset(Section::Answer, current.written(), set.encoded())?;
-                additional(w, zone, set.additional());
+                signed::rrset(w, Section::Answer, current.written(), set, self.dnssec)?;
+                self.synthesised(node, current);
+                additional(w, zone, set.additional(), self.dnssec);
             }
             None => {
                 if recorder.enabled() {
                     recorder.step(Step::NoData { node, qtype });
                 }
-                negative(w, zone)?;
+                self.nodata(w, node, current)?;
             }
         }
         Ok(Next::Done)
+    }
+
+    /// NODATA at `node`: the SOA, and with DO=1 the proof.
+    fn nodata(
+        &self,
+        w: &mut Writer<'_>,
+        node: NodeRef<'_>,
+        current: &Current<'_>,
+    ) -> Result<(), NoSpace> {
+        negative(w, self.zone, self.dnssec)?;
+        if self.dnssec {
+            signed::nodata(w, self.zone, node, current.lower(), self.wildcard)?;
+        }
+        Ok(())
+    }
+
+    /// With DO=1, when a wildcard answered the current name: its proof is owed.
+    fn synthesised(&mut self, node: NodeRef<'_>, current: &Current<'_>) {
+        if !(self.dnssec && self.wildcard) {
+            return;
+        }
+        let name = current.lower();
+        if let Some(slot) = self.wildcard_proofs.iter_mut().find(|p| p.is_none()) {
+            let mut buf = [0u8; MAX_NAME_LEN];
+            buf[..name.len()].copy_from_slice(name);
+            *slot = Some((node.id(), name.len() as u8, buf));
+        }
+    }
+
+    /// The proofs owed for names answered from wildcards.
+    fn prove_wildcards(&self, w: &mut Writer<'_>) -> Result<(), NoSpace> {
+        for (wildcard, len, name) in self.wildcard_proofs.iter().flatten() {
+            signed::wildcard_answer(w, self.zone, &name[..usize::from(*len)], *wildcard)?;
+        }
+        Ok(())
     }
 
     /// `node` is an alias: its CNAME is written and the chain goes on at the target.
@@ -333,7 +409,8 @@ impl<'z> Walk<'z> {
         current: &mut Current<'_>,
         recorder: &mut R,
     ) -> Result<Next, NoSpace> {
-        w.rrset(Section::Answer, current.written(), cname.encoded())?;
+        signed::rrset(w, Section::Answer, current.written(), cname, self.dnssec)?;
+        self.synthesised(node, current);
         let Some(target) = cname.rdatas().next() else {
             return Ok(Next::Done);
         };
@@ -367,12 +444,13 @@ fn dname<'c>(
     w: &mut Writer<'_>,
     owner: NodeRef<'_>,
     current: &'c mut Current<'_>,
+    dnssec: bool,
     recorder: &mut impl Recorder,
 ) -> Result<Option<&'c [u8]>, NoSpace> {
     let Some(set) = owner.rrset(rtype::DNAME) else {
         return Ok(None);
     };
-    w.rrset(Section::Answer, owner.name(), set.encoded())?;
+    signed::rrset(w, Section::Answer, owner.name(), set, dnssec)?;
     let Some(target) = set.rdatas().next() else {
         return Ok(None);
     };
@@ -406,8 +484,11 @@ fn dname<'c>(
     Ok(Some(current.lower()))
 }
 
-/// The SOA in AUTHORITY for NXDOMAIN and NODATA.
-pub(crate) fn negative(w: &mut Writer<'_>, zone: &Zone) -> Result<(), NoSpace> {
+/// The SOA in AUTHORITY for NXDOMAIN and NODATA (with its RRSIGs when `dnssec`).
+pub(crate) fn negative(w: &mut Writer<'_>, zone: &Zone, dnssec: bool) -> Result<(), NoSpace> {
+    if dnssec {
+        return signed::negative_soa(w, zone);
+    }
     if let Some(prepared) = prepared::negative(zone)
         && prepared::apply(w, &prepared)
     {
@@ -420,41 +501,59 @@ pub(crate) fn negative(w: &mut Writer<'_>, zone: &Zone) -> Result<(), NoSpace> {
     )
 }
 
-/// ANY: every RRset over TCP; over UDP one RRset (RFC 8482 §4.2).
+/// ANY: every RRset over TCP; over UDP one RRset (RFC 8482 §4.2). With DO=1 each comes with
+/// its RRSIGs, which are not an RRset of their own then.
 fn any(
     w: &mut Writer<'_>,
     zone: &Zone,
     node: NodeRef<'_>,
     owner: &[u8],
     udp: bool,
+    dnssec: bool,
 ) -> Result<(), NoSpace> {
     let mut wrote = false;
     for set in node.rrsets() {
-        w.rrset(Section::Answer, owner, set.encoded())?;
+        if dnssec && set.rtype() == rtype::RRSIG {
+            continue;
+        }
+        signed::rrset(w, Section::Answer, owner, set, dnssec)?;
         wrote = true;
         if udp {
             break;
         }
     }
     if !wrote {
-        return negative(w, zone);
+        negative(w, zone, dnssec)?;
+        if dnssec {
+            signed::nodata(w, zone, node, owner, false)?;
+        }
     }
     Ok(())
 }
 
 /// A referral to the zone cut at `cut`: NS in AUTHORITY, glue in ADDITIONAL. Glue for name
 /// servers inside the delegated zone is required (RFC 9471): when it does not fit the response
-/// is truncated; other addresses are left out silently.
-pub(crate) fn referral(w: &mut Writer<'_>, zone: &Zone, cut: NodeRef<'_>) -> Result<(), NoSpace> {
-    if let Some(prepared) = prepared::referral(zone, cut.id())
+/// is truncated; other addresses are left out silently. With `dnssec`, the DS and its RRSIGs
+/// follow the NS, or the proof that there is no DS.
+pub(crate) fn referral(
+    w: &mut Writer<'_>,
+    zone: &Zone,
+    cut: NodeRef<'_>,
+    dnssec: bool,
+) -> Result<(), NoSpace> {
+    if !dnssec
+        && let Some(prepared) = prepared::referral(zone, cut.id())
         && prepared::apply(w, &prepared)
     {
         return Ok(());
     }
     let Some(ns) = cut.rrset(rtype::NS) else {
-        return negative(w, zone);
+        return negative(w, zone, dnssec);
     };
     w.rrset(Section::Authority, cut.name(), ns.encoded())?;
+    if dnssec {
+        signed::referral(w, zone, cut)?;
+    }
     for &target in ns.additional() {
         let node = zone.node(target);
         let required = crate::wire::name::is_subdomain(node.name(), cut.name());
@@ -473,14 +572,14 @@ pub(crate) fn referral(w: &mut Writer<'_>, zone: &Zone, cut: NodeRef<'_>) -> Res
     Ok(())
 }
 
-/// A/AAAA of in-zone targets of NS, MX and SRV; left out silently when they do not fit.
-fn additional(w: &mut Writer<'_>, zone: &Zone, targets: &[NodeId]) {
+/// A/AAAA of in-zone targets of NS, MX and SRV (with their RRSIGs when `dnssec`); left out
+/// silently when they do not fit.
+fn additional(w: &mut Writer<'_>, zone: &Zone, targets: &[NodeId], dnssec: bool) {
     for &target in targets {
         let node = zone.node(target);
         for rtype in [rtype::A, rtype::AAAA] {
             if let Some(set) = node.rrset(rtype)
-                && w.rrset(Section::Additional, node.name(), set.encoded())
-                    .is_err()
+                && signed::rrset(w, Section::Additional, node.name(), set, dnssec).is_err()
             {
                 return;
             }

@@ -16,8 +16,10 @@ pub enum Step<'a> {
     Zone { name: &'a [u8], zone: &'a Zone },
     /// `name` is in no zone served here (REFUSED).
     NoZone { name: &'a [u8] },
-    /// A zone transfer was asked for (REFUSED: none are offered).
-    Transfer,
+    /// A zone transfer was asked for: AXFR over UDP (REFUSED, RFC 5936 §4.2), a name below
+    /// the apex (NOTAUTH, §2.2.1), or the apex (REFUSED here; over TCP, or IXFR over UDP, the
+    /// transfer module then serves it to clients `allow_transfer` admits).
+    Transfer { rcode: u16 },
     /// The name is synthesised from the wildcard `node` (RFC 4592).
     Wildcard { node: NodeRef<'a> },
     /// The name is below the zone cut `cut`: a referral.

@@ -133,6 +133,31 @@ pub struct DnssecConfig {
     /// Signatures are renewed this long before they expire.
     #[serde(default = "default_signature_refresh")]
     pub signature_refresh: Duration,
+    /// A ZSK is rolled (pre-publication) this long after it became active; `"0s"`: never.
+    #[serde(default = "default_zsk_lifetime")]
+    pub zsk_lifetime: Duration,
+    /// A CSK is rolled this long after it became active (none: only by `switchyard keys roll`).
+    pub csk_lifetime: Option<Duration>,
+    /// TTL of the DNSKEY, CDS and CDNSKEY RRsets; a new key signs after it and the delay.
+    #[serde(default = "default_hour")]
+    pub dnskey_ttl: Duration,
+    /// How long a change takes to reach every server of the zone (and the parent's).
+    #[serde(default = "default_hour")]
+    pub propagation_delay: Duration,
+    /// TTL of the DS RRset at the parent: an old KSK or CSK leaves this long after the DS
+    /// change was seen.
+    #[serde(default = "default_day")]
+    pub parent_ds_ttl: Duration,
+}
+
+fn default_zsk_lifetime() -> Duration {
+    Duration::from_secs(30 * 86_400)
+}
+fn default_hour() -> Duration {
+    Duration::from_secs(3600)
+}
+fn default_day() -> Duration {
+    Duration::from_secs(86_400)
 }
 
 fn default_signature_validity() -> Duration {
@@ -261,6 +286,11 @@ fn zone_problems(
         None if !zone.is_secondary() => report(
             key.into(),
             "a zone needs `file` (its zone file) or `primary` (to transfer it from)".into(),
+        ),
+        None => report(
+            key.into(),
+            "a secondary zone needs `file`: where the transferred zone is kept across restarts"
+                .into(),
         ),
         _ => {}
     }

@@ -190,6 +190,19 @@ pub fn serve(config_path: &Path) -> Result<(), ServeError> {
         .as_ref()
         .map_or(0, Listeners::workers);
     let watcher = watch::spawn(daemon.clone())?;
+    // IXFR history, NOTIFY and secondary zones follow every snapshot published from now on.
+    let transfers = {
+        let _guard = runtime.enter();
+        let me = Arc::downgrade(&daemon);
+        let reload: crate::transfer::watch::Reload = Arc::new(move |why| {
+            if let Some(daemon) = me.upgrade()
+                && let Err(e) = daemon.reload(why)
+            {
+                tracing::warn!("rebuild ({why}) failed: {e}");
+            }
+        });
+        crate::transfer::watch::spawn(daemon.shared.clone(), reload)
+    };
 
     // Handlers go in before the ready line: a SIGHUP right after it must reload, not kill.
     let signals = {
@@ -214,6 +227,7 @@ pub fn serve(config_path: &Path) -> Result<(), ServeError> {
     }
     daemon.stop();
     let _ = watcher.join();
+    transfers.abort();
     runtime.shutdown_timeout(Duration::from_secs(1));
     tracing::info!("stopped");
     Ok(())

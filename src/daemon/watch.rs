@@ -7,6 +7,11 @@
 //! kernel watch limits, and sees files replaced by rename and symlink swaps (as configuration
 //! managers and Kubernetes ConfigMaps do) as well as edits in place. Its cost is a stat per
 //! file per second.
+//!
+//! The same thread rebuilds the snapshot when a signed zone is due to be signed again (a
+//! signature nearing its refresh time, or the key plan's next event: a key to publish,
+//! activate, retire or remove), whether or not `watch` is set, and publishes the steered
+//! answers' signatures made inline since the last second (`dnssec::sign::variants`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,11 +25,14 @@ use crate::snapshot::{FileIdentity, Snapshot};
 
 /// How often the files are looked at.
 pub const POLL: Duration = Duration::from_secs(1);
+/// How long after a failed re-signing reload the next is tried.
+const RESIGN_RETRY: Duration = Duration::from_secs(60);
 /// How often the thread checks for shutdown while waiting.
 const STEP: Duration = Duration::from_millis(100);
 
 /// Every file a reload reads for `loaded`: the configuration, zone files and their includes
-/// (as far as the serving snapshot knows them), GeoIP databases, token and CA files.
+/// (as far as the serving snapshot knows them), GeoIP databases, token and CA files. The
+/// files of secondary zones are written by their transfers, which reload by themselves.
 pub fn watch_set(loaded: &LoadedConfig, snapshot: &Snapshot) -> Vec<PathBuf> {
     let config = &loaded.config;
     let mut files = vec![loaded.path.clone()];
@@ -32,11 +40,18 @@ pub fn watch_set(loaded: &LoadedConfig, snapshot: &Snapshot) -> Vec<PathBuf> {
         config
             .zones
             .values()
+            .filter(|zone| !zone.is_secondary())
             .filter_map(|zone| zone.file.as_deref())
             .map(|f| loaded.resolve(f)),
     );
-    for zone in snapshot.zones() {
-        files.extend(zone.sources.iter().cloned());
+    for (index, zone) in snapshot.zones().iter().enumerate() {
+        let secondary = snapshot
+            .transfer
+            .of(index as u32)
+            .is_some_and(|t| t.primary.is_some());
+        if !secondary {
+            files.extend(zone.sources.iter().cloned());
+        }
     }
     if let Some(geoip) = &config.geoip {
         files.push(loaded.resolve(&geoip.database));
@@ -91,12 +106,31 @@ pub fn spawn(daemon: Arc<Daemon>) -> std::io::Result<JoinHandle<()>> {
 fn run(daemon: &Daemon) {
     let mut pending: Option<Vec<FileIdentity>> = None;
     let mut next = Instant::now() + POLL;
+    let mut resign_after = Instant::now();
     while !daemon.shared.stopping.load(Ordering::Relaxed) {
         if Instant::now() < next {
             std::thread::sleep(STEP);
             continue;
         }
         next = Instant::now() + POLL;
+        let serving = daemon.shared.snapshot.load();
+        let now_secs = crate::dnssec::time::now();
+        for zone in serving.zones() {
+            if let Some(signed) = &zone.signatures {
+                signed.variants.publish(now_secs);
+            }
+        }
+        let resign_at = serving.resign_at();
+        drop(serving);
+        if resign_at.is_some_and(|at| at <= crate::dnssec::time::now())
+            && Instant::now() >= resign_after
+        {
+            tracing::info!("signed zones due to be signed again");
+            if daemon.reload("dnssec").is_err() {
+                // The old signatures keep serving; try again later, not every second.
+                resign_after = Instant::now() + RESIGN_RETRY;
+            }
+        }
         let (enabled, watched) = {
             let state = daemon.state();
             (state.config.config.server.watch, state.watched.clone())

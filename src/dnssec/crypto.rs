@@ -110,13 +110,24 @@ impl SigningKey {
             Algorithm::Ed25519 => 32,
             other => return Err(CryptoError::CannotSign(other)),
         };
-        let private: [u8; PRIVATE_KEY_LEN] =
-            private.try_into().map_err(|_| CryptoError::WrongLength {
-                what: "the private key",
-                algorithm,
-                expected: PRIVATE_KEY_LEN,
-                found: private.len(),
-            })?;
+        let wrong_length = || CryptoError::WrongLength {
+            what: "the private key",
+            algorithm,
+            expected: PRIVATE_KEY_LEN,
+            found: private.len(),
+        };
+        // An ECDSA scalar is a number: BIND and OpenSSL write it without its leading zero
+        // bytes (one key in 256 has a 31-byte one), so a short one is padded back.
+        let mut padded = [0u8; PRIVATE_KEY_LEN];
+        let private: [u8; PRIVATE_KEY_LEN] = match algorithm {
+            Algorithm::EcdsaP256Sha256
+                if !private.is_empty() && private.len() < PRIVATE_KEY_LEN =>
+            {
+                padded[PRIVATE_KEY_LEN - private.len()..].copy_from_slice(private);
+                padded
+            }
+            _ => private.try_into().map_err(|_| wrong_length())?,
+        };
         if public.len() != expected_public {
             return Err(CryptoError::WrongLength {
                 what: "the public key",
@@ -314,10 +325,21 @@ mod tests {
             let two = SigningKey::generate(algorithm).unwrap();
             let mixed = SigningKey::from_parts(algorithm, one.private_key(), two.public_key());
             assert_eq!(mixed.unwrap_err(), CryptoError::Mismatch, "{algorithm}");
+            // A short ECDSA scalar is padded (key files drop its leading zeros), so it only
+            // fails as not belonging to the public key; an Ed25519 seed has no such form.
             let short = SigningKey::from_parts(algorithm, &[1; 31], one.public_key());
+            if algorithm == Algorithm::Ed25519 {
+                assert!(matches!(
+                    short,
+                    Err(CryptoError::WrongLength { found: 31, .. })
+                ));
+            } else {
+                assert_eq!(short.unwrap_err(), CryptoError::Mismatch);
+            }
+            let long = SigningKey::from_parts(algorithm, &[1; 33], one.public_key());
             assert!(matches!(
-                short,
-                Err(CryptoError::WrongLength { found: 31, .. })
+                long,
+                Err(CryptoError::WrongLength { found: 33, .. })
             ));
             let long_public = [one.public_key(), &[0]].concat();
             let long = SigningKey::from_parts(algorithm, one.private_key(), &long_public);

@@ -7,6 +7,7 @@ pub mod algorithm;
 pub mod canonical;
 pub mod command;
 pub mod crypto;
+pub mod denial;
 pub mod dnskey;
 pub mod ds;
 pub mod keydir;
@@ -15,6 +16,7 @@ pub mod nsec3;
 pub mod policy;
 pub mod rollover;
 pub mod rrsig;
+pub mod sign;
 pub mod time;
 pub mod validity;
 

@@ -63,6 +63,8 @@ pub fn zone_file(data: &[u8]) {
         file: PathBuf::from(file),
         sources: Vec::new(),
         metric_id: 0,
+        signatures: None,
+        unavailable: false,
     };
     let snapshot = Snapshot::new(1, Settings::default(), vec![loaded], Vec::new(), None);
     let source = SocketAddr::new(packet::SOURCES[1], 40_000);

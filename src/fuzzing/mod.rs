@@ -16,6 +16,7 @@ pub mod hostile;
 pub mod inputs;
 pub mod key_file;
 pub mod packet;
+pub mod transfer;
 pub mod wire;
 
 #[cfg(test)]
@@ -26,6 +27,7 @@ pub use hostile::{hostile_packet, valid_query};
 pub use inputs::{client_subnet, config, mmdb, zone_file};
 pub use key_file::key_file;
 pub use packet::{check_query, packet};
+pub use transfer::transfer;
 
 /// A target's body.
 pub type Body = fn(&[u8]);
@@ -39,4 +41,5 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("mmdb", mmdb),
     ("gossip", gossip),
     ("key_file", key_file),
+    ("transfer", transfer),
 ];

@@ -131,10 +131,16 @@ fn check_header(packet: &[u8], response: &[u8], summary: &Summary) {
     assert_eq!(response[..2], packet[..2], "ID not echoed");
     let (query_flags, response_flags) = (word(packet, 2), word(response, 2));
     assert!(response_flags & flags::QR != 0, "QR=0 in a response");
+    // RD is defined for QUERY (opcode 0) only: copied there, clear for any other opcode.
+    let rd = if query_flags & flags::OPCODE_MASK == 0 {
+        query_flags & flags::RD
+    } else {
+        0
+    };
     assert_eq!(
         response_flags & (flags::OPCODE_MASK | flags::RD),
-        query_flags & (flags::OPCODE_MASK | flags::RD),
-        "opcode or RD not copied"
+        (query_flags & flags::OPCODE_MASK) | rd,
+        "opcode not copied, or RD not copied for QUERY / echoed for another opcode"
     );
     assert_eq!(
         response_flags & flags::RA,

@@ -36,6 +36,8 @@ pub struct Shared {
     query_log_on: AtomicBool,
     /// Response rate limiting for UDP (off unless `[rrl] enabled`).
     pub rrl: Rrl,
+    /// Zone transfers, NOTIFY and TSIG: requests the query path leaves to them.
+    pub transfers: crate::transfer::Transfers,
 }
 
 impl Shared {
@@ -48,6 +50,7 @@ impl Shared {
             query_log: ArcSwapOption::empty(),
             query_log_on: AtomicBool::new(false),
             rrl: Rrl::default(),
+            transfers: Default::default(),
         }
     }
 

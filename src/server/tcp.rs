@@ -18,6 +18,7 @@ use tokio::task::JoinSet;
 
 use super::Shared;
 use crate::answer::{MAX_MESSAGE, Request, Transport};
+use crate::transfer::Handled;
 
 /// Limits for TCP clients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,6 +214,7 @@ async fn connection(
         let mut consumed = 0usize;
         let mut answered = 0usize;
         let snapshot = shared.snapshot.load();
+        let mut transfer = None;
         while answered < limits.max_pipeline {
             let rest = &input[consumed..];
             if !has_whole_message(rest) {
@@ -225,11 +227,21 @@ async fn connection(
                 transport: Transport::Tcp,
             };
             if let Some(summary) = shared.answer(&snapshot, &request, &mut answer_buffer) {
-                output.extend_from_slice(&(summary.len as u16).to_be_bytes());
-                output.extend_from_slice(&answer_buffer[..summary.len]);
+                let bytes = &answer_buffer[..summary.len];
+                match crate::transfer::intercepts(&summary, request.packet) {
+                    false => push_framed(&mut output, bytes),
+                    true => match transferred(&shared, &snapshot, &request) {
+                        Some(Handled::Single(reply)) => push_framed(&mut output, &reply),
+                        Some(Handled::Stream(outgoing)) => transfer = Some(outgoing),
+                        None => push_framed(&mut output, bytes),
+                    },
+                }
             }
             consumed += 2 + len;
             answered += 1;
+            if transfer.is_some() {
+                break;
+            }
         }
         drop(snapshot);
         input.drain(..consumed);
@@ -239,10 +251,34 @@ async fn connection(
                 return;
             }
         }
+        if let Some(outgoing) = transfer {
+            let transfers = &shared.transfers;
+            let timeout = limits.idle_timeout;
+            if !crate::transfer::send(transfers, &mut stream, peer.ip(), outgoing, timeout).await {
+                return;
+            }
+        }
         if *stop.borrow() {
             return;
         }
     }
+}
+
+fn push_framed(output: &mut Vec<u8>, message: &[u8]) {
+    output.extend_from_slice(&(message.len() as u16).to_be_bytes());
+    output.extend_from_slice(message);
+}
+
+/// A request the query path left to zone transfers (AXFR, IXFR, NOTIFY, TSIG).
+#[cold]
+#[inline(never)]
+pub(super) fn transferred(
+    shared: &Shared,
+    snapshot: &Arc<crate::snapshot::Snapshot>,
+    request: &Request<'_>,
+) -> Option<Handled> {
+    let mut scratch = vec![0u8; MAX_MESSAGE];
+    crate::transfer::handle(&shared.transfers, snapshot, request, &mut scratch)
 }
 
 fn has_whole_message(input: &[u8]) -> bool {

@@ -242,7 +242,10 @@ impl Worker {
                 transport: Transport::Udp,
             };
             let out = &mut self.responses[replies][..];
-            if let Some(summary) = shared.answer(snapshot, &request, out) {
+            if let Some(mut summary) = shared.answer(snapshot, &request, out) {
+                if crate::transfer::intercepts(&summary, request.packet) {
+                    summary.len = transferred(shared, snapshot, &request, out, summary.len);
+                }
                 let len = match limiter {
                     None => summary.len,
                     Some(limiter) => match rrl.apply(limiter, now, source.ip(), &summary, out) {
@@ -328,6 +331,26 @@ fn decode_address(address: &libc::sockaddr_storage) -> Option<SocketAddr> {
             )))
         }
         _ => None,
+    }
+}
+
+/// A request the query path left to zone transfers (NOTIFY, IXFR, TSIG): their reply replaces
+/// the query path's when they have one that fits.
+#[cold]
+#[inline(never)]
+fn transferred(
+    shared: &Shared,
+    snapshot: &Arc<crate::snapshot::Snapshot>,
+    request: &Request<'_>,
+    out: &mut [u8],
+    len: usize,
+) -> usize {
+    match super::tcp::transferred(shared, snapshot, request) {
+        Some(crate::transfer::Handled::Single(reply)) if reply.len() <= out.len() => {
+            out[..reply.len()].copy_from_slice(&reply);
+            reply.len()
+        }
+        _ => len,
     }
 }
 

@@ -6,10 +6,10 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{CookieSettings, FileIdentity, LoadedZone, Settings, Snapshot};
+use super::{FileIdentity, LoadedZone, Settings, Snapshot, cookie_settings, signing};
 use crate::authoritative::prepared;
 use crate::config::{CheckConfig, Config, GeoRule, LoadedConfig, PolicyKind};
-use crate::cookies::{Cookies, load_secret};
+use crate::dnssec::sign::keys::KeyAccess;
 use crate::geo::{GeoDatabase, PlaceField};
 use crate::health::{DatacenterHealth, HealthRegistry, ProbeSpec, TargetHealth};
 use crate::metrics::Metrics;
@@ -55,6 +55,10 @@ pub fn build_next(
     let config = &loaded.config;
     let mut report = BuildReport::default();
     let config_file = loaded.path.display().to_string();
+    let access = match health {
+        Health::Live(_) => KeyAccess::Apply,
+        Health::Offline { .. } => KeyAccess::ReadOnly,
+    };
     let mut config_error =
         |key: String, message: String| format!("{config_file}: {key}: {message}");
 
@@ -126,31 +130,64 @@ pub fn build_next(
         }
     }
 
-    if config.catalog.is_some() {
-        report.errors.push(config_error(
-            "catalog".into(),
-            "a catalog zone needs zone transfers, which this build does not have".into(),
-        ));
-    }
+    let keys = match crate::transfer::Setup::keys(loaded) {
+        Ok(keys) => keys,
+        Err(problems) => {
+            for (key, message) in problems {
+                report.errors.push(config_error(key, message));
+            }
+            Default::default()
+        }
+    };
+    let mut transfer_zones = Vec::with_capacity(config.zones.len());
+    let mut retained_zones = Vec::new();
+    let persist_serials = matches!(health, Health::Live(_));
     let mut zones = Vec::with_capacity(config.zones.len());
     for (z, (origin_text, entry)) in config.zones.iter().enumerate() {
         let Ok(origin) = Name::parse(origin_text, None) else {
             continue; // reported by config validation
         };
-        if let Some(unsupported) = unsupported_zone_keys(entry) {
-            report.errors.push(config_error(
-                format!("zones.{origin_text:?}"),
-                unsupported.into(),
-            ));
-            continue;
-        }
         let Some(file) = &entry.file else {
             continue; // reported by config validation
         };
         let path = loaded.resolve(file);
-        let Some(records) = parse(&origin, &path, &mut report) else {
+        let secondary = entry.is_secondary();
+        let records = if secondary && !path.exists() {
+            Some(crate::transfer::secondary::placeholder(&origin, &path))
+        } else {
+            parse(&origin, &path, &mut report)
+        };
+        let Some(mut records) = records else {
             continue;
         };
+        let unavailable = secondary && crate::transfer::secondary::unavailable(&path, &records);
+        let mut signatures = None;
+        if let Some(dnssec) = entry.dnssec.as_ref().filter(|_| !secondary) {
+            let steered: Vec<(Name, Vec<u16>)> = service_names
+                .iter()
+                .filter(|(i, _)| zone_of_service[*i] == Some(z))
+                .map(|(i, name)| (name.clone(), signing::steered_types(config, *i)))
+                .collect();
+            let carried = previous.and_then(|p| p.zone_signatures(&origin));
+            let signed = signing::sign(
+                loaded,
+                &origin,
+                dnssec,
+                records,
+                &steered,
+                carried,
+                access,
+                &path,
+                &mut report.warnings,
+            );
+            match signed {
+                Ok((signed, state)) => (records, signatures) = (signed, state),
+                Err(errors) => {
+                    report.errors.extend(errors);
+                    continue;
+                }
+            }
+        }
         let mut sources: Vec<std::path::PathBuf> = vec![path.clone()];
         let mut last: Option<&Arc<Path>> = None;
         for record in &records {
@@ -164,6 +201,7 @@ pub fn build_next(
             }
         }
         let mut builder = ZoneBuilder::new(&origin, &path);
+        let mut placed = Vec::new();
         for (i, name) in &service_names {
             if zone_of_service[*i] != Some(z) {
                 continue;
@@ -182,11 +220,24 @@ pub fn build_next(
                 continue;
             }
             builder.add_service(name, *i as u32);
+            placed.push((name.clone(), *i as u32));
         }
+        // A zone whose serial may move without its file keeps its records until the
+        // steered names' defaults are known (transfer::setup::finish).
+        let retained = (entry.serial != crate::config::SerialPolicy::Keep).then(|| {
+            crate::transfer::setup::Retained {
+                index: zones.len(),
+                origin: origin.clone(),
+                services: placed,
+                records: records.clone(),
+                policy: entry.serial,
+            }
+        });
         builder.add_records(records);
         match builder.finish() {
             Ok((mut zone, warnings)) => {
                 // With its steered names in place, the zone's common answers are written once.
+                crate::dnssec::denial::index(&mut zone);
                 prepared::prepare(&mut zone);
                 report
                     .warnings
@@ -196,11 +247,15 @@ pub fn build_next(
                         check_placement(&zone, name, *i, &mut report, &mut config_error);
                     }
                 }
+                transfer_zones.push(crate::transfer::Setup::zone(entry, &keys));
+                retained_zones.extend(retained);
                 zones.push(LoadedZone {
                     metric_id: metrics.zone_id(&zone.origin().to_string()),
                     zone,
                     file: path,
                     sources,
+                    signatures,
+                    unavailable,
                 });
             }
             Err(problems) => {
@@ -211,6 +266,21 @@ pub fn build_next(
                     .warnings
                     .extend(problems.warnings.iter().map(ToString::to_string));
             }
+        }
+    }
+    if let Some(catalog) = config.catalog.as_ref().filter(|_| report.errors.is_empty()) {
+        let (zones, setups) = (&mut zones, &mut transfer_zones);
+        let added = crate::transfer::catalog::add(
+            loaded,
+            catalog,
+            zones,
+            setups,
+            &keys,
+            metrics,
+            persist_serials,
+        );
+        if let Err(e) = added {
+            report.errors.push(config_error("catalog".into(), e));
         }
     }
     if !report.errors.is_empty() {
@@ -224,6 +294,17 @@ pub fn build_next(
             return Err(report);
         }
     };
+    let finished = crate::transfer::setup::finish(
+        &mut zones,
+        &mut transfer_zones,
+        retained_zones,
+        &services,
+        persist_serials,
+    );
+    if let Err(errors) = finished {
+        report.errors.extend(errors);
+        return Err(report);
+    }
     let mut settings = settings(loaded);
     match cookie_settings(loaded) {
         Ok(cookies) => settings.cookies = cookies,
@@ -246,6 +327,7 @@ pub fn build_next(
     let mut snapshot = Snapshot::new(generation, settings, zones, services, geo);
     snapshot.steering_ids = steering_ids;
     snapshot.geo_files = geo_files;
+    snapshot.transfer = Arc::new(crate::transfer::Setup::new(keys, transfer_zones));
     Ok((snapshot, report))
 }
 
@@ -464,50 +546,5 @@ fn settings(loaded: &LoadedConfig) -> Settings {
             .collect(),
         udp_payload: server.udp_payload,
         cookies: None,
-    }
-}
-
-/// `[cookies]` with its secret files read (paths relative to the configuration's directory);
-/// without `secret_file`, this process's random secret. Errors are `file:line: reason`.
-pub fn cookie_settings(loaded: &LoadedConfig) -> Result<Option<CookieSettings>, Vec<String>> {
-    let config = &loaded.config.cookies;
-    if !config.enabled {
-        return Ok(None);
-    }
-    let read = |file: &Option<String>| {
-        file.as_ref()
-            .map(|file| load_secret(&loaded.resolve(file)).map_err(|e| e.to_string()))
-            .transpose()
-    };
-    let (current, previous) = (
-        read(&config.secret_file),
-        read(&config.previous_secret_file),
-    );
-    let secrets = match (current, previous) {
-        (Ok(Some(current)), Ok(previous)) => Cookies::new(current, previous),
-        (Ok(None), Ok(_)) => Cookies::process_random().clone(),
-        (current, previous) => {
-            return Err([current.err(), previous.err()]
-                .into_iter()
-                .flatten()
-                .collect());
-        }
-    };
-    Ok(Some(CookieSettings {
-        secrets,
-        require: config.require,
-    }))
-}
-
-/// Zone keys of the configuration contract that this build does not serve yet.
-fn unsupported_zone_keys(zone: &crate::config::ZoneConfig) -> Option<&'static str> {
-    if zone.is_secondary() {
-        Some("secondary zones (`primary`) need zone transfers, which this build does not have")
-    } else if zone.dnssec.is_some() {
-        Some("online signing (`dnssec`) is not in this build")
-    } else if !zone.notify.is_empty() || !zone.allow_transfer.is_empty() {
-        Some("`notify` and `allow_transfer` need zone transfers, which this build does not have")
-    } else {
-        None
     }
 }

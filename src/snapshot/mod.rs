@@ -4,10 +4,13 @@
 //! until they finish.
 
 pub mod build;
+mod cookies;
+pub mod signing;
 #[cfg(test)]
 mod tests;
 
-pub use build::{BuildReport, Health, build, build_next, cookie_settings};
+pub use build::{BuildReport, Health, build, build_next};
+pub use cookies::cookie_settings;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -67,6 +70,10 @@ pub struct LoadedZone {
     pub sources: Vec<PathBuf>,
     /// Stable id of the zone's name in the metrics.
     pub metric_id: u32,
+    /// With online signing: the keys, plan and signatures the zone was signed with.
+    pub signatures: Option<signing::ZoneSignatures>,
+    /// A secondary zone not transferred yet or expired: answered SERVFAIL.
+    pub unavailable: bool,
 }
 
 /// Zones, steering and settings: one consistent generation of the configuration.
@@ -89,6 +96,8 @@ pub struct Snapshot {
     steering_ids: Vec<(u32, Vec<u32>)>,
     /// The GeoIP files the database was opened from, as they were then.
     geo_files: Vec<FileIdentity>,
+    /// Zone transfer settings: TSIG keys, and per zone access, NOTIFY targets, serial policy.
+    pub transfer: Arc<crate::transfer::Setup>,
 }
 
 /// A file as it was when read: path, device and inode, size, modification and change times
@@ -171,6 +180,7 @@ impl Snapshot {
             longest_origin,
             steering_ids: Vec::new(),
             geo_files: Vec::new(),
+            transfer: Arc::default(),
         }
     }
 
@@ -210,6 +220,14 @@ impl Snapshot {
         &self.zones[index as usize].zone
     }
 
+    /// Whether the zone at `index` answers SERVFAIL (a secondary zone without a current copy).
+    #[inline]
+    pub fn zone_unavailable(&self, index: u32) -> bool {
+        self.zones
+            .get(index as usize)
+            .is_some_and(|z| z.unavailable)
+    }
+
     /// The steered name with this id.
     pub fn service(&self, index: u32) -> Option<&Service> {
         self.services.get(index as usize)
@@ -232,6 +250,22 @@ impl Snapshot {
     /// The zone's id in the metrics.
     pub fn zone_metric_id(&self, index: u32) -> u32 {
         self.zones.get(index as usize).map_or(0, |z| z.metric_id)
+    }
+
+    /// The signing state of the zone `origin`, when this snapshot signed it.
+    pub fn zone_signatures(&self, origin: &crate::wire::Name) -> Option<&signing::ZoneSignatures> {
+        self.zones
+            .iter()
+            .find(|z| z.zone.origin().eq_ignore_case(origin))
+            .and_then(|z| z.signatures.as_ref())
+    }
+
+    /// When a signed zone is next due to be signed again, if any is signed.
+    pub fn resign_at(&self) -> Option<u64> {
+        self.zones
+            .iter()
+            .filter_map(|z| z.signatures.as_ref()?.resign_at)
+            .min()
     }
 
     pub fn zones(&self) -> &[LoadedZone] {

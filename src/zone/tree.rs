@@ -80,6 +80,8 @@ pub struct Zone {
     pub(super) prepared: Vec<u8>,
     /// The zone's own entry among them.
     pub(super) prepared_zone: Option<u32>,
+    /// DNSSEC data, when the zone is signed (see [`super::signed`]).
+    pub(crate) signed: Option<Box<super::signed::Signed>>,
 }
 
 /// Where a name falls in a zone.
@@ -109,8 +111,10 @@ pub struct NodeRef<'z> {
 /// A view of one RRset.
 #[derive(Clone, Copy)]
 pub struct RRsetRef<'z> {
-    zone: &'z Zone,
+    pub(super) zone: &'z Zone,
     entry: &'z RRsetEntry,
+    /// Index of the entry in the zone's RRsets.
+    pub(super) index: u32,
 }
 
 impl Zone {
@@ -293,7 +297,8 @@ impl<'z> NodeRef<'z> {
         let start = self.node.rrsets_start as usize;
         zone.rrsets[start..start + self.node.rrsets_len as usize]
             .iter()
-            .map(move |entry| RRsetRef { zone, entry })
+            .zip(start as u32..)
+            .map(move |(entry, index)| RRsetRef { zone, entry, index })
     }
 
     /// The RRset of this type.

@@ -19,4 +19,5 @@ mod operations;
 mod protocol;
 mod regressions;
 mod steering;
+mod transfer;
 mod zone_types;

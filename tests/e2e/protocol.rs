@@ -53,11 +53,25 @@ fn nsid_is_sent_when_asked_for() {
 fn other_opcodes_are_notimp_and_bad_questions_formerr() {
     let server = example_server("");
     for opcode in [1u16, 2, 4, 5] {
-        let query = QueryBuilder::new("example.com", "SOA").flags(opcode << 11);
+        // RD (0x0100) and CD (0x0010) are defined for QUERY only: not echoed (genreport's
+        // opcodeflg test).
+        let query = QueryBuilder::new("example.com", "SOA").flags(opcode << 11 | 0x0110);
         let response = Response::decode(&server.udp(&query.build()).unwrap());
         assert_eq!(response.rcode(), 4, "opcode {opcode}");
         assert_eq!(response.flags() & 0x7800, opcode << 11, "opcode echoed");
+        assert_eq!(
+            response.flags() & 0x0110,
+            0,
+            "RD/CD echoed for opcode {opcode}"
+        );
     }
+    let query = QueryBuilder::new("example.com", "SOA").flags(0x0110);
+    let response = Response::decode(&server.udp(&query.build()).unwrap());
+    assert_eq!(
+        response.flags() & 0x0110,
+        0x0110,
+        "RD and CD echoed for QUERY"
+    );
     let mut two_questions = QueryBuilder::new("example.com", "SOA").build();
     two_questions[5] = 2;
     two_questions.extend_from_slice(&wire_name("example.com"));

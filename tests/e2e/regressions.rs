@@ -73,7 +73,7 @@ fn error_responses_keep_the_opt_record() {
 }
 
 /// RFC 1995 §3: an IXFR query carries the client's SOA in AUTHORITY. It is a well-formed query,
-/// refused like AXFR (transfers are not offered), not a format error.
+/// refused like AXFR (no `allow_transfer` for this zone), not a format error.
 #[test]
 fn ixfr_with_its_soa_is_refused_not_formerr() {
     let server = example_server("");

@@ -180,26 +180,10 @@ fn knot_serves_the_corpus_as_committed_and_so_do_we() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// A DNSSEC type at a CNAME owner.
-const CNAME_OWNER: &str = "answered from the CNAME's target; RFC 4035 §2.5 lets RRSIG and NSEC \
-    sit beside a CNAME and Knot DNS answers them from the owner";
-/// RRSIGs of one owner that cover RRsets with different TTLs.
-const RRSIG_TTLS: &str = "served with one TTL; RFC 4034 §3 gives each RRSIG the TTL of the \
-    RRset it covers, where the zone tree keeps one TTL per owner and type";
-
 /// Queries whose answer from Switchyard differs from the zone file's records for a reason
 /// outside the zone-file reader: the answer path and the zone tree learn DNSSEC's rules with
 /// the DNSSEC work. Each entry must still differ, so the list shrinks as that work lands.
-const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
-    ("www.signed.test.", "NSEC", CNAME_OWNER),
-    ("www.signed.test.", "RRSIG", CNAME_OWNER),
-    ("www.signed3.test.", "RRSIG", CNAME_OWNER),
-    ("signed.test.", "RRSIG", RRSIG_TTLS),
-    ("mail.signed.test.", "RRSIG", RRSIG_TTLS),
-    ("ns1.signed.test.", "RRSIG", RRSIG_TTLS),
-    ("txt.signed.test.", "RRSIG", RRSIG_TTLS),
-    ("signed3.test.", "RRSIG", RRSIG_TTLS),
-];
+const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[];
 
 /// For each name and type of `expected`, Switchyard's answer must equal Knot DNS's; for qtypes
 /// RRSIG and NSEC3, whose answers Knot DNS shapes by its DNSSEC rules (one type's signatures;

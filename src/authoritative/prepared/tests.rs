@@ -58,6 +58,7 @@ fn respond(zone: &Zone, qname: &[u8], qtype: u16, limit: usize) -> Vec<u8> {
         &lower,
         qtype,
         limit < 1000,
+        false,
         &mut steer,
         &mut NoRecord,
     );

@@ -52,7 +52,7 @@ pub fn prepare(zone: &mut Zone) {
         Kind::Suffix,
         &mut pointers,
         &mut labels,
-        |w| authoritative::negative(w, zone).is_ok(),
+        |w| authoritative::negative(w, zone, false).is_ok(),
     )
     .map(|r| store(&mut arena, &r, &pointers, &labels));
     let mut types: Vec<u16> = Vec::new();
@@ -72,7 +72,7 @@ pub fn prepare(zone: &mut Zone) {
                 Kind::Suffix,
                 &mut pointers,
                 &mut labels,
-                |w| authoritative::referral(w, zone, cut).is_ok(),
+                |w| authoritative::referral(w, zone, cut, false).is_ok(),
             );
             if let Some(r) = rendered {
                 index.push((REFERRAL_KEY, store(&mut answers, &r, &pointers, &labels)));
@@ -135,6 +135,7 @@ fn answered_whole(w: &mut Writer<'_>, zone: &Zone, name: &[u8], qtype: u16) -> b
         name,
         name,
         qtype,
+        false,
         false,
         &mut steered,
         &mut NoRecord,

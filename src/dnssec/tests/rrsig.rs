@@ -395,3 +395,16 @@ fn every_signer_chooses_the_same_window() {
     let other = sign_at(day + 10, &mx(20, "mail.example.com."));
     assert_ne!(Rrsig::parse(&other).unwrap().expiration, 0);
 }
+
+#[test]
+fn ecdsa_private_keys_written_without_leading_zeros_are_read() {
+    // BIND writes the scalar as a number: one key in 256 has a 31-byte private key.
+    let key = (0..20_000)
+        .map(|_| SigningKey::generate(Algorithm::EcdsaP256Sha256).unwrap())
+        .find(|k| k.private_key()[0] == 0)
+        .expect("a scalar with a leading zero byte in 20,000 keys");
+    let short = &key.private_key()[1..];
+    let read = SigningKey::from_parts(Algorithm::EcdsaP256Sha256, short, key.public_key()).unwrap();
+    assert_eq!(read.private_key(), key.private_key());
+    assert!(SigningKey::from_parts(Algorithm::Ed25519, &[1; 31], &[0; 32]).is_err());
+}

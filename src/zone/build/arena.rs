@@ -118,6 +118,13 @@ impl Draft {
             let ttl = first.ttl;
             let start = self.arena.len() as u32;
             for record in set {
+                // RRSIGs of one owner cover RRsets of different TTLs: each keeps its own
+                // (RFC 4034 §3).
+                let ttl = if first.rtype == rtype::RRSIG {
+                    record.ttl
+                } else {
+                    ttl
+                };
                 encode_record(
                     &mut self.arena,
                     record.rtype,

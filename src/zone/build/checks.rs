@@ -31,6 +31,10 @@ impl ZoneBuilder {
         for set in rrsets(records) {
             self.check_rrset(set, set[0].owner == self.origin);
             let ttl = set[0].ttl;
+            // An owner's RRSIGs take the TTLs of the RRsets they cover (RFC 4034 §3).
+            if set[0].rtype == rtype::RRSIG {
+                continue;
+            }
             if let Some(other) = set.iter().find(|r| r.ttl != ttl) {
                 self.warn(
                     other.source.line,

@@ -8,6 +8,7 @@
 //! | `arena.rs` | the arena: names, nodes and encoded RRsets, the name index |
 //! | `checks.rs` | semantic checks: errors and warnings with file and line |
 //! | `adjust.rs` | zone cuts, occlusion, DNAME and wildcard flags, glue and additional links |
+//! | `signed.rs` | DNSSEC data: each RRset's RRSIGs, the NSEC3 chain out of the name tree |
 //!
 //! The answers prepared from a zone are written after it is built, by
 //! [`crate::authoritative::prepared::prepare`]: the zone stores them without reading them.
@@ -15,6 +16,7 @@
 mod adjust;
 mod arena;
 mod checks;
+mod signed;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -92,6 +94,7 @@ impl ZoneBuilder {
             record.owner = record.owner.to_lowercase();
         }
         let mut records = self.keep_in_origin(records);
+        let nsec3 = signed::split_nsec3(&mut records, &self.origin);
         arena::sort_records(&mut records);
 
         let mut draft = Draft::new(&self.origin, records.len());
@@ -105,6 +108,7 @@ impl ZoneBuilder {
 
         self.mark_cuts(&mut draft, &rrsets);
         let additional = self.link_additional(&draft, &mut rrsets, &records);
+        let signed = signed::build(&mut draft, &rrsets, encoded.negative_soa, nsec3);
         if !self.errors.is_empty() {
             return Err(ZoneProblems {
                 errors: self.errors,
@@ -128,6 +132,7 @@ impl ZoneBuilder {
             record_count: records.len(),
             prepared: Vec::new(),
             prepared_zone: None,
+            signed,
         };
         Ok((zone, self.warnings))
     }

@@ -14,7 +14,7 @@
 //!
 //! The TTL rule for records that omit it is documented in `loader.rs`.
 
-mod encoding;
+pub(crate) mod encoding;
 mod generate;
 mod lexer;
 mod loader;

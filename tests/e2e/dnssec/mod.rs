@@ -1,10 +1,13 @@
 //! DNSSEC keys and signatures against the real tools: `switchyard keys` on key directories that
 //! BIND's `dnssec-keygen`, `dnssec-dsfromkey` and `dnssec-signzone` read and write, and zones
 //! signed by the library (`sign.rs`) judged by `dnssec-verify`, `ldns-verify-zone` and Knot's
-//! `kzonecheck`. Each part prints a SKIP line and passes where its program is missing.
+//! `kzonecheck`; zones signed by `dnssec-signzone` served and judged by `delv` (`serve.rs`).
+//! Each part prints a SKIP line and passes where its program is missing.
 
 mod interop;
 mod keys;
+mod online;
+mod serve;
 mod sign;
 
 use std::path::Path;

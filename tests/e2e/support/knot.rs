@@ -53,7 +53,7 @@ pub fn knotd_path() -> Option<PathBuf> {
 }
 
 /// A port free for both UDP and TCP on 127.0.0.1 (at the moment of asking).
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     for _ in 0..50 {
         let udp = UdpSocket::bind("127.0.0.1:0").expect("bind UDP");
         let port = udp.local_addr().unwrap().port();
@@ -65,7 +65,7 @@ fn free_port() -> u16 {
 }
 
 /// `user[:group]` of this process, so that knotd does not try to change its identity.
-fn current_user() -> Option<String> {
+pub fn current_user() -> Option<String> {
     let id = |flag: &str| {
         let out = Command::new("id").arg(flag).output().ok()?;
         let text = String::from_utf8(out.stdout).ok()?;
@@ -129,18 +129,8 @@ impl Knot {
             std::fs::write(dir.path().join(file_name(origin)), text).map_err(|e| e.to_string())?;
         }
         let port = free_port();
-        let conf_path = dir.path().join("knot.conf");
-        std::fs::write(&conf_path, config(dir.path(), port, setup)).map_err(|e| e.to_string())?;
         let log_path = dir.path().join("knotd.log");
-        let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
-        let child = Command::new(&knotd)
-            .arg("-c")
-            .arg(&conf_path)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .map_err(|e| format!("{}: {e}", knotd.display()))?;
+        let child = spawn(&knotd, dir.path(), &config(dir.path(), port, setup))?;
         let mut knot = Knot {
             child: Some(child),
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
@@ -177,11 +167,31 @@ impl Knot {
 }
 
 impl Drop for Knot {
-    /// SIGTERM to the PID, a short wait, then SIGKILL.
     fn drop(&mut self) {
-        let Some(mut child) = self.child.take() else {
-            return;
-        };
+        if let Some(child) = self.child.take() {
+            stop(child);
+        }
+    }
+}
+
+/// Writes `conf` to `dir/knot.conf` and starts `knotd` on it, its log in `dir/knotd.log`.
+pub fn spawn(knotd: &Path, dir: &Path, conf: &str) -> Result<Child, String> {
+    let conf_path = dir.join("knot.conf");
+    std::fs::write(&conf_path, conf).map_err(|e| e.to_string())?;
+    let log = std::fs::File::create(dir.join("knotd.log")).map_err(|e| e.to_string())?;
+    Command::new(knotd)
+        .arg("-c")
+        .arg(&conf_path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .map_err(|e| format!("{}: {e}", knotd.display()))
+}
+
+/// SIGTERM to the PID, a short wait, then SIGKILL.
+pub fn stop(mut child: Child) {
+    {
         let _ = Command::new("kill")
             .arg("-TERM")
             .arg(child.id().to_string())

@@ -7,6 +7,8 @@ pub mod backend;
 pub mod browser;
 pub mod dns;
 pub mod knot;
+pub mod primary;
+pub mod secondary;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;

@@ -1,0 +1,241 @@
+//! What answers with DO=1 add to the walk (RFC 4035 §3.1): each RRset written with its RRSIGs
+//! as one unit (truncation keeps them together), and the NSEC or NSEC3 records that deny
+//! existence (RFC 4035 §3.1.3, RFC 5155 §7.2): NXDOMAIN, NODATA (empty non-terminals, DS at a
+//! cut, wildcard NODATA), wildcard answers, and referrals (DS, or its absence proved). The
+//! lookups are [`crate::dnssec::denial`]'s, over structures built with the zone; nothing here
+//! allocates.
+
+use crate::dnssec::denial;
+use crate::wire::name::MAX_NAME_LEN;
+use crate::wire::rtype;
+use crate::wire::writer::{NoSpace, Section, Writer};
+use crate::zone::{NodeId, NodeRef, RRsetRef, Zone};
+
+/// Writes `set` under `owner`, with its RRSIGs when `dnssec`; all or nothing.
+#[inline]
+pub(super) fn rrset(
+    w: &mut Writer<'_>,
+    section: Section,
+    owner: &[u8],
+    set: RRsetRef<'_>,
+    dnssec: bool,
+) -> Result<(), NoSpace> {
+    if !dnssec {
+        return w.rrset(section, owner, set.encoded());
+    }
+    with_signatures(w, section, owner, set.encoded(), set.signatures())
+}
+
+/// Writes pre-encoded records and their signatures under `owner`; all or nothing.
+fn with_signatures(
+    w: &mut Writer<'_>,
+    section: Section,
+    owner: &[u8],
+    records: &[u8],
+    sigs: &[u8],
+) -> Result<(), NoSpace> {
+    let mark = w.mark();
+    w.rrset(section, owner, records)?;
+    if !sigs.is_empty() && w.rrset(section, owner, sigs).is_err() {
+        w.rollback(mark);
+        return Err(NoSpace);
+    }
+    Ok(())
+}
+
+/// The SOA of a negative answer with its RRSIGs.
+pub(super) fn negative_soa(w: &mut Writer<'_>, zone: &Zone) -> Result<(), NoSpace> {
+    let origin = zone.origin().as_wire();
+    let sigs = zone.negative_soa_signatures();
+    with_signatures(w, Section::Authority, origin, zone.negative_soa(), sigs)
+}
+
+/// The NSEC at node `id`, with its RRSIGs.
+fn nsec(w: &mut Writer<'_>, zone: &Zone, id: NodeId) -> Result<(), NoSpace> {
+    let node = zone.node(id);
+    match node.rrset(rtype::NSEC) {
+        Some(set) => rrset(w, Section::Authority, node.name(), set, true),
+        None => Ok(()),
+    }
+}
+
+/// The NSEC3 `index` of the chain, with its RRSIGs.
+fn nsec3(w: &mut Writer<'_>, zone: &Zone, index: u32) -> Result<(), NoSpace> {
+    let n = zone.nsec3(index);
+    with_signatures(w, Section::Authority, n.owner, n.encoded, n.signatures)
+}
+
+/// Writes the NSEC3s `indexes`, each once.
+fn nsec3s(w: &mut Writer<'_>, zone: &Zone, indexes: &[Option<u32>]) -> Result<(), NoSpace> {
+    for (i, index) in indexes.iter().enumerate() {
+        if let Some(index) = *index
+            && !indexes[..i].contains(&Some(index))
+        {
+            nsec3(w, zone, index)?;
+        }
+    }
+    Ok(())
+}
+
+/// The NSEC3 matching or covering `name`'s hash.
+fn nsec3_of(zone: &Zone, name: &[u8]) -> Option<u32> {
+    denial::nsec3_for(zone, name).map(|found| match found {
+        Ok(i) | Err(i) => i,
+    })
+}
+
+/// NXDOMAIN: `name` does not exist, and no wildcard at its closest encloser `encloser` could
+/// have answered it.
+pub(super) fn nxdomain(
+    w: &mut Writer<'_>,
+    zone: &Zone,
+    name: &[u8],
+    encloser: NodeId,
+) -> Result<(), NoSpace> {
+    let mut buf = [0u8; MAX_NAME_LEN + 2];
+    if zone.nsec3_params().is_some() {
+        let Some((ce, matching, next_closer)) =
+            denial::closest_encloser_proof(zone, name, encloser)
+        else {
+            return Ok(());
+        };
+        let wildcard = denial::wildcard_of(zone, ce, &mut buf).and_then(|n| nsec3_of(zone, n));
+        return nsec3s(w, zone, &[Some(matching), next_closer, wildcard]);
+    }
+    let Some(covering) = denial::nsec_for(zone, name) else {
+        return Ok(());
+    };
+    nsec(w, zone, covering)?;
+    let wildcard =
+        denial::wildcard_of(zone, encloser, &mut buf).and_then(|n| denial::nsec_for(zone, n));
+    match wildcard {
+        Some(id) if id != covering => nsec(w, zone, id),
+        _ => Ok(()),
+    }
+}
+
+/// NODATA at `node` for `name` (the node's own name, or one `wildcard` synthesised it).
+pub(super) fn nodata(
+    w: &mut Writer<'_>,
+    zone: &Zone,
+    node: NodeRef<'_>,
+    name: &[u8],
+    wildcard: bool,
+) -> Result<(), NoSpace> {
+    if zone.nsec3_params().is_some() {
+        if wildcard {
+            // RFC 5155 §7.2.5: the closest encloser proof, and the wildcard's own NSEC3.
+            let parent = parent_of_wildcard(zone, node);
+            let proof = parent.and_then(|p| denial::closest_encloser_proof(zone, name, p));
+            let (matching, next_closer) = proof.map_or((None, None), |(_, m, n)| (Some(m), n));
+            return nsec3s(
+                w,
+                zone,
+                &[matching, next_closer, zone.node_nsec3(node.id())],
+            );
+        }
+        if let Some(index) = zone.node_nsec3(node.id()) {
+            return nsec3(w, zone, index);
+        }
+        // RFC 5155 §7.2.4: no NSEC3 of its own (DS at an opt-out delegation).
+        let proof = denial::closest_encloser_proof(zone, name, node.id());
+        let proof = proof.map_or([None, None], |(_, m, n)| [Some(m), n]);
+        return nsec3s(w, zone, &proof);
+    }
+    if wildcard {
+        // RFC 4035 §3.1.3.4: no closer match for the name, and the wildcard lacks the type.
+        let covering = denial::nsec_for(zone, name);
+        if let Some(id) = covering {
+            nsec(w, zone, id)?;
+        }
+        return match node.rrset(rtype::NSEC) {
+            Some(_) if covering != Some(node.id()) => nsec(w, zone, node.id()),
+            _ => Ok(()),
+        };
+    }
+    // The node's own NSEC; for an empty non-terminal, the NSEC covering it.
+    match denial::nsec_for(zone, node.name()) {
+        Some(id) => nsec(w, zone, id),
+        None => Ok(()),
+    }
+}
+
+/// A wildcard answered `name` from node `wildcard`: the proof that `name` itself does not
+/// exist (RFC 4035 §3.1.3.3, RFC 5155 §7.2.6).
+pub(super) fn wildcard_answer(
+    w: &mut Writer<'_>,
+    zone: &Zone,
+    name: &[u8],
+    wildcard: NodeId,
+) -> Result<(), NoSpace> {
+    if zone.nsec3_params().is_some() {
+        let ce_len = zone.node(wildcard).name().len() - 2;
+        let next_closer = denial::next_closer(name, ce_len).and_then(|n| nsec3_of(zone, n));
+        return nsec3s(w, zone, &[next_closer]);
+    }
+    match denial::nsec_for(zone, name) {
+        Some(id) => nsec(w, zone, id),
+        None => Ok(()),
+    }
+}
+
+/// After a referral's NS: the DS with its RRSIGs, or the proof there is none (RFC 4035
+/// §3.1.4, RFC 5155 §7.2.7).
+pub(super) fn referral(w: &mut Writer<'_>, zone: &Zone, cut: NodeRef<'_>) -> Result<(), NoSpace> {
+    if !zone.is_signed() {
+        return Ok(());
+    }
+    if let Some(ds) = cut.rrset(rtype::DS) {
+        return rrset(w, Section::Authority, cut.name(), ds, true);
+    }
+    if zone.nsec3_params().is_some() {
+        if let Some(index) = zone.node_nsec3(cut.id()) {
+            return nsec3(w, zone, index);
+        }
+        let proof = denial::closest_encloser_proof(zone, cut.name(), cut.id());
+        let proof = proof.map_or([None, None], |(_, m, n)| [Some(m), n]);
+        return nsec3s(w, zone, &proof);
+    }
+    nsec(w, zone, cut.id()).map(|_| ())
+}
+
+/// The node `*.<parent>` is the wildcard of.
+fn parent_of_wildcard(zone: &Zone, wildcard: NodeRef<'_>) -> Option<NodeId> {
+    let name = wildcard.name();
+    zone.find(name.get(2..)?)
+}
+
+/// A question for an NSEC3 owner's NSEC3 or RRSIGs: the names of the NSEC3 chain are no names
+/// of the zone's tree, but their records are answered as they are (as BIND does). Returns
+/// whether `name` is such an owner (and the answer was written).
+pub(super) fn nsec3_owner(
+    w: &mut Writer<'_>,
+    zone: &Zone,
+    owner: &[u8],
+    lower: &[u8],
+    qtype: u16,
+    dnssec: bool,
+) -> Result<bool, NoSpace> {
+    let origin = zone.origin().as_wire();
+    let Some(&label_len) = lower.first() else {
+        return Ok(false);
+    };
+    let label_len = usize::from(label_len);
+    if label_len == 0 || lower.len() != 1 + label_len + origin.len() {
+        return Ok(false);
+    }
+    let mut hash = Vec::new();
+    if crate::wire::base32hex::decode(&lower[1..1 + label_len], &mut hash).is_err() {
+        return Ok(false);
+    }
+    let Some(Ok(index)) = zone.nsec3_search(&hash) else {
+        return Ok(false);
+    };
+    let n = zone.nsec3(index);
+    match (qtype == rtype::NSEC3, dnssec) {
+        (true, true) => with_signatures(w, Section::Answer, owner, n.encoded, n.signatures)?,
+        (true, false) => w.rrset(Section::Answer, owner, n.encoded)?,
+        (false, _) => w.rrset(Section::Answer, owner, n.signatures)?,
+    }
+    Ok(true)
+}

@@ -1,0 +1,126 @@
+//! Lookups for denial of existence in a signed zone's NSEC or NSEC3 chain: which NSEC matches
+//! or covers a name (RFC 4035 §3.1.3), which NSEC3 matches or covers a name's hash and the
+//! closest provable encloser (RFC 5155 §7.2.1). [`index`] sets what they read once the zone is
+//! built (the NSEC owners in canonical order, each node's own NSEC3), off the query path; the
+//! lookups then only compare names and hash what is not in the zone, without allocating.
+
+use super::canonical::canonical_name_cmp;
+use super::nsec3::nsec3_hash;
+use crate::wire::name::MAX_NAME_LEN;
+use crate::wire::rtype;
+use crate::zone::signed::NO_NSEC3;
+use crate::zone::{NodeId, Zone};
+
+/// Sets the zone's denial lookup structures (nothing for an unsigned zone).
+pub fn index(zone: &mut Zone) {
+    if !zone.is_signed() {
+        return;
+    }
+    let mut nsec_order: Vec<NodeId> = (0..zone.node_count() as NodeId)
+        .filter(|&id| zone.node(id).rrset(rtype::NSEC).is_some())
+        .collect();
+    nsec_order.sort_by(|&a, &b| canonical_name_cmp(zone.node(a).name(), zone.node(b).name()));
+    let node_nsec3 = match zone.nsec3_params() {
+        Some((salt, iterations)) => (0..zone.node_count() as NodeId)
+            .map(|id| {
+                let hash = nsec3_hash(zone.node(id).name(), salt, iterations);
+                match zone.nsec3_search(&hash) {
+                    Some(Ok(index)) => index,
+                    _ => NO_NSEC3,
+                }
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    zone.set_denial(nsec_order, node_nsec3);
+}
+
+/// The node whose NSEC matches (same name) or covers `name` (lowercased): the last NSEC owner
+/// not after it in canonical order.
+pub fn nsec_for(zone: &Zone, name: &[u8]) -> Option<NodeId> {
+    let order = zone.nsec_order();
+    let after = order.partition_point(|&id| canonical_name_cmp(zone.node(id).name(), name).is_le());
+    match after {
+        0 => order.last().copied(),
+        n => Some(order[n - 1]),
+    }
+}
+
+/// Where `name`'s hash falls in the NSEC3 chain: `Ok(i)` matched by NSEC3 `i`, `Err(i)`
+/// covered by it. `None` when the zone has no NSEC3 chain.
+pub fn nsec3_for(zone: &Zone, name: &[u8]) -> Option<Result<u32, u32>> {
+    let (salt, iterations) = zone.nsec3_params()?;
+    zone.nsec3_search(&nsec3_hash(name, salt, iterations))
+}
+
+/// RFC 5155 §7.2.1: from `encloser` (a node at or above the closest encloser of `name`), the
+/// closest provable encloser (the first ancestor with an NSEC3 of its own name: an opt-out
+/// span has none) with its NSEC3, and the NSEC3 covering the next closer name.
+pub fn closest_encloser_proof(
+    zone: &Zone,
+    name: &[u8],
+    encloser: NodeId,
+) -> Option<(NodeId, u32, Option<u32>)> {
+    let mut ce = encloser;
+    let matching = loop {
+        if let Some(index) = zone.node_nsec3(ce) {
+            break index;
+        }
+        let parent = parent_node(zone, zone.node(ce).name())?;
+        ce = parent;
+    };
+    let ce_len = zone.node(ce).name().len();
+    let next_closer = next_closer(name, ce_len);
+    let covering = next_closer
+        .and_then(|n| nsec3_for(zone, n))
+        .map(|found| match found {
+            Ok(i) | Err(i) => i,
+        });
+    Some((ce, matching, covering))
+}
+
+/// The name one label longer than the suffix of `name` of length `suffix_len`.
+pub fn next_closer(name: &[u8], suffix_len: usize) -> Option<&[u8]> {
+    let mut at = 0usize;
+    while at < name.len() {
+        let rest = &name[at..];
+        let next = at + usize::from(name[at]) + 1;
+        if name.len() - next == suffix_len {
+            return Some(rest);
+        }
+        if name[at] == 0 {
+            break;
+        }
+        at = next;
+    }
+    None
+}
+
+/// The node of the closest ancestor of `name` (strictly above) in the zone.
+fn parent_node(zone: &Zone, name: &[u8]) -> Option<NodeId> {
+    let origin_len = zone.origin().len();
+    let mut at = 0usize;
+    while name.len() - at > origin_len {
+        at += usize::from(name[at]) + 1;
+        if let Some(id) = zone.find(&name[at..]) {
+            return Some(id);
+        }
+    }
+    None
+}
+
+/// `*.` followed by the name of node `id`, written into `buf`.
+pub fn wildcard_of<'b>(
+    zone: &Zone,
+    id: NodeId,
+    buf: &'b mut [u8; MAX_NAME_LEN + 2],
+) -> Option<&'b [u8]> {
+    let name = zone.node(id).name();
+    if name.len() + 2 > MAX_NAME_LEN {
+        return None;
+    }
+    buf[0] = 1;
+    buf[1] = b'*';
+    buf[2..2 + name.len()].copy_from_slice(name);
+    Some(&buf[..2 + name.len()])
+}

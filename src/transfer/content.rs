@@ -1,0 +1,217 @@
+//! What a transfer carries for one zone: every record of the zone as loaded (glue included),
+//! the SOA with the serial being served, and at each steered name the A/AAAA set a secondary
+//! that cannot steer should serve.
+//!
+//! The default set at a steered name, per address family: the zone file's records there when it
+//! has some (the same fallback the query path uses); otherwise the targets of the first
+//! datacenter of the service's `default` rule (else its `order`, else its datacenters in
+//! configuration order) that is not drained, with the service's TTL. When every one is
+//! drained, the first is used (fail open, as the query path does).
+
+use std::sync::Arc;
+
+use crate::policy::{Family, Service};
+use crate::snapshot::Snapshot;
+use crate::wire::rtype;
+use crate::wire::writer::EncodedRecords;
+use crate::zone::{NodeId, Zone};
+
+/// The records of one zone as transferred, fixed for the length of one transfer.
+pub struct Content {
+    pub snapshot: Arc<Snapshot>,
+    pub zone: u32,
+    /// The SOA record (`TYPE CLASS TTL RDLENGTH RDATA`) with the served serial.
+    pub soa: Vec<u8>,
+    /// Steered names and the records added there, in node order.
+    pub steered: Vec<(NodeId, Vec<Vec<u8>>)>,
+}
+
+impl Content {
+    /// The zone at `zone` of `snapshot`, with `serial` in its SOA.
+    pub fn new(snapshot: Arc<Snapshot>, zone: u32, serial: u32) -> Content {
+        let z = snapshot.zone(zone);
+        let mut soa = z
+            .apex()
+            .rrset(rtype::SOA)
+            .and_then(|s| EncodedRecords::new(s.encoded()).next().map(<[u8]>::to_vec))
+            .unwrap_or_default();
+        set_serial(&mut soa, serial);
+        let steered = snapshot
+            .transfer
+            .of(zone)
+            .map_or_else(Vec::new, |setup| setup.defaults.clone());
+        Content {
+            snapshot,
+            zone,
+            soa,
+            steered,
+        }
+    }
+
+    pub fn zone(&self) -> &Zone {
+        self.snapshot.zone(self.zone)
+    }
+
+    /// The SOA's serial.
+    pub fn serial(&self) -> u32 {
+        soa_serial(&self.soa).unwrap_or(0)
+    }
+
+    /// The SOA's expire field (RFC 1035), for EDNS EXPIRE.
+    pub fn expire(&self) -> u32 {
+        soa_field(&self.soa, 3).unwrap_or(0)
+    }
+
+    /// Calls `each(owner, record)` for every record but the SOA, in node order.
+    pub fn for_each(&self, mut each: impl FnMut(&[u8], &[u8])) {
+        let mut cursor = Cursor::default();
+        while let Some(()) = self.next(&mut cursor, &mut each) {}
+    }
+
+    /// Visits the record at `cursor` (the SOA excluded) and moves past it; `None` at the end.
+    pub fn next(&self, cursor: &mut Cursor, each: &mut impl FnMut(&[u8], &[u8])) -> Option<()> {
+        let zone = self.zone();
+        loop {
+            if cursor.node as usize >= zone.node_count() {
+                return None;
+            }
+            let node = zone.node(cursor.node);
+            if let Some(rrset) = node.rrsets().nth(cursor.rrset) {
+                let encoded = rrset.encoded();
+                let skip = cursor.node == 0 && rrset.rtype() == rtype::SOA;
+                if skip || cursor.offset >= encoded.len() {
+                    cursor.rrset += 1;
+                    cursor.offset = 0;
+                    continue;
+                }
+                let record = EncodedRecords::new(&encoded[cursor.offset..]).next()?;
+                cursor.offset += record.len();
+                each(node.name(), record);
+                return Some(());
+            }
+            let extra = self
+                .steered
+                .binary_search_by_key(&cursor.node, |(id, _)| *id)
+                .ok()
+                .map(|i| &self.steered[i].1);
+            if let Some(record) = extra.and_then(|records| records.get(cursor.extra)) {
+                cursor.extra += 1;
+                each(node.name(), record);
+                return Some(());
+            }
+            *cursor = Cursor {
+                node: cursor.node + 1,
+                ..Cursor::default()
+            };
+        }
+    }
+}
+
+/// A position in [`Content`]'s walk.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Cursor {
+    node: NodeId,
+    rrset: usize,
+    offset: usize,
+    extra: usize,
+}
+
+/// The serial of an encoded SOA record.
+pub fn soa_serial(record: &[u8]) -> Option<u32> {
+    soa_field(record, 0)
+}
+
+/// The 32-bit field `n` of an encoded SOA record's fixed part: 0 serial, 1 refresh, 2 retry,
+/// 3 expire, 4 minimum (RFC 1035 §3.3.13).
+pub fn soa_field(record: &[u8], n: usize) -> Option<u32> {
+    let at = record.len().checked_sub(20)? + 4 * n;
+    let bytes = record.get(at..at + 4)?;
+    Some(u32::from_be_bytes(bytes.try_into().ok()?))
+}
+
+/// Writes `serial` into an encoded SOA record.
+pub fn set_serial(record: &mut [u8], serial: u32) {
+    if let Some(at) = record.len().checked_sub(20) {
+        record[at..at + 4].copy_from_slice(&serial.to_be_bytes());
+    }
+}
+
+/// Records added at steered names, by node.
+pub type Defaults = Vec<(NodeId, Vec<Vec<u8>>)>;
+
+/// The records added at each steered name of `zone` (see the module documentation), with the
+/// datacenters drained now.
+pub fn steered_defaults(services: &[Service], zone: &Zone) -> Defaults {
+    let mut out = Vec::new();
+    for service in services {
+        let Some(id) = zone.find(service.name.to_lowercase().as_wire()) else {
+            continue;
+        };
+        let node = zone.node(id);
+        if node.service().is_none() {
+            continue;
+        }
+        let mut records = Vec::new();
+        for (family, rtype) in [(Family::V4, rtype::A), (Family::V6, rtype::AAAA)] {
+            if node.rrset(rtype).is_none() {
+                records.extend(default_targets(service, family));
+            }
+        }
+        if !records.is_empty() {
+            out.push((id, records));
+        }
+    }
+    out.sort_by_key(|(id, _)| *id);
+    out
+}
+
+/// The encoded A or AAAA records of the first undrained datacenter in the default order.
+pub fn default_targets(service: &Service, family: Family) -> Vec<Vec<u8>> {
+    let listed: Vec<u16> = match (&service.rules.default, service.order.is_empty()) {
+        (Some(list), _) => list.to_vec(),
+        (None, false) => service.order.clone(),
+        (None, true) => (0..service.datacenters.len() as u16).collect(),
+    };
+    let serving = |d: u16| {
+        service
+            .targets
+            .iter()
+            .filter(move |t| t.datacenter == d && t.serves(family))
+            .filter_map(|t| t.record.map(|r| r.with_ttl(service.ttl).bytes().to_vec()))
+    };
+    let chosen = listed
+        .iter()
+        .copied()
+        .find(|&d| {
+            let drained = service
+                .datacenters
+                .get(usize::from(d))
+                .is_none_or(|dc| dc.health.is_drained());
+            !drained && serving(d).next().is_some()
+        })
+        .or_else(|| {
+            listed
+                .iter()
+                .copied()
+                .find(|&d| serving(d).next().is_some())
+        });
+    chosen.map_or_else(Vec::new, |d| serving(d).collect())
+}
+
+/// A stable digest (FNV-1a) of the defaults at `zone`'s steered names: when it changes, the
+/// zone's content changed without its file changing.
+pub fn fingerprint(defaults: &Defaults, zone: &Zone) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for (node, records) in defaults {
+        eat(zone.node(*node).name());
+        for record in records {
+            eat(record);
+        }
+    }
+    hash
+}

@@ -1,0 +1,138 @@
+//! The DNSSEC data of a signed zone, kept beside the name tree for answers with DO=1: the
+//! RRSIGs of each RRset (split from the owner's RRSIG RRset by type covered, each with its own
+//! TTL), those of the negative SOA, the NSEC3 chain (kept out of the name tree, sorted by hash,
+//! as RFC 5155 §7.1 names live in their own namespace) and the lookup structures set once the
+//! zone is built (`crate::dnssec::denial::index`): the NSEC owners in canonical order and each
+//! node's matching NSEC3. All of it is built off the query path; an unsigned zone has none.
+
+use super::tree::{NodeId, RRsetRef, Span, Zone};
+
+/// SHA-1, the only NSEC3 hash algorithm (RFC 5155 §11).
+pub const NSEC3_HASH_LEN: usize = 20;
+/// Marks a node with no NSEC3 of its own name (an opt-out delegation, a zone without NSEC3).
+pub const NO_NSEC3: u32 = u32::MAX;
+
+/// One name of the NSEC3 chain: its hash, the owner, its NSEC3 RRset and their RRSIGs.
+#[derive(Debug, Clone)]
+pub(crate) struct Nsec3Entry {
+    pub hash: [u8; NSEC3_HASH_LEN],
+    pub owner: Span,
+    pub rrset: Span,
+    pub sigs: Span,
+}
+
+/// A signed zone's DNSSEC data (see the module comment).
+#[derive(Debug, Default)]
+pub struct Signed {
+    /// By RRset index: the pre-encoded RRSIG records covering that RRset (empty when none).
+    pub(crate) sigs: Vec<Span>,
+    /// The SOA's RRSIGs with the negative-caching TTL, to go with [`Zone::negative_soa`].
+    pub(crate) negative_soa_sigs: Span,
+    /// The NSEC3 chain of the zone's NSEC3PARAM, by hash.
+    pub(crate) nsec3: Vec<Nsec3Entry>,
+    /// NSEC3PARAM's salt and iterations, when the zone has an NSEC3 chain.
+    pub(crate) nsec3_params: Option<(Box<[u8]>, u16)>,
+    /// The nodes that own an NSEC, in canonical order (RFC 4034 §6.1).
+    pub(crate) nsec_order: Vec<NodeId>,
+    /// By node id: the index of the NSEC3 whose hash is the node's name's, or [`NO_NSEC3`].
+    pub(crate) node_nsec3: Vec<u32>,
+}
+
+/// One NSEC3 of the chain, as a proof writes it.
+#[derive(Clone, Copy)]
+pub struct Nsec3Ref<'z> {
+    pub index: u32,
+    /// Owner name (lowercased wire form).
+    pub owner: &'z [u8],
+    /// The NSEC3 record(s), pre-encoded without owner.
+    pub encoded: &'z [u8],
+    /// Their RRSIGs, pre-encoded without owner.
+    pub signatures: &'z [u8],
+}
+
+impl Zone {
+    /// True when the zone holds DNSSEC data (RRSIGs, NSEC or NSEC3).
+    #[inline]
+    pub fn is_signed(&self) -> bool {
+        self.signed.is_some()
+    }
+
+    /// The zone's DNSSEC data.
+    pub fn signed(&self) -> Option<&Signed> {
+        self.signed.as_deref()
+    }
+
+    /// The RRSIGs of the negative SOA (TTL lowered as the SOA's), pre-encoded; empty when none.
+    pub fn negative_soa_signatures(&self) -> &[u8] {
+        self.signed
+            .as_ref()
+            .map_or(&[][..], |s| self.slice(s.negative_soa_sigs))
+    }
+
+    /// Salt and iterations of the zone's NSEC3 chain.
+    pub fn nsec3_params(&self) -> Option<(&[u8], u16)> {
+        let (salt, iterations) = self.signed.as_ref()?.nsec3_params.as_ref()?;
+        Some((salt, *iterations))
+    }
+
+    /// Where `hash` falls in the NSEC3 chain: `Ok(i)` the NSEC3 `i` matches it, `Err(i)` the
+    /// NSEC3 `i` covers it. `None` without a chain.
+    pub fn nsec3_search(&self, hash: &[u8]) -> Option<Result<u32, u32>> {
+        let chain = &self.signed.as_ref()?.nsec3;
+        if chain.is_empty() {
+            return None;
+        }
+        Some(match chain.binary_search_by(|e| e.hash[..].cmp(hash)) {
+            Ok(i) => Ok(i as u32),
+            // The previous hash covers it; before the first, the last (the chain wraps).
+            Err(0) => Err(chain.len() as u32 - 1),
+            Err(i) => Err(i as u32 - 1),
+        })
+    }
+
+    /// The NSEC3 `index` of the chain.
+    pub fn nsec3(&self, index: u32) -> Nsec3Ref<'_> {
+        let signed = self.signed.as_ref().expect("NSEC3 index of a signed zone");
+        let entry = &signed.nsec3[index as usize];
+        Nsec3Ref {
+            index,
+            owner: self.slice(entry.owner),
+            encoded: self.slice(entry.rrset),
+            signatures: self.slice(entry.sigs),
+        }
+    }
+
+    /// The NSEC3 matching node `id`'s own name.
+    pub fn node_nsec3(&self, id: NodeId) -> Option<u32> {
+        let index = *self.signed.as_ref()?.node_nsec3.get(id as usize)?;
+        (index != NO_NSEC3).then_some(index)
+    }
+
+    /// The nodes that own an NSEC, in canonical order (empty before they are set).
+    pub fn nsec_order(&self) -> &[NodeId] {
+        self.signed.as_ref().map_or(&[], |s| &s.nsec_order)
+    }
+
+    /// Sets the denial lookup structures (computed by `crate::dnssec::denial::index`): the
+    /// NSEC owners in canonical order, and by node id the NSEC3 matching its name.
+    pub fn set_denial(&mut self, nsec_order: Vec<NodeId>, node_nsec3: Vec<u32>) {
+        if let Some(signed) = self.signed.as_mut() {
+            signed.nsec_order = nsec_order;
+            signed.node_nsec3 = node_nsec3;
+        }
+    }
+}
+
+impl<'z> RRsetRef<'z> {
+    /// The RRSIGs covering this RRset, pre-encoded without owner; empty when unsigned.
+    #[inline]
+    pub fn signatures(&self) -> &'z [u8] {
+        match self.zone.signed.as_ref() {
+            Some(signed) => signed
+                .sigs
+                .get(self.index as usize)
+                .map_or(&[][..], |&span| self.zone.slice(span)),
+            None => &[],
+        }
+    }
+}
