@@ -151,28 +151,32 @@ fn differential_against_knot() {
 /// that verifies with the shared secret for our address (RFC 9018) is replaced by a marker, so
 /// both servers' cookies compare equal exactly when both verify.
 fn verify_server_cookies(outcome: &mut Outcome) {
-    const VERIFIED: &[u8; 16] = b"verified RFC9018";
     let Outcome::Response(message) = outcome else {
         return;
     };
+    for (code, data) in message.opt.iter_mut().flat_map(|o| o.options.iter_mut()) {
+        if *code == 10 && cookie_verifies(data) {
+            data[8..].copy_from_slice(VERIFIED_COOKIE);
+        }
+    }
+}
+
+/// What replaces a server cookie that verifies.
+const VERIFIED_COOKIE: &[u8; 16] = b"verified RFC9018";
+
+/// Whether COOKIE option data holds a server cookie made with [`COOKIE_SECRET`] for 127.0.0.1.
+fn cookie_verifies(data: &[u8]) -> bool {
     let mut secret = [0u8; 16];
     for (i, byte) in secret.iter_mut().enumerate() {
         *byte = u8::from_str_radix(&COOKIE_SECRET[2 * i..2 * i + 2], 16).unwrap();
     }
     let cookies = switchyard::cookies::Cookies::new(secret, None);
     let client = std::net::IpAddr::from([127, 0, 0, 1]);
-    let now = switchyard::cookies::now();
-    for (code, data) in message.opt.iter_mut().flat_map(|o| o.options.iter_mut()) {
-        if *code == 10
-            && data.len() == 24
-            && matches!(
-                cookies.check(data, client, now),
-                switchyard::cookies::Verdict::Valid { .. }
-            )
-        {
-            data[8..].copy_from_slice(VERIFIED);
-        }
-    }
+    data.len() == 24
+        && matches!(
+            cookies.check(data, client, switchyard::cookies::now()),
+            switchyard::cookies::Verdict::Valid { .. }
+        )
 }
 
 /// Sends every case to both servers, a few cases at a time (so that waiting for a response that
