@@ -68,6 +68,19 @@ done
 echo
 echo "Top functions: $OUT/<mix>.profile"
 
+echo
+echo "## In process: DNS Cookies (static mix, every query given an OPT record)"
+echo
+echo "| queries carry | instructions/query |"
+echo "|---|---|"
+for cookie in none client valid; do
+    RESPOND_COOKIE=$cookie valgrind --tool=callgrind --toggle-collect='respond_loop::answer_all' \
+        --callgrind-out-file="$OUT/cookie-$cookie.callgrind" \
+        "$LOOP" "$config" "$OUT/static.txt" 1 >/dev/null 2>"$OUT/cookie-$cookie.valgrind.log"
+    echo "| $cookie | $(( $(instructions "$OUT/cookie-$cookie.callgrind") / QUERIES )) |"
+    annotate "$OUT/cookie-$cookie.callgrind" > "$OUT/cookie-$cookie.profile"
+done
+
 [ "${SERVER:-1}" = 0 ] && exit 0
 echo
 echo "## Real server: instructions per query in the UDP worker thread"

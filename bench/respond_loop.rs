@@ -6,6 +6,11 @@
 //!   QUERIES is a dnsperf file: text ("name type" per line, sent without EDNS as dnsperf does)
 //!   or, when it ends in `.bin`, dnsperf's -B format (2-byte length, then the raw query).
 //!
+//!   RESPOND_COOKIE=none, =client or =valid adds an OPT record to every query that has none:
+//!   without options (the baseline), with a client cookie alone (the server makes a cookie: one SipHash), or a
+//!   server cookie made for 127.0.0.1 with the configuration's secret (checked: one SipHash,
+//!   echoed); without it, the queries as they are. The cost of DNS Cookies is the difference.
+//!
 //! Under `valgrind --tool=callgrind --toggle-collect='*answer_all*'` only the answering is
 //! counted: instructions ÷ (queries × ROUNDS) is the cost of one query (bench/profile.sh).
 
@@ -48,7 +53,7 @@ fn main() -> ExitCode {
         }
     };
     let queries = match read_queries(&args[2]) {
-        Ok(queries) => queries,
+        Ok(queries) => with_cookies(queries, &snapshot),
         Err(e) => {
             eprintln!("{}: {e}", args[2]);
             return ExitCode::FAILURE;
@@ -90,6 +95,47 @@ fn main() -> ExitCode {
         elapsed.as_nanos() as f64 / total.max(1) as f64
     );
     ExitCode::SUCCESS
+}
+
+/// The queries with a COOKIE option as `RESPOND_COOKIE` asks (see the module comment).
+fn with_cookies(queries: Vec<Vec<u8>>, snapshot: &Snapshot) -> Vec<Vec<u8>> {
+    let Ok(kind) = std::env::var("RESPOND_COOKIE") else {
+        return queries;
+    };
+    let client = *b"benchcli";
+    let mut option = if kind == "none" {
+        Vec::new()
+    } else {
+        client.to_vec()
+    };
+    if kind == "valid" {
+        let cookies = &snapshot
+            .settings
+            .cookies
+            .as_ref()
+            .expect("[cookies] on")
+            .secrets;
+        let now = switchyard::cookies::now();
+        option.extend_from_slice(&cookies.make(&client, IpAddr::V4(Ipv4Addr::LOCALHOST), now));
+    }
+    queries
+        .into_iter()
+        .map(|mut query| {
+            if query.len() < 12 || query[10..12] != [0, 0] {
+                return query;
+            }
+            query[11] = 1;
+            query.extend_from_slice(&[0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0]);
+            if option.is_empty() {
+                query.extend_from_slice(&[0, 0]);
+                return query;
+            }
+            query.extend_from_slice(&(4 + option.len() as u16).to_be_bytes());
+            query.extend_from_slice(&[0, 10, 0, option.len() as u8]);
+            query.extend_from_slice(&option);
+            query
+        })
+        .collect()
 }
 
 /// The measured loop; callgrind collects only inside it (`--toggle-collect=*answer_all*`).

@@ -8,6 +8,7 @@ pub mod answer;
 pub mod authoritative;
 pub mod check;
 pub mod config;
+pub mod cookies;
 pub mod ctl;
 pub mod daemon;
 pub mod dnssec;

@@ -297,6 +297,8 @@ mod tests {
                 zone: None,
                 truncated: false,
                 steering: None,
+                cookie: None,
+                ede: None,
             },
             snapshot: None,
         };

@@ -8,7 +8,7 @@ use std::path::Path;
 
 /// Lowest first. Modules in one layer may not use each other unless listed in `SIBLINGS`.
 const LAYERS: &[&[&str]] = &[
-    &["wire"],
+    &["wire", "cookies"],
     &["logging", "geo"],
     &["config", "events"],
     &["health", "zone"],

@@ -45,6 +45,16 @@ fn rate_limiting(daemon: &Daemon, w: &mut TextWriter) {
             w.sample(name, &[("class", class.name()), ("action", action)], count);
         }
     }
+    let name = "switchyard_rrl_cookie_exempt_total";
+    w.family(
+        name,
+        Type::Counter,
+        "UDP responses sent without rate limiting because the client presented a valid server \
+         cookie (its address cannot be spoofed), by response class.",
+    );
+    for (i, class) in crate::rrl::ResponseClass::ALL.iter().enumerate() {
+        w.sample(name, &[("class", class.name())], stats.exempt[i]);
+    }
 }
 
 fn config(daemon: &Daemon, w: &mut TextWriter) {

@@ -7,7 +7,9 @@
 //! step handed to a recorder: the decision trace ([`explain`]) comes from it.
 
 pub mod chaos;
+mod cookie;
 pub mod edns;
+mod error;
 pub mod steer;
 mod trace;
 mod variant_rrsig;
@@ -15,14 +17,18 @@ mod variant_rrsig;
 use std::net::SocketAddr;
 
 use crate::authoritative::{self, NoRecord, Recorder, Step};
+use crate::cookies::Outcome;
 use crate::geo::{MAX_CLIENT_SUBNET_LEN, encode_client_subnet, parse_client_subnet};
 use crate::policy::Client;
+use crate::policy::Reason;
 use crate::snapshot::Snapshot;
 use crate::wire::name::MAX_NAME_LEN;
 use crate::wire::query::{self, Parsed, flags};
 use crate::wire::rtype::{self, rcode};
 use crate::wire::writer::{Section, Writer};
-use edns::ResponseOpt;
+use cookie::CookieCheck;
+use edns::{Ede, ResponseOpt};
+use error::{ErrorMessage, error_response, query_error};
 pub use steer::SteerSummary;
 pub use trace::explain;
 
@@ -53,6 +59,19 @@ pub struct Summary {
     pub truncated: bool,
     /// Set when a steered name answered.
     pub steering: Option<SteerSummary>,
+    /// What the query's COOKIE option proved (`None`: it had none, or cookies are off).
+    pub cookie: Option<Outcome>,
+    /// The Extended DNS Error the response carries (when the query had EDNS and it fit). A
+    /// step of the answer that fails for a reason worth naming sets it with the rcode: an
+    /// expired secondary zone sets SERVFAIL and [`Ede::NO_REACHABLE_AUTHORITY`].
+    pub ede: Option<Ede>,
+}
+
+impl Summary {
+    /// The client presented a server cookie we made for its address: it is not spoofed.
+    pub fn cookie_valid(&self) -> bool {
+        self.cookie == Some(Outcome::Valid)
+    }
 }
 
 /// Answers one query into `out` (at least [`MAX_MESSAGE`] bytes for TCP, at least the UDP
@@ -82,17 +101,20 @@ pub fn respond_recorded<R: Recorder>(
             question,
             edns,
             tsig,
-        } => error_response(
-            snapshot,
-            request,
-            out,
-            id,
-            query_flags,
-            rcode,
-            question,
-            edns,
-            tsig,
-        ),
+        } => {
+            let cookie = cookie::check(&snapshot.settings, edns.as_ref(), request.source.ip());
+            let message = ErrorMessage {
+                id,
+                query_flags,
+                rcode,
+                question,
+                edns,
+                tsig,
+                cookie,
+                ede: None,
+            };
+            error_response(snapshot, request, out, &message)
+        }
         Parsed::Query(query) => answer_query(snapshot, request, &query, out, recorder),
     };
     if recorder.enabled() {
@@ -116,7 +138,11 @@ pub(super) fn response_flags(query_flags: u16) -> u16 {
 }
 
 /// Size limit for the response.
-fn size_limit(snapshot: &Snapshot, request: &Request<'_>, edns: Option<&query::Edns<'_>>) -> usize {
+pub(super) fn size_limit(
+    snapshot: &Snapshot,
+    request: &Request<'_>,
+    edns: Option<&query::Edns<'_>>,
+) -> usize {
     match request.transport {
         Transport::Tcp => MAX_MESSAGE,
         Transport::Udp => match edns {
@@ -129,96 +155,7 @@ fn size_limit(snapshot: &Snapshot, request: &Request<'_>, edns: Option<&query::E
     .min(MAX_MESSAGE)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn error_response(
-    snapshot: &Snapshot,
-    request: &Request<'_>,
-    out: &mut [u8],
-    id: u16,
-    query_flags: u16,
-    code: u16,
-    question: Option<(&[u8], u16, u16)>,
-    edns: Option<query::Edns<'_>>,
-    tsig: Option<query::Tsig<'_>>,
-) -> Summary {
-    let limit = size_limit(snapshot, request, edns.as_ref());
-    let opt = edns.map(|e| ResponseOpt {
-        payload: snapshot.settings.udp_payload,
-        extended_rcode: (code >> 4) as u8,
-        dnssec_ok: e.dnssec_ok,
-        ..ResponseOpt::default()
-    });
-    let mut w = Writer::new(out, limit);
-    let _ = w.header(id, response_flags(query_flags) | (code & 0xF));
-    let mut qtype = 0;
-    if let Some((qname, qt, qclass)) = question {
-        qtype = qt;
-        let _ = w.question(qname, qt, qclass);
-    }
-    write_opt(&mut w, opt.as_ref());
-    if let Some(tsig) = tsig {
-        write_badkey(&mut w, &tsig);
-    }
-    Summary {
-        len: w.finish(),
-        rcode: code,
-        qtype,
-        zone: None,
-        truncated: false,
-        steering: None,
-    }
-}
-
-/// An error response to a parsed query: its question echoed, EDNS kept without the ECS echo.
-fn query_error(
-    snapshot: &Snapshot,
-    request: &Request<'_>,
-    query: &query::Query<'_>,
-    out: &mut [u8],
-    code: u16,
-) -> Summary {
-    let edns = query.edns.map(|e| query::Edns {
-        client_subnet: None,
-        ..e
-    });
-    let question = Some((query.qname, query.qtype, query.qclass));
-    error_response(
-        snapshot,
-        request,
-        out,
-        query.id,
-        query.flags,
-        code,
-        question,
-        edns,
-        None,
-    )
-}
-
-/// TSIG error BADKEY (RFC 8945 §5.2.2): the key is unknown, so the response is unsigned (MAC
-/// size 0, §5.3.2); algorithm, time signed, fudge and original ID are those of the query. It
-/// goes last, after the OPT record (§5.1).
-fn write_badkey(w: &mut Writer<'_>, tsig: &query::Tsig<'_>) {
-    const BADKEY: u16 = 17;
-    let mut record = [0u8; 10 + MAX_NAME_LEN + 8 + 8];
-    let rdlen = tsig.head.len() + 8;
-    record[0..2].copy_from_slice(&rtype::TSIG.to_be_bytes());
-    record[2..4].copy_from_slice(&rtype::CLASS_ANY.to_be_bytes());
-    record[8..10].copy_from_slice(&(rdlen as u16).to_be_bytes());
-    let rdata = &mut record[10..10 + rdlen];
-    rdata[..tsig.head.len()].copy_from_slice(tsig.head);
-    let tail = &mut rdata[tsig.head.len()..];
-    tail[2..4].copy_from_slice(&tsig.original_id.to_be_bytes());
-    tail[4..6].copy_from_slice(&BADKEY.to_be_bytes());
-    let mut key = [0u8; MAX_NAME_LEN];
-    let _ = w.record(
-        Section::Additional,
-        tsig.key(&mut key),
-        &record[..10 + rdlen],
-    );
-}
-
-fn write_opt(w: &mut Writer<'_>, opt: Option<&ResponseOpt<'_>>) {
+pub(super) fn write_opt(w: &mut Writer<'_>, opt: Option<&ResponseOpt<'_>>) {
     if let Some(opt) = opt {
         let _ = w.raw_record_with(Section::Additional, opt.len(), |out| {
             opt.encode(out);
@@ -242,6 +179,28 @@ fn answer_query<R: Recorder>(
         lower[..len].make_ascii_lowercase();
         &lower[..len]
     };
+    let cookie = cookie::check(settings, query.edns.as_ref(), request.source.ip());
+    match cookie {
+        CookieCheck::Malformed => {
+            let ede = Some(Ede::MALFORMED_COOKIE);
+            return query_error(snapshot, request, query, out, rcode::FORMERR, (cookie, ede));
+        }
+        // RFC 7873 §5.2.3: without a valid server cookie, BADCOOKIE and a fresh cookie, so the
+        // client retries with it (or over TCP).
+        CookieCheck::Present {
+            refuse_udp: true, ..
+        } if request.transport == Transport::Udp => {
+            return query_error(
+                snapshot,
+                request,
+                query,
+                out,
+                rcode::BADCOOKIE,
+                (cookie, None),
+            );
+        }
+        _ => {}
+    }
     // RFC 7871 §7.2.1 (and §6): a malformed ECS option makes the query FORMERR.
     let subnet = match query
         .edns
@@ -249,7 +208,10 @@ fn answer_query<R: Recorder>(
         .map(parse_client_subnet)
     {
         Some(Ok(subnet)) => Some(subnet),
-        Some(Err(_)) => return query_error(snapshot, request, query, out, rcode::FORMERR),
+        Some(Err(_)) => {
+            let ede = Some(Ede::MALFORMED_CLIENT_SUBNET);
+            return query_error(snapshot, request, query, out, rcode::FORMERR, (cookie, ede));
+        }
         None => None,
     };
     // The echoed option has the same length whatever the scope, so space is reserved now and
@@ -268,6 +230,8 @@ fn answer_query<R: Recorder>(
             None
         },
         client_subnet: None,
+        cookie: cookie.reply(),
+        ede: None,
     });
     let echo_reserve = if subnet.is_some() { 4 + ecs_len } else { 0 };
     let opt_len = opt.as_ref().map_or(0, |o| o.len() + echo_reserve);
@@ -281,6 +245,8 @@ fn answer_query<R: Recorder>(
         zone: None,
         truncated: false,
         steering: None,
+        cookie: cookie.outcome(),
+        ede: None,
     };
     if w.question(query.qname, query.qtype, query.qclass).is_err() {
         summary.rcode = rcode::FORMERR;
@@ -326,7 +292,14 @@ fn answer_query<R: Recorder>(
     if summary.truncated && request.transport == Transport::Tcp {
         // The answer does not fit in the largest message there is: fail the query, as Knot DNS
         // does, rather than send TC=1, which only invites a retry over the same transport.
-        let mut failed = query_error(snapshot, request, query, out, rcode::SERVFAIL);
+        let mut failed = query_error(
+            snapshot,
+            request,
+            query,
+            out,
+            rcode::SERVFAIL,
+            (cookie, None),
+        );
         failed.zone = summary.zone;
         return failed;
     }
@@ -338,9 +311,43 @@ fn answer_query<R: Recorder>(
         let echo_len = encode_client_subnet(subnet, scope, &mut ecs_echo);
         opt.client_subnet = Some(&ecs_echo[..echo_len]);
     }
+    if let Some(opt) = opt.as_mut() {
+        summary.ede = summary
+            .ede
+            .or_else(|| steering_ede(settings, request, &summary));
+        // The EDE is the one part of the OPT record not reserved for: left out if it does not
+        // fit (it only explains).
+        opt.ede = summary.ede;
+        if w.len() + opt.len() > limit {
+            opt.ede = None;
+            summary.ede = None;
+        }
+    } else {
+        summary.ede = None;
+    }
     write_opt(&mut w, opt.as_ref());
     summary.len = w.finish();
     summary
+}
+
+/// EDE 0 naming the branch a steered answer came from when no target was healthy, for
+/// clients in `[server] trace_from` only: others see no internals.
+fn steering_ede(
+    settings: &crate::snapshot::Settings,
+    request: &Request<'_>,
+    summary: &Summary,
+) -> Option<Ede> {
+    let ede = match summary.steering?.reason {
+        Reason::FailOpen => Ede::FAIL_OPEN,
+        Reason::Fallback => Ede::FALLBACK,
+        _ => return None,
+    };
+    let client = request.source.ip();
+    settings
+        .trace_from
+        .iter()
+        .any(|net| net.contains(&client))
+        .then_some(ede)
 }
 
 /// A class-IN question, as the zone walk and the steering read it.
@@ -374,6 +381,7 @@ pub(super) fn answer_in<R: Recorder>(
             recorder.step(Step::NoZone { name: lower });
         }
         summary.rcode = rcode::REFUSED;
+        summary.ede = Some(Ede::NOT_AUTHORITATIVE);
         return;
     };
     summary.zone = Some(zone_index);
@@ -442,8 +450,13 @@ pub(super) fn answer_in<R: Recorder>(
 }
 
 /// A secondary zone without a current copy (none transferred yet, or expired): SERVFAIL, as
-/// RFC 1035 §4.3.5 requires after `expire`.
+/// RFC 1035 §4.3.5 requires after `expire`, with Extended DNS Error 22 (No Reachable
+/// Authority): no primary gave us the zone.
 #[cold]
 fn unavailable(summary: &mut Summary) {
     summary.rcode = rcode::SERVFAIL;
+    summary.ede = Some(Ede::NO_REACHABLE_AUTHORITY);
 }
+
+#[cfg(test)]
+mod tests;

@@ -32,6 +32,8 @@ pub fn explain(
         zone: None,
         truncated: false,
         steering: None,
+        cookie: None,
+        ede: None,
     };
     let lower = qname.to_ascii_lowercase();
     if w.question(qname, qtype, rtype::CLASS_IN).is_err() {

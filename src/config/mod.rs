@@ -1,5 +1,6 @@
 //! The configuration file: serde types, loading and validation.
 
+pub mod cookies;
 pub mod duration;
 pub mod fleet;
 pub mod load;
@@ -8,6 +9,7 @@ pub mod types;
 pub mod validate;
 pub mod zones;
 
+pub use cookies::CookiesConfig;
 pub use duration::Duration;
 pub use load::{ConfigError, ConfigErrors, LoadedConfig, load, parse};
 pub use rules::GeoRule;

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use super::cookies::CookiesConfig;
 use super::duration::Duration;
 use super::zones::{CatalogConfig, TsigConfig, ZoneEntry};
 
@@ -35,6 +36,9 @@ pub struct Config {
     pub log: LogConfig,
     #[serde(default)]
     pub rrl: RrlConfig,
+    /// DNS Cookies (see [`super::cookies`]).
+    #[serde(default)]
+    pub cookies: CookiesConfig,
     /// Several nodes sharing health observations (`src/fleet/`); none: this node probes alone.
     pub fleet: Option<FleetConfig>,
 }

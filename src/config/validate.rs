@@ -30,6 +30,7 @@ pub fn validate(config: &Config) -> Vec<(String, String)> {
         config.catalog.as_ref(),
         &mut report,
     );
+    super::cookies::validate(&config.cookies, &mut report);
     for (name, datacenter) in &config.datacenters {
         if let Some([lat, lon]) = datacenter.location
             && (!(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon))

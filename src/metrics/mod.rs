@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
+use crate::cookies::Outcome;
 use crate::wire::rtype;
 use histogram::{BOUNDS_NS, Histogram, HistogramValues};
 pub use keys::{Key, Kind, QueryKey, SteeringKey};
@@ -30,7 +31,12 @@ const NAMED_TYPES: usize = 258;
 struct Shard {
     counters: CounterTable,
     answer_time: Histogram,
+    /// Queries by what their COOKIE option proved ([`Outcome`] index), then BADCOOKIE sent.
+    cookies: [AtomicU64; COOKIE_COUNTERS],
 }
+
+/// One counter per [`Outcome`], and one for BADCOOKIE responses.
+const COOKIE_COUNTERS: usize = Outcome::ALL.len() + 1;
 
 /// Names that labels refer to by id.
 #[derive(Default)]
@@ -161,6 +167,27 @@ impl Metrics {
             };
             shard.counters.add(key.pack(Kind::Truncated), 1);
         }
+    }
+
+    /// Counts a query's COOKIE option, and the BADCOOKIE response when one was sent.
+    #[inline]
+    pub fn observe_cookie(&self, outcome: Outcome, badcookie: bool) {
+        let cookies = &self.shard().cookies;
+        cookies[outcome as usize].fetch_add(1, Ordering::Relaxed);
+        if badcookie {
+            cookies[Outcome::ALL.len()].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Queries by COOKIE outcome ([`Outcome`] index), then BADCOOKIE responses, all shards.
+    pub fn cookie_counts(&self) -> [u64; COOKIE_COUNTERS] {
+        let mut total = [0; COOKIE_COUNTERS];
+        for shard in self.inner.shards.iter() {
+            for (sum, counter) in total.iter_mut().zip(&shard.cookies) {
+                *sum += counter.load(Ordering::Relaxed);
+            }
+        }
+        total
     }
 
     /// Counts one steering decision.
@@ -327,6 +354,7 @@ impl Metrics {
             w.sample(name, &labels, *count);
         }
         self.render_answer_time(w);
+        self.render_cookies(w);
         self.render_events(w);
     }
 
@@ -354,6 +382,33 @@ impl Metrics {
         }
         w.sample(&format!("{name}_sum"), &[], values.sum_ns as f64 / 1e9);
         w.sample(&format!("{name}_count"), &[], cumulative);
+    }
+
+    fn render_cookies(&self, w: &mut TextWriter) {
+        let counts = self.cookie_counts();
+        let name = "switchyard_cookie_queries_total";
+        w.family(
+            name,
+            Type::Counter,
+            "Queries with a COOKIE option, by what it proved: client-only (no server cookie), \
+             valid (a server cookie we made for that address), invalid (answered with a fresh \
+             one), malformed (FORMERR).",
+        );
+        for outcome in Outcome::ALL {
+            w.sample(
+                name,
+                &[("cookie", outcome.name())],
+                counts[outcome as usize],
+            );
+        }
+        let name = "switchyard_cookie_badcookie_total";
+        w.family(
+            name,
+            Type::Counter,
+            "BADCOOKIE responses sent ([cookies] require: UDP queries without a valid server \
+             cookie).",
+        );
+        w.sample(name, &[], counts[Outcome::ALL.len()]);
     }
 
     fn render_events(&self, w: &mut TextWriter) {

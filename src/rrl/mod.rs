@@ -18,8 +18,13 @@
 //! response (limited or not) down to `-(window × rate)`: a network that stays above the rate is
 //! limited until it slows down, for at most `window` seconds after it does (BIND's semantics).
 //! A limited response is dropped, except every `slip`-th, sent as a truncated reply (TC=1,
-//! header, question and OPT only) so that a real resolver behind a spoofed address retries over
-//! TCP, which is never limited. `slip = 0` drops them all.
+//! header, question and OPT only, the OPT with Extended DNS Error 0 "rate limited", as Knot
+//! Resolver sends) so that a real resolver behind a spoofed address retries over TCP, which is
+//! never limited. `slip = 0` drops them all.
+//!
+//! A response to a client that presented a valid server cookie (RFC 7873; see
+//! [`crate::cookies`]) is neither limited nor charged: its source address is proven, so it
+//! cannot be the victim of a reflection (as in BIND and Knot DNS). Those are counted apart.
 //!
 //! # Cost and memory
 //! The buckets are one fixed table of `table_size` 64-bit atomics (tag, second, balance),
@@ -102,6 +107,7 @@ pub enum Verdict {
 struct SlotCounters {
     dropped: [AtomicU64; 3],
     slipped: [AtomicU64; 3],
+    exempt: [AtomicU64; 3],
 }
 
 const COUNTER_SLOTS: usize = 16;
@@ -113,6 +119,8 @@ pub struct RrlStats {
     pub dropped: [u64; 3],
     /// Responses sent truncated instead, by [`ResponseClass`] index.
     pub slipped: [u64; 3],
+    /// Responses sent without accounting because the client had a valid server cookie.
+    pub exempt: [u64; 3],
 }
 
 /// The server's RRL state: the current limiter (none when off) and counters that survive
@@ -158,6 +166,7 @@ impl Rrl {
             for class in 0..3 {
                 stats.dropped[class] += slot.dropped[class].load(Ordering::Relaxed);
                 stats.slipped[class] += slot.slipped[class].load(Ordering::Relaxed);
+                stats.exempt[class] += slot.exempt[class].load(Ordering::Relaxed);
             }
         }
         stats
@@ -184,6 +193,11 @@ impl RrlWorker<'_> {
     ) -> Option<usize> {
         let response = out.get(..summary.len)?;
         let class = ResponseClass::of(summary.rcode);
+        let counters = &self.rrl.counters[self.slot];
+        if summary.cookie_valid() {
+            counters.exempt[class as usize].fetch_add(1, Ordering::Relaxed);
+            return Some(summary.len);
+        }
         let mut key = [0u8; MAX_NAME_LEN + 2];
         let discriminator: &[u8] = match class {
             ResponseClass::Answer => question_key(response, &mut key),
@@ -204,7 +218,6 @@ impl RrlWorker<'_> {
         } else {
             Verdict::Send
         };
-        let counters = &self.rrl.counters[self.slot];
         match verdict {
             Verdict::Send => Some(summary.len),
             Verdict::Slip => {

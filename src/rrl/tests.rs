@@ -86,6 +86,32 @@ fn response() -> Vec<u8> {
     r
 }
 
+/// RRL at one response a second, with `slip`.
+fn one_per_second(slip: u32) -> RrlConfig {
+    RrlConfig {
+        enabled: true,
+        rate: 1,
+        window: 1,
+        slip,
+        table_size: 1024,
+        ..RrlConfig::default()
+    }
+}
+
+/// The summary of [`response`]: an answer in zone 0.
+fn answer_summary() -> Summary {
+    Summary {
+        len: response().len(),
+        rcode: 0,
+        qtype: 1,
+        zone: Some(0),
+        truncated: false,
+        steering: None,
+        cookie: None,
+        ede: None,
+    }
+}
+
 #[test]
 fn slipped_replies_keep_header_question_and_opt() {
     let mut out = response();
@@ -98,8 +124,43 @@ fn slipped_replies_keep_header_question_and_opt() {
     assert_eq!(u16::from_be_bytes([slipped[2], slipped[3]]), 0x8600);
     assert_eq!(&slipped[4..12], &[0, 1, 0, 0, 0, 0, 0, 1]);
     assert_eq!(&slipped[12..33], expected_question);
-    assert_eq!(&slipped[33..], &response()[49..]);
+    // The OPT record, its rdata length grown by the "rate limited" EDE appended to it.
+    let mut opt = response()[49..].to_vec();
+    opt[10] += 18;
+    opt.extend_from_slice(&[0, 15, 0, 14, 0, 0]);
+    opt.extend_from_slice(b"rate limited");
+    assert_eq!(&slipped[33..], &opt[..]);
     assert_eq!(opt_record(slipped), Some(33..len));
+    // Without room for it, the reply goes without the EDE.
+    let mut tight = response();
+    let len = truncate_to_question(&mut tight, 64);
+    assert_eq!(&tight[33..len], &response()[49..]);
+}
+
+#[test]
+fn clients_with_a_valid_cookie_are_not_limited_and_counted_apart() {
+    let rrl = Rrl::default();
+    rrl.configure(&one_per_second(0));
+    let limiter = rrl.limiter().clone().expect("enabled");
+    let mut worker = rrl.worker();
+    let summary = |cookie| Summary {
+        cookie,
+        ..answer_summary()
+    };
+    let client = v4(192, 0, 2, 1);
+    let mut apply = |cookie| worker.apply(&limiter, 0, client, &summary(cookie), &mut response());
+    // The spoofable flood uses the one response a second the network gets...
+    let spoofed: Vec<_> = (0..5).map(|_| apply(None)).collect();
+    assert_eq!(spoofed.iter().filter(|sent| sent.is_some()).count(), 1);
+    let client_only = apply(Some(crate::cookies::Outcome::ClientOnly));
+    assert_eq!(client_only, None);
+    // ...while the client with a valid server cookie keeps getting answers.
+    for _ in 0..10 {
+        assert_eq!(apply(Some(crate::cookies::Outcome::Valid)), Some(64));
+    }
+    let stats = rrl.stats();
+    assert_eq!(stats.exempt, [10, 0, 0]);
+    assert_eq!(stats.dropped, [5, 0, 0]);
 }
 
 #[test]
@@ -115,24 +176,10 @@ fn opt_record_is_found_only_in_additional() {
 #[test]
 fn workers_slip_every_nth_limited_response_and_count() {
     let rrl = Rrl::default();
-    rrl.configure(&RrlConfig {
-        enabled: true,
-        rate: 1,
-        window: 1,
-        slip: 3,
-        table_size: 1024,
-        ..RrlConfig::default()
-    });
+    rrl.configure(&one_per_second(3));
     let limiter = rrl.limiter().clone().expect("enabled");
     let mut worker = rrl.worker();
-    let summary = Summary {
-        len: response().len(),
-        rcode: 0,
-        qtype: 1,
-        zone: Some(0),
-        truncated: false,
-        steering: None,
-    };
+    let summary = answer_summary();
     let mut verdicts = Vec::new();
     for _ in 0..7 {
         let mut out = response();
@@ -145,14 +192,7 @@ fn workers_slip_every_nth_limited_response_and_count() {
     assert_eq!(stats.dropped, [4, 0, 0]);
     assert_eq!(stats.slipped, [2, 0, 0]);
     // Reconfiguring with the same settings keeps the table; turning it off removes it.
-    rrl.configure(&RrlConfig {
-        enabled: true,
-        rate: 1,
-        window: 1,
-        slip: 3,
-        table_size: 1024,
-        ..RrlConfig::default()
-    });
+    rrl.configure(&one_per_second(3));
     assert!(Arc::ptr_eq(&limiter, rrl.limiter().as_ref().unwrap()));
     rrl.configure(&RrlConfig::default());
     assert!(rrl.limiter().is_none());
@@ -172,14 +212,7 @@ fn cost_per_response() {
     let limiter = rrl.limiter().clone().expect("enabled");
     let mut worker = rrl.worker();
     let template = response();
-    let summary = Summary {
-        len: template.len(),
-        rcode: 0,
-        qtype: 1,
-        zone: Some(0),
-        truncated: false,
-        steering: None,
-    };
+    let summary = answer_summary();
     let mut out = template.clone();
     for (label, clients) in [("one client", 1u32), ("100,000 clients", 100_000)] {
         let rounds = 2_000_000u32;

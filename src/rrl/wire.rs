@@ -3,6 +3,7 @@
 
 use std::ops::Range;
 
+use crate::answer::edns::{Ede, OPTION_EDE};
 use crate::wire::compressed;
 use crate::wire::name::{MAX_NAME_LEN, wire_name_len};
 use crate::wire::query::flags;
@@ -35,7 +36,8 @@ fn set_word(message: &mut [u8], at: usize, value: u16) {
 }
 
 /// Rewrites the response in `out[..len]` as the truncated reply RRL slips: TC=1, header,
-/// question and OPT record only; returns its length.
+/// question and OPT record only, the OPT record given Extended DNS Error 0 "rate limited" when
+/// `out` has room; returns its length.
 pub fn truncate_to_question(out: &mut [u8], len: usize) -> usize {
     if len < 12 || out.len() < len {
         return len;
@@ -53,6 +55,7 @@ pub fn truncate_to_question(out: &mut [u8], len: usize) -> usize {
     if let Some(opt) = &opt {
         out.copy_within(opt.clone(), question_end);
         end += opt.len();
+        end = add_ede(out, question_end, end, &Ede::RATE_LIMITED);
     }
     let flags = word(out, 2).unwrap_or(0) | flags::TC;
     set_word(out, 2, flags);
@@ -61,6 +64,34 @@ pub fn truncate_to_question(out: &mut [u8], len: usize) -> usize {
     set_word(out, 8, 0);
     set_word(out, 10, u16::from(opt.is_some()));
     end
+}
+
+/// Appends `ede` to the OPT record at `out[opt..end]` (the last record) when there is room;
+/// returns the new end. An EDE already there is left alone.
+fn add_ede(out: &mut [u8], opt: usize, end: usize, ede: &Ede) -> usize {
+    let Some(rdlen_at) = compressed::skip(out, opt).map(|owner| owner.end + 8) else {
+        return end;
+    };
+    let Some(rdlen) = word(out, rdlen_at) else {
+        return end;
+    };
+    let mut options = &out[rdlen_at + 2..end];
+    while let [c0, c1, l0, l1, rest @ ..] = options {
+        let len = usize::from(u16::from_be_bytes([*l0, *l1]));
+        if u16::from_be_bytes([*c0, *c1]) == OPTION_EDE {
+            return end;
+        }
+        options = rest.get(len..).unwrap_or_default();
+    }
+    let added = 4 + ede.data_len();
+    if out.len() < end + added || usize::from(rdlen) + added > usize::from(u16::MAX) {
+        return end;
+    }
+    set_word(out, end, OPTION_EDE);
+    set_word(out, end + 2, ede.data_len() as u16);
+    ede.encode_data(&mut out[end + 4..]);
+    set_word(out, rdlen_at, rdlen + added as u16);
+    end + added
 }
 
 /// Byte range of the OPT record in the additional section of a well-formed message.

@@ -89,6 +89,10 @@ impl Shared {
             },
             summary.truncated,
         );
+        if let Some(outcome) = summary.cookie {
+            let badcookie = summary.rcode == crate::wire::rtype::rcode::BADCOOKIE;
+            self.metrics.observe_cookie(outcome, badcookie);
+        }
         if let Some(steering) = &summary.steering {
             let (service, datacenter) =
                 snapshot.steering_metric_ids(steering.service, steering.datacenter);

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{FileIdentity, LoadedZone, Settings, Snapshot, signing};
+use super::{FileIdentity, LoadedZone, Settings, Snapshot, cookie_settings, signing};
 use crate::authoritative::prepared;
 use crate::config::{CheckConfig, Config, GeoRule, LoadedConfig, PolicyKind};
 use crate::dnssec::sign::keys::KeyAccess;
@@ -305,7 +305,14 @@ pub fn build_next(
         report.errors.extend(errors);
         return Err(report);
     }
-    let settings = settings(loaded);
+    let mut settings = settings(loaded);
+    match cookie_settings(loaded) {
+        Ok(cookies) => settings.cookies = cookies,
+        Err(errors) => {
+            report.errors.extend(errors);
+            return Err(report);
+        }
+    }
     let steering_ids = services
         .iter()
         .map(|service| {
@@ -538,5 +545,6 @@ fn settings(loaded: &LoadedConfig) -> Settings {
             })
             .collect(),
         udp_payload: server.udp_payload,
+        cookies: None,
     }
 }

@@ -4,11 +4,13 @@
 //! until they finish.
 
 pub mod build;
+mod cookies;
 pub mod signing;
 #[cfg(test)]
 mod tests;
 
 pub use build::{BuildReport, Health, build, build_next};
+pub use cookies::cookie_settings;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -32,6 +34,17 @@ pub struct Settings {
     pub trace_from: Vec<ipnet::IpNet>,
     /// Our EDNS UDP payload size.
     pub udp_payload: u16,
+    /// DNS Cookies; `None` when `[cookies] enabled = false` (the option is then ignored).
+    pub cookies: Option<CookieSettings>,
+}
+
+/// `[cookies]` as the query path reads it: the secrets, read from their files when the
+/// snapshot was built (so a reload rolls them), and the policy.
+#[derive(Debug, Clone)]
+pub struct CookieSettings {
+    pub secrets: crate::cookies::Cookies,
+    /// UDP queries with a COOKIE option but no valid server cookie get BADCOOKIE.
+    pub require: bool,
 }
 
 impl Default for Settings {
@@ -41,6 +54,10 @@ impl Default for Settings {
             version: None,
             trace_from: Vec::new(),
             udp_payload: crate::config::DEFAULT_UDP_PAYLOAD,
+            cookies: Some(CookieSettings {
+                secrets: crate::cookies::Cookies::process_random().clone(),
+                require: false,
+            }),
         }
     }
 }

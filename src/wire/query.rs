@@ -8,6 +8,8 @@ use super::rtype::{self, rcode};
 /// EDNS option codes we act on.
 pub const OPTION_NSID: u16 = 3;
 pub const OPTION_CLIENT_SUBNET: u16 = 8;
+/// COOKIE (RFC 7873 §4).
+pub const OPTION_COOKIE: u16 = 10;
 
 /// Header flag bits.
 pub mod flags {
@@ -33,6 +35,8 @@ pub struct Edns<'a> {
     pub nsid: bool,
     /// Data of the EDNS Client Subnet option, unparsed (RFC 7871).
     pub client_subnet: Option<&'a [u8]>,
+    /// Data of the COOKIE option, unchecked (RFC 7873; `cookies::validate` checks it).
+    pub cookie: Option<&'a [u8]>,
 }
 
 /// A query the answer path can work on.
@@ -251,6 +255,7 @@ fn opt_fixed<'a>(record: &RawRecord<'a>) -> Edns<'a> {
         dnssec_ok: record.ttl & 0x8000 != 0,
         nsid: false,
         client_subnet: None,
+        cookie: None,
     }
 }
 
@@ -318,6 +323,9 @@ fn parse_opt<'a>(record: &RawRecord<'a>) -> Option<Edns<'a>> {
                 }
                 edns.client_subnet = Some(data);
             }
+            // Two COOKIE options cannot both be answered: FORMERR, as BIND does.
+            OPTION_COOKIE if edns.cookie.is_some() => return None,
+            OPTION_COOKIE => edns.cookie = Some(data),
             _ => {}
         }
         rest = &rest[4 + len..];
@@ -373,6 +381,47 @@ mod tests {
         assert_eq!(edns.payload, 4096);
         assert!(edns.dnssec_ok && edns.nsid);
         assert_eq!(edns.client_subnet, Some(&ecs[4..]));
+        assert_eq!(edns.cookie, None);
+    }
+
+    #[test]
+    fn cookie_option() {
+        let cookie = [0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8];
+        let p = query(b"\x00", 1, &opt(1232, 0, &cookie), 1);
+        let Parsed::Query(q) = parse(&p) else {
+            panic!("not a query")
+        };
+        assert_eq!(q.edns.unwrap().cookie, Some(&cookie[4..]));
+        // Any length is read here; the answer path judges it.
+        let odd = [0, 10, 0, 3, 1, 2, 3];
+        let p = query(b"\x00", 1, &opt(1232, 0, &odd), 1);
+        let Parsed::Query(q) = parse(&p) else {
+            panic!("not a query")
+        };
+        assert_eq!(q.edns.unwrap().cookie, Some(&odd[4..]));
+        // Two COOKIE options: FORMERR, the OPT's fixed fields kept.
+        let two = query(b"\x00", 1, &opt(1232, 0, &[cookie, cookie].concat()), 1);
+        assert!(matches!(
+            parse(&two),
+            Parsed::Error {
+                rcode: rcode::FORMERR,
+                edns: Some(Edns { cookie: None, .. }),
+                ..
+            }
+        ));
+        // BADVERS keeps the cookie, to be answered with one (RFC 7873 §5.4).
+        let badvers = query(b"\x00", 1, &opt(1232, 0x0001_0000, &cookie), 1);
+        assert!(matches!(
+            parse(&badvers),
+            Parsed::Error {
+                rcode: rcode::BADVERS,
+                edns: Some(Edns {
+                    cookie: Some(_),
+                    ..
+                }),
+                ..
+            }
+        ));
     }
 
     #[test]

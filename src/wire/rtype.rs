@@ -212,6 +212,8 @@ pub mod rcode {
     pub const NOTAUTH: u16 = 9;
     /// Extended rcode 16, carried in the OPT record (RFC 6891).
     pub const BADVERS: u16 = 16;
+    /// Extended rcode 23 (RFC 7873 §8): the server cookie was missing or wrong.
+    pub const BADCOOKIE: u16 = 23;
 
     /// Lowercase name, used as a metrics label.
     pub fn name(code: u16) -> &'static str {
@@ -225,6 +227,7 @@ pub mod rcode {
             YXDOMAIN => "yxdomain",
             NOTAUTH => "notauth",
             BADVERS => "badvers",
+            BADCOOKIE => "badcookie",
             _ => "other",
         }
     }

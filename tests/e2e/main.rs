@@ -6,6 +6,7 @@ mod support;
 mod authoritative;
 mod cli;
 mod console;
+mod cookies;
 mod ctl;
 mod differential;
 mod dnssec;

@@ -147,6 +147,7 @@ fn knot_serves_the_corpus_as_committed_and_so_do_we() {
     let knot = Knot::start(&KnotSetup {
         zones: &setup,
         identity: "ns1.types.test",
+        cookie_secret: None,
     })
     .expect("knotd starts")
     .expect("knotd installed");

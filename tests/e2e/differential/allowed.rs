@@ -113,23 +113,20 @@ pub const ALLOWED: &[Allowed] = &[
         matcher: truncated_additional,
     },
     Allowed {
-        name: "Extended DNS Error 20 (Not Authoritative) from Knot on REFUSED",
-        rfc: "RFC 8914 §3: an EDE option may be added to any response; it is optional",
-        matcher: ede_not_authoritative,
-    },
-    Allowed {
         name: "no NSID in a BADVERS response from us",
         rfc: "RFC 6891 §6.1.3: a query of an unsupported EDNS version is answered BADVERS, its \
               options are not processed; RFC 5001 §2.1: sending the NSID is the server's choice",
         matcher: badvers_without_nsid,
     },
     Allowed {
-        name: "malformed ECS option: FORMERR from us, ignored by Knot",
+        name: "malformed ECS option: FORMERR from us, with Extended DNS Error 0 \"malformed ECS \
+               option\"; ignored by Knot, or FORMERR without the EDE",
         rfc: "RFC 7871 §6: FORMERR for too few or too many ADDRESS octets or bits set beyond \
               SOURCE PREFIX-LENGTH, and SCOPE PREFIX-LENGTH MUST be 0 in queries; §7.2.1: a \
               wrongly formatted option MUST get FORMERR. Two ECS options are taken as wrongly \
               formatted: §7.2.1's echo of FAMILY, SOURCE PREFIX-LENGTH and ADDRESS cannot be \
-              done for both",
+              done for both. RFC 8914 §3: the EDE may be added to any response, here to say \
+              which option was wrong",
         matcher: malformed_ecs,
     },
     Allowed {

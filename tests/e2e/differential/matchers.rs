@@ -246,23 +246,6 @@ pub(super) fn truncated_additional(
     false
 }
 
-pub(super) fn ede_not_authoritative(_: &Ctx<'_>, ours: &mut Outcome, theirs: &mut Outcome) -> bool {
-    let Some((a, b)) = responses(ours, theirs) else {
-        return false;
-    };
-    let refused = a.rcode() == 5 && b.rcode() == 5;
-    let Some(opt) = b.opt.as_mut() else {
-        return false;
-    };
-    let ede = |(code, data): &(u16, Vec<u8>)| *code == 15 && data.get(..2) == Some(&[0, 20]);
-    let ours_has = a.opt.as_ref().is_some_and(|o| o.options.iter().any(ede));
-    if refused && !ours_has && opt.options.iter().any(ede) {
-        opt.options.retain(|o| !ede(o));
-        return true;
-    }
-    false
-}
-
 pub(super) fn badvers_without_nsid(
     ctx: &Ctx<'_>,
     ours: &mut Outcome,
@@ -315,7 +298,12 @@ pub(super) fn malformed_ecs(ctx: &Ctx<'_>, ours: &mut Outcome, theirs: &mut Outc
         && ours.message().is_some_and(|m| {
             bare(m, 1)
                 && m.question.len() == 1
-                && m.opt.as_ref().is_some_and(|o| o.options.is_empty())
+                && m.opt.as_ref().is_some_and(|o| {
+                    // Two ECS options are refused while the OPT record is read, before the
+                    // EDE could be chosen.
+                    let ede = (15, b"\0\0malformed ECS option".to_vec());
+                    o.options == [ede] || (ecs.len() > 1 && o.options.is_empty())
+                })
         });
     take_ours(ok, false, ours, theirs)
 }

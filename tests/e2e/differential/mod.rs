@@ -27,6 +27,8 @@ use corpus::{Case, Transport};
 /// The identity both servers report (CH TXT id.server, NSID).
 const IDENTITY: &str = "ns1.example.com";
 const TIMEOUT: Duration = Duration::from_millis(1500);
+/// The DNS Cookie secret both servers make and check server cookies with (RFC 9018).
+const COOKIE_SECRET: &str = "e5b1c2a3d4f5061728394a5b6c7d8e9f";
 /// Queries in flight at once.
 const WORKERS: usize = 8;
 
@@ -48,6 +50,7 @@ fn start_both() -> Option<(Knot, Server, truth::Truth)> {
     let knot = match Knot::start(&KnotSetup {
         zones: &zones,
         identity: IDENTITY,
+        cookie_secret: Some(COOKIE_SECRET),
     }) {
         Ok(Some(knot)) => knot,
         Ok(None) => {
@@ -58,13 +61,15 @@ fn start_both() -> Option<(Knot, Server, truth::Truth)> {
     };
     let config = format!(
         "[server]\nlisten = [\"127.0.0.1:0\"]\nidentity = \"{IDENTITY}\"\n\n[zones]\n\
-         \"example.com.\" = \"example.com.zone\"\n\"example.net.\" = \"example.net.zone\"\n"
+         \"example.com.\" = \"example.com.zone\"\n\"example.net.\" = \"example.net.zone\"\n\n\
+         [cookies]\nsecret_file = \"cookie.secret\"\nrequire = true\n"
     );
     let ours = Server::start(
         &config,
         &[
             ("example.com.zone", example_com.as_str()),
             ("example.net.zone", example_net.as_str()),
+            ("cookie.secret", COOKIE_SECRET),
         ],
     );
     let truth = truth::Truth::transfer(knot.addr, &["example.com.", "example.net."]);
@@ -82,7 +87,11 @@ fn differential_against_knot() {
     let mut by_entry = vec![0usize; allowed::ALLOWED.len()];
     let mut allowed_queries = 0usize;
     let mut failures = Vec::new();
-    let outcomes = exchange_all(ours.dns, knot.addr, &cases);
+    let mut outcomes = exchange_all(ours.dns, knot.addr, &cases);
+    for (a, b) in &mut outcomes {
+        verify_server_cookies(a);
+        verify_server_cookies(b);
+    }
     // DIFFERENTIAL_SHOW=text prints both responses to every query whose label contains it.
     let show = std::env::var("DIFFERENTIAL_SHOW").ok();
     for (case, (a, b)) in cases.iter().zip(&outcomes) {
@@ -134,6 +143,40 @@ fn differential_against_knot() {
             knot.log(),
         );
     }
+}
+
+/// Knot's `mod-cookies` answers a UDP query without a valid server cookie BADCOOKIE, which is
+/// our `[cookies] require = true`: both servers run that way here, with the same secret.
+/// Server cookies differ by their timestamps and are compared by what they prove instead: one
+/// that verifies with the shared secret for our address (RFC 9018) is replaced by a marker, so
+/// both servers' cookies compare equal exactly when both verify.
+fn verify_server_cookies(outcome: &mut Outcome) {
+    let Outcome::Response(message) = outcome else {
+        return;
+    };
+    for (code, data) in message.opt.iter_mut().flat_map(|o| o.options.iter_mut()) {
+        if *code == 10 && cookie_verifies(data) {
+            data[8..].copy_from_slice(VERIFIED_COOKIE);
+        }
+    }
+}
+
+/// What replaces a server cookie that verifies.
+const VERIFIED_COOKIE: &[u8; 16] = b"verified RFC9018";
+
+/// Whether COOKIE option data holds a server cookie made with [`COOKIE_SECRET`] for 127.0.0.1.
+fn cookie_verifies(data: &[u8]) -> bool {
+    let mut secret = [0u8; 16];
+    for (i, byte) in secret.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&COOKIE_SECRET[2 * i..2 * i + 2], 16).unwrap();
+    }
+    let cookies = switchyard::cookies::Cookies::new(secret, None);
+    let client = std::net::IpAddr::from([127, 0, 0, 1]);
+    data.len() == 24
+        && matches!(
+            cookies.check(data, client, switchyard::cookies::now()),
+            switchyard::cookies::Verdict::Valid { .. }
+        )
 }
 
 /// Sends every case to both servers, a few cases at a time (so that waiting for a response that

@@ -29,6 +29,8 @@ pub struct KnotSetup<'a> {
     pub zones: &'a [(&'a str, &'a str)],
     /// Answer for CH TXT id.server / hostname.bind and the NSID option.
     pub identity: &'a str,
+    /// DNS Cookies (`mod-cookies`) with this secret (32 hex digits), for every zone.
+    pub cookie_secret: Option<&'a str>,
 }
 
 /// The `knotd` binary, if installed. `KNOTD=/path/to/knotd` chooses another one (a path that
@@ -97,6 +99,15 @@ fn config(dir: &Path, port: u16, setup: &KnotSetup<'_>) -> String {
          \x20   zonefile-load: whole\n    journal-content: none\n    acl: transfer\n\
          zone:\n"
     ));
+    if let Some(secret) = setup.cookie_secret {
+        // mod-cookies needs to be declared before the template that loads it, so it goes
+        // in front of everything.
+        conf = format!("mod-cookies:\n  - id: shared\n    secret: 0x{secret}\n{conf}");
+        conf = conf.replace(
+            "    acl: transfer\n",
+            "    acl: transfer\n    global-module: mod-cookies/shared\n",
+        );
+    }
     for (origin, _) in setup.zones {
         conf.push_str(&format!(
             "  - domain: \"{origin}\"\n    file: \"{}\"\n",
