@@ -224,11 +224,12 @@ pub(super) fn nsec3_owner(
     if label_len == 0 || lower.len() != 1 + label_len + origin.len() {
         return Ok(false);
     }
-    let mut hash = Vec::new();
-    if crate::wire::base32hex::decode(&lower[1..1 + label_len], &mut hash).is_err() {
+    // A label is at most 63 characters: 39 bytes decoded, on the stack.
+    let mut hash = [0u8; 40];
+    let Ok(len) = crate::wire::base32hex::decode_into(&lower[1..1 + label_len], &mut hash) else {
         return Ok(false);
-    }
-    let Some(Ok(index)) = zone.nsec3_search(&hash) else {
+    };
+    let Some(Ok(index)) = zone.nsec3_search(&hash[..len]) else {
         return Ok(false);
     };
     let n = zone.nsec3(index);

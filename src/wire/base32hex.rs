@@ -63,26 +63,40 @@ fn value(c: u8) -> Option<u16> {
 
 /// Decodes base32hex `text` (either case, no padding) and appends the bytes to `out`.
 pub fn decode(text: &[u8], out: &mut Vec<u8>) -> Result<(), Base32HexError> {
+    let start = out.len();
+    out.resize(start + text.len() * 5 / 8, 0);
+    let result = decode_into(text, &mut out[start..]);
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result.map(|_| ())
+}
+
+/// Decodes base32hex `text` into `out` (at least `text.len() * 5 / 8` bytes, or the excess is
+/// an error), returning the number of bytes written; allocates nothing.
+pub fn decode_into(text: &[u8], out: &mut [u8]) -> Result<usize, Base32HexError> {
     // 2, 4, 5 and 7 characters leave 1 to 4 bytes; 1, 3 and 6 cannot end on a byte.
-    if matches!(text.len() % 8, 1 | 3 | 6) {
+    if matches!(text.len() % 8, 1 | 3 | 6) || out.len() < text.len() * 5 / 8 {
         return Err(Base32HexError::BadLength(text.len()));
     }
     let mut acc = 0u16;
     let mut bits = 0u32;
+    let mut written = 0;
     for &c in text {
         let v = value(c).ok_or(Base32HexError::BadCharacter(char::from(c)))?;
         acc = acc << 5 | v;
         bits += 5;
         if bits >= 8 {
             bits -= 8;
-            out.push((acc >> bits) as u8);
+            out[written] = (acc >> bits) as u8;
+            written += 1;
         }
         acc &= (1 << bits) - 1;
     }
     if acc != 0 {
         return Err(Base32HexError::TrailingBits);
     }
-    Ok(())
+    Ok(written)
 }
 
 #[cfg(test)]
