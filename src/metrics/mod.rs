@@ -54,6 +54,7 @@ struct Events {
     reloads_failed: AtomicU64,
     query_log_written: AtomicU64,
     query_log_dropped: AtomicU64,
+    udp_send_failures: AtomicU64,
 }
 
 struct Inner {
@@ -240,6 +241,12 @@ impl Metrics {
         events
             .query_log_dropped
             .fetch_add(dropped, Ordering::Relaxed);
+    }
+
+    /// Counts a UDP reply the kernel refused to send (the query goes unanswered).
+    pub fn udp_send_failed(&self) {
+        let events = &self.inner.events;
+        events.udp_send_failures.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Sums every shard: labels → count.
@@ -445,6 +452,13 @@ impl Metrics {
             &[("outcome", "dropped")],
             load(&events.query_log_dropped),
         );
+        let name = "switchyard_udp_send_failures_total";
+        w.family(
+            name,
+            Type::Counter,
+            "UDP replies the kernel refused to send; their queries went unanswered.",
+        );
+        w.sample(name, &[], load(&events.udp_send_failures));
         let overflow: u64 = self
             .inner
             .shards

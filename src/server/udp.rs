@@ -179,7 +179,7 @@ impl Worker {
         let snapshot = shared.snapshot.load();
         let replies = self.answer(count, &snapshot, shared, rrl);
         drop(snapshot);
-        self.send(socket, replies);
+        self.send(socket, replies, shared);
     }
 
     /// Receives up to a batch of datagrams, waiting for the first unless `flags` has
@@ -262,7 +262,7 @@ impl Worker {
     }
 
     /// Sends the queued replies, retrying the tail when the kernel takes only part.
-    fn send(&mut self, socket: &UdpSocket, replies: usize) {
+    fn send(&mut self, socket: &UdpSocket, replies: usize, shared: &Shared) {
         for i in 0..replies {
             let address = &mut self.addresses[usize::from(self.reply_sources[i])];
             let header = &mut self.send_headers[i].msg_hdr;
@@ -289,13 +289,22 @@ impl Worker {
                     continue;
                 }
                 // One bad destination must not stop the rest of the batch: skip it.
-                tracing::debug!(error = %error, "UDP send failed");
+                send_failed(shared, &error);
                 sent += 1;
                 continue;
             }
             sent += result as usize;
         }
+        for _ in sent..replies {
+            send_failed(shared, &io::Error::other("gave up after partial sends"));
+        }
     }
+}
+
+#[cold]
+fn send_failed(shared: &Shared, error: &io::Error) {
+    shared.metrics.udp_send_failed();
+    tracing::debug!(error = %error, "UDP send failed");
 }
 
 fn address_length(address: &libc::sockaddr_storage) -> libc::socklen_t {

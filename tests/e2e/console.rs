@@ -14,9 +14,10 @@ const TOKEN: &str = "console-test-token";
 /// A server steering `www.example.net` by geo over ams, iad and sin, whose targets are the
 /// backends at 127.0.0.`first`, `first + 1` and `first + 2`, with the admin token set.
 pub fn console_server(first: u8) -> (Server, Vec<Backend>) {
-    let port = free_port();
     let address = |i: u8| format!("127.0.0.{}", first + i);
-    let backends: Vec<Backend> = (0..3).map(|i| Backend::start(&address(i), port)).collect();
+    let addresses: Vec<String> = (0..3).map(address).collect();
+    let ips: Vec<&str> = addresses.iter().map(String::as_str).collect();
+    let (port, backends) = backends_on(&ips);
     let (ams, iad, sin) = (address(0), address(1), address(2));
     let geoip = repo().join("geoip/example-city.mmdb");
     let config = format!(

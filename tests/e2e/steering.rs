@@ -182,9 +182,8 @@ fn failover_config(port: u16) -> String {
 
 #[test]
 fn failover_follows_health_within_fall_intervals_and_recovers_after_rise() {
-    let port = free_port();
-    let ams = Backend::start("127.0.0.11", port);
-    let _iad = Backend::start("127.0.0.12", port);
+    let (port, backends) = backends_on(&["127.0.0.11", "127.0.0.12"]);
+    let ams = &backends[0];
     let server = start(&failover_config(port));
     let answer = || server.ask("app.example.com", "A");
     wait_until(Duration::from_secs(3), "initial answer from ams", || {
@@ -225,9 +224,8 @@ fn failover_follows_health_within_fall_intervals_and_recovers_after_rise() {
 
 #[test]
 fn zone_records_are_the_fallback_and_otherwise_fail_open() {
-    let port = free_port();
-    let ams = Backend::start("127.0.0.11", port);
-    let iad = Backend::start("127.0.0.12", port);
+    let (port, backends) = backends_on(&["127.0.0.11", "127.0.0.12"]);
+    let (ams, iad) = (&backends[0], &backends[1]);
     // www has A records in the zone file (192.0.2.80); app has none.
     let server = start(&format!(
         "{}{}{}",
@@ -295,10 +293,7 @@ targets = [
 
 #[test]
 fn sticky_answers_stay_with_the_client_network_and_few_move() {
-    let port = free_port();
-    let backends: Vec<Backend> = (21..=24)
-        .map(|i| Backend::start(&format!("127.0.0.{i}"), port))
-        .collect();
+    let (port, backends) = backends_on(&["127.0.0.21", "127.0.0.22", "127.0.0.23", "127.0.0.24"]);
     let body = format!(
         r#"{}
 [[services]]
@@ -362,10 +357,8 @@ targets = [
 
 #[test]
 fn nearest_orders_by_distance_and_skips_down_datacenters() {
-    let port = free_port();
-    let ams = Backend::start("127.0.0.31", port);
-    let _iad = Backend::start("127.0.0.32", port);
-    let _sin = Backend::start("127.0.0.33", port);
+    let (port, backends) = backends_on(&["127.0.0.31", "127.0.0.32", "127.0.0.33"]);
+    let ams = &backends[0];
     let body = format!(
         r#"{}
 [[services]]

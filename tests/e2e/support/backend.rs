@@ -36,11 +36,34 @@ pub fn free_port() -> u16 {
     }
 }
 
+/// Backends on each of `ips` (127.0.0.0/8 addresses), all on one port, as a service's
+/// targets share their check's port. A port [`free_port`] found free on 127.0.0.1 can still
+/// be taken on another address, so the whole set is bound again on a new port until every
+/// address takes it.
+pub fn backends_on(ips: &[&str]) -> (u16, Vec<Backend>) {
+    for _ in 0..20 {
+        let port = free_port();
+        let listeners: Result<Vec<_>, _> = ips
+            .iter()
+            .map(|ip| TcpListener::bind((*ip, port)))
+            .collect();
+        if let Ok(listeners) = listeners {
+            return (port, listeners.into_iter().map(Backend::serve).collect());
+        }
+    }
+    panic!("no port free on all of {ips:?}");
+}
+
 impl Backend {
     /// Listens on `ip:port` (any 127.0.0.0/8 address works on Linux without setup).
     pub fn start(ip: &str, port: u16) -> Backend {
         let listener =
             TcpListener::bind((ip, port)).unwrap_or_else(|e| panic!("bind {ip}:{port}: {e}"));
+        Backend::serve(listener)
+    }
+
+    /// Answers health checks on `listener` until dropped.
+    fn serve(listener: TcpListener) -> Backend {
         listener.set_nonblocking(true).unwrap();
         let address = listener.local_addr().unwrap();
         let healthy = Arc::new(AtomicBool::new(true));

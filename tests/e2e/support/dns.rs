@@ -7,15 +7,45 @@ use std::time::Duration;
 
 use hickory_proto::op::Message;
 
-/// Sends one datagram and waits for one reply.
+/// Sends one datagram and waits for its reply: a datagram from `server` with the query's ID.
+/// Anything else that reaches the ephemeral port is ignored, as a resolver ignores it
+/// (RFC 5452 §9.1): tests running beside this one send UDP to ports they picked earlier
+/// (refresh queries to a stopped primary, NOTIFYs to a secondary not yet started), and such a
+/// port may be the one this socket was given.
 pub fn exchange_udp(server: SocketAddr, message: &[u8], timeout: Duration) -> Option<Vec<u8>> {
-    let socket = UdpSocket::bind("127.0.0.1:0").ok()?;
-    socket.set_read_timeout(Some(timeout)).ok()?;
-    socket.send_to(message, server).ok()?;
+    try_exchange_udp(server, message, timeout).ok()
+}
+
+/// [`exchange_udp`], saying why no reply came.
+pub fn try_exchange_udp(
+    server: SocketAddr,
+    message: &[u8],
+    timeout: Duration,
+) -> Result<Vec<u8>, String> {
+    let socket = UdpSocket::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))?;
+    socket
+        .send_to(message, server)
+        .map_err(|e| format!("send: {e}"))?;
+    let deadline = std::time::Instant::now() + timeout;
     let mut buf = vec![0u8; 65535];
-    let (len, _) = socket.recv_from(&mut buf).ok()?;
-    buf.truncate(len);
-    Some(buf)
+    loop {
+        let left = deadline
+            .checked_duration_since(std::time::Instant::now())
+            .ok_or("timed out")?;
+        socket
+            .set_read_timeout(Some(left.max(Duration::from_millis(1))))
+            .map_err(|e| format!("timeout: {e}"))?;
+        let (len, from) = match socket.recv_from(&mut buf) {
+            Ok(received) => received,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(format!("receive: {e}")),
+        };
+        let same_id = message.len() < 2 || (len >= 2 && buf[..2] == message[..2]);
+        if from == server && same_id {
+            buf.truncate(len);
+            return Ok(buf);
+        }
+    }
 }
 
 /// Sends one length-prefixed message over a new TCP connection and reads one reply.

@@ -143,24 +143,45 @@ fn a_hundred_transfers_at_once_while_udp_is_answered() {
             })
         })
         .collect();
-    let query = QueryBuilder::new("ns1.example.net.", "A").build();
-    let (mut asked, mut unanswered) = (0, 0);
+    let mut asked = 0usize;
+    let mut unanswered = Vec::new();
     let started = Instant::now();
     while !transfers.iter().all(|t| t.is_finished()) || asked < 50 {
         asked += 1;
+        let query = QueryBuilder::new("ns1.example.net.", "A")
+            .id(asked as u16)
+            .build();
         // A generous timeout: answered is asserted, not how fast (the machine may be busy).
-        match exchange_udp(server.dns, &query, Duration::from_secs(10)) {
-            Some(raw) if Response::decode(&raw).answer_data() == ["192.0.2.53"] => {}
-            _ => unanswered += 1,
+        let sent = Instant::now();
+        match try_exchange_udp(server.dns, &query, Duration::from_secs(10)) {
+            Ok(raw) if Response::decode(&raw).answer_data() == ["192.0.2.53"] => {}
+            Ok(raw) => unanswered.push(format!(
+                "query {asked}: wrong reply {:?}",
+                Response::decode(&raw).answers()
+            )),
+            Err(why) => unanswered.push(format!(
+                "query {asked}: no reply after {:?}: {why}",
+                sent.elapsed()
+            )),
         }
         assert!(started.elapsed() < Duration::from_secs(300));
     }
     for transfer in transfers {
         assert_eq!(transfer.join().unwrap(), (0, expected));
     }
-    assert_eq!(
-        unanswered, 0,
-        "{unanswered} of {asked} UDP queries unanswered"
+    assert!(
+        unanswered.is_empty(),
+        "{} of {asked} UDP queries unanswered:\n{}\nthe server's counts: {:?}",
+        unanswered.len(),
+        unanswered.join("\n"),
+        server
+            .metrics()
+            .samples
+            .iter()
+            .filter(|s| s.name == "switchyard_queries_total"
+                || s.name == "switchyard_udp_send_failures_total")
+            .map(|s| (&s.labels, s.value))
+            .collect::<Vec<_>>()
     );
 }
 
