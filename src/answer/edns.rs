@@ -1,8 +1,9 @@
 //! The OPT record of a response (RFC 6891), with NSID (RFC 5001), the echoed EDNS Client
-//! Subnet option (RFC 7871), the COOKIE option (RFC 7873) and an Extended DNS Error (RFC 8914).
+//! Subnet option (RFC 7871), the COOKIE option (RFC 7873), the zone's EXPIRE timer (RFC 7314)
+//! and an Extended DNS Error (RFC 8914).
 
 use crate::cookies::REPLY_LEN;
-use crate::wire::query::{OPTION_CLIENT_SUBNET, OPTION_COOKIE, OPTION_NSID};
+use crate::wire::query::{OPTION_CLIENT_SUBNET, OPTION_COOKIE, OPTION_EXPIRE, OPTION_NSID};
 use crate::wire::rtype;
 
 /// EDNS option code of Extended DNS Error (RFC 8914 §2).
@@ -75,6 +76,8 @@ pub struct ResponseOpt<'a> {
     pub client_subnet: Option<&'a [u8]>,
     /// Client cookie and our server cookie.
     pub cookie: Option<[u8; REPLY_LEN]>,
+    /// The zone's expire timer in seconds, when asked for and the answer is from a zone.
+    pub expire: Option<u32>,
     pub ede: Option<Ede>,
 }
 
@@ -84,6 +87,7 @@ impl ResponseOpt<'_> {
         11 + self.nsid.map_or(0, |n| 4 + n.len())
             + self.client_subnet.map_or(0, |c| 4 + c.len())
             + self.cookie.map_or(0, |_| 4 + REPLY_LEN)
+            + self.expire.map_or(0, |_| 8)
             + self.ede.map_or(0, |e| 4 + e.data_len())
     }
 
@@ -123,6 +127,9 @@ impl ResponseOpt<'_> {
         }
         if let Some(cookie) = &self.cookie {
             option(OPTION_COOKIE, [cookie, &[]]);
+        }
+        if let Some(expire) = self.expire {
+            option(OPTION_EXPIRE, [&expire.to_be_bytes(), &[]]);
         }
         if let Some(ede) = &self.ede {
             option(OPTION_EDE, [&ede.code.to_be_bytes(), ede.text.as_bytes()]);

@@ -231,6 +231,8 @@ fn answer_query<R: Recorder>(
         },
         client_subnet: None,
         cookie: cookie.reply(),
+        // Reserved now, the timer filled in once the zone is known.
+        expire: e.expire.then_some(0),
         ede: None,
     });
     let echo_reserve = if subnet.is_some() { 4 + ecs_len } else { 0 };
@@ -312,6 +314,7 @@ fn answer_query<R: Recorder>(
         opt.client_subnet = Some(&ecs_echo[..echo_len]);
     }
     if let Some(opt) = opt.as_mut() {
+        opt.expire = opt.expire.and_then(|_| expire_timer(snapshot, &summary));
         summary.ede = summary
             .ede
             .or_else(|| steering_ede(settings, request, &summary));
@@ -447,6 +450,14 @@ pub(super) fn answer_in<R: Recorder>(
     if outcome.authoritative {
         *flags |= flags::AA;
     }
+}
+
+/// The EDNS EXPIRE timer (RFC 7314) of the zone that answered, when one did and has a copy
+/// (as Knot DNS, on every answer from the zone, not only SOA and transfers).
+#[cold]
+fn expire_timer(snapshot: &Snapshot, summary: &Summary) -> Option<u32> {
+    let zone = summary.zone.filter(|&z| !snapshot.zone_unavailable(z))?;
+    Some(snapshot.expire_timer_now(zone))
 }
 
 /// A secondary zone without a current copy (none transferred yet, or expired): SERVFAIL, as

@@ -5,6 +5,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use super::{FileIdentity, LoadedZone, Settings, Snapshot, cookie_settings, signing};
 use crate::authoritative::prepared;
@@ -161,6 +162,8 @@ pub fn build_next(
             continue;
         };
         let unavailable = secondary && crate::transfer::secondary::unavailable(&path, &records);
+        let last_contact = secondary
+            .then(|| AtomicU64::new(crate::transfer::secondary::store::last_contact(&path)));
         let mut signatures = None;
         if let Some(dnssec) = entry.dnssec.as_ref().filter(|_| !secondary) {
             let steered: Vec<(Name, Vec<u16>)> = service_names
@@ -256,6 +259,7 @@ pub fn build_next(
                     sources,
                     signatures,
                     unavailable,
+                    last_contact,
                 });
             }
             Err(problems) => {

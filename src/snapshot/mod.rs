@@ -14,6 +14,7 @@ pub use cookies::cookie_settings;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use hashbrown::HashMap;
@@ -74,6 +75,9 @@ pub struct LoadedZone {
     pub signatures: Option<signing::ZoneSignatures>,
     /// A secondary zone not transferred yet or expired: answered SERVFAIL.
     pub unavailable: bool,
+    /// A secondary zone's last contact with its primary (Unix seconds), moved on by each
+    /// refresh without a new snapshot; `None` for a zone we are primary for.
+    pub last_contact: Option<AtomicU64>,
 }
 
 /// Zones, steering and settings: one consistent generation of the configuration.
@@ -226,6 +230,45 @@ impl Snapshot {
         self.zones
             .get(index as usize)
             .is_some_and(|z| z.unavailable)
+    }
+
+    /// The zone's expire timer for EDNS EXPIRE (RFC 7314 §3) at `now` (Unix seconds): the
+    /// SOA's expire for a zone we are primary for; for a secondary zone, what is left of it
+    /// since the last contact with the primary, so that a secondary of ours never keeps the
+    /// zone longer than the primary allows.
+    pub fn expire_timer(&self, index: u32, now: u64) -> u32 {
+        let Some(loaded) = self.zones.get(index as usize) else {
+            return 0;
+        };
+        let expire = loaded.zone.soa_expire();
+        match &loaded.last_contact {
+            None => expire,
+            Some(contact) => {
+                let left =
+                    (contact.load(Ordering::Relaxed) + u64::from(expire)).saturating_sub(now);
+                left.min(u64::from(expire)) as u32
+            }
+        }
+    }
+
+    /// [`Snapshot::expire_timer`] now.
+    pub fn expire_timer_now(&self, index: u32) -> u32 {
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        self.expire_timer(index, now)
+    }
+
+    /// Records a contact with the primary of the secondary zone at `index` (a refresh that
+    /// found the copy current), for [`Snapshot::expire_timer`].
+    pub fn note_contact(&self, index: u32, now: u64) {
+        if let Some(contact) = self
+            .zones
+            .get(index as usize)
+            .and_then(|z| z.last_contact.as_ref())
+        {
+            contact.fetch_max(now, Ordering::Relaxed);
+        }
     }
 
     /// The steered name with this id.

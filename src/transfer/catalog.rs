@@ -118,6 +118,7 @@ pub fn add(
         file: catalog.path,
         sources: Vec::new(),
         unavailable: false,
+        last_contact: None,
         signatures: None,
     });
     Ok(())

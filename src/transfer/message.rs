@@ -51,8 +51,7 @@ pub struct Message<'a> {
     pub additional: Vec<RecordRef<'a>>,
 }
 
-/// EDNS option EXPIRE (RFC 7314).
-pub const OPTION_EXPIRE: u16 = 9;
+pub use crate::wire::query::OPTION_EXPIRE;
 
 impl<'a> Message<'a> {
     /// Walks every section of `bytes`.

@@ -8,6 +8,8 @@ use super::rtype::{self, rcode};
 /// EDNS option codes we act on.
 pub const OPTION_NSID: u16 = 3;
 pub const OPTION_CLIENT_SUBNET: u16 = 8;
+/// EXPIRE (RFC 7314): asked for with no data, answered with the zone's expire timer.
+pub const OPTION_EXPIRE: u16 = 9;
 /// COOKIE (RFC 7873 §4).
 pub const OPTION_COOKIE: u16 = 10;
 
@@ -37,6 +39,8 @@ pub struct Edns<'a> {
     pub client_subnet: Option<&'a [u8]>,
     /// Data of the COOKIE option, unchecked (RFC 7873; `cookies::validate` checks it).
     pub cookie: Option<&'a [u8]>,
+    /// The client asked for the zone's expire timer (RFC 7314).
+    pub expire: bool,
 }
 
 /// A query the answer path can work on.
@@ -256,6 +260,7 @@ fn opt_fixed<'a>(record: &RawRecord<'a>) -> Edns<'a> {
         nsid: false,
         client_subnet: None,
         cookie: None,
+        expire: false,
     }
 }
 
@@ -315,6 +320,7 @@ fn parse_opt<'a>(record: &RawRecord<'a>) -> Option<Edns<'a>> {
         let data = rest.get(4..4 + len)?;
         match code {
             OPTION_NSID => edns.nsid = true,
+            OPTION_EXPIRE => edns.expire = true,
             OPTION_CLIENT_SUBNET => {
                 // A second ECS option is taken as a wrongly formatted one (RFC 7871 §7.2.1):
                 // the echo §7.2.1 asks for cannot match both.
@@ -382,6 +388,20 @@ mod tests {
         assert!(edns.dnssec_ok && edns.nsid);
         assert_eq!(edns.client_subnet, Some(&ecs[4..]));
         assert_eq!(edns.cookie, None);
+    }
+
+    #[test]
+    fn expire_option() {
+        let p = query(b"\x00", 1, &opt(1232, 0, &[0, 9, 0, 0]), 1);
+        let Parsed::Query(q) = parse(&p) else {
+            panic!("not a query")
+        };
+        assert!(q.edns.unwrap().expire);
+        let p = query(b"\x00", 1, &opt(1232, 0, &[]), 1);
+        let Parsed::Query(q) = parse(&p) else {
+            panic!("not a query")
+        };
+        assert!(!q.edns.unwrap().expire);
     }
 
     #[test]

@@ -158,6 +158,15 @@ impl Zone {
         self.slice(self.negative_soa)
     }
 
+    /// The SOA's expire field (RFC 1035 §3.3.13).
+    pub fn soa_expire(&self) -> u32 {
+        let soa = self.negative_soa();
+        soa.len()
+            .checked_sub(8)
+            .and_then(|at| soa.get(at..at + 4))
+            .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
     /// The node with exactly this lowercased name, occluded or not.
     pub fn find(&self, lower_name: &[u8]) -> Option<NodeId> {
         if !is_wire_name(lower_name) {

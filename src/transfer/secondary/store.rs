@@ -185,6 +185,16 @@ pub fn touch(path: &Path) -> std::io::Result<()> {
         .set_modified(SystemTime::now())
 }
 
+/// The last contact with the primary of the copy at `path` (Unix seconds; 0 without a copy):
+/// the file's modification time.
+pub fn last_contact(path: &Path) -> u64 {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_secs())
+}
+
 /// When the copy at `path` expires: its last contact plus the SOA's expire.
 pub fn expires_at(path: &Path, expire: u32) -> Option<SystemTime> {
     let contact = std::fs::metadata(path).ok()?.modified().ok()?;

@@ -15,6 +15,7 @@ use super::client::{self, Primary};
 use super::reader::{Rr, Transfer};
 use super::store::{self, Copy};
 use crate::server::Shared;
+use crate::snapshot::Snapshot;
 use crate::transfer::serial_newer;
 use crate::transfer::watch::Reload;
 use crate::wire::Name;
@@ -100,11 +101,28 @@ impl ZoneTask {
     /// Whether the published snapshot answers SERVFAIL for the zone.
     fn unavailable(&self) -> bool {
         let snapshot = self.shared.snapshot.load();
+        self.index_in(&snapshot)
+            .is_none_or(|z| snapshot.zone_unavailable(z))
+    }
+
+    /// The zone's index in `snapshot`, when it is there.
+    fn index_in(&self, snapshot: &Snapshot) -> Option<u32> {
         let origin = self.origin.to_lowercase();
         snapshot
             .find_zone(origin.as_wire())
             .filter(|&z| snapshot.zone(z).origin() == &origin)
-            .is_none_or(|z| snapshot.zone_unavailable(z))
+    }
+
+    /// Records a contact with the primary that found the copy current: on disk (the file's
+    /// modification time, read at the next build) and in the published snapshot (its EDNS
+    /// EXPIRE timer).
+    fn contacted(&self) -> Result<(), String> {
+        store::touch(&self.file).map_err(|e| format!("{}: {e}", self.file.display()))?;
+        let snapshot = self.shared.snapshot.load();
+        if let Some(zone) = self.index_in(&snapshot) {
+            snapshot.note_contact(zone, store::last_contact(&self.file));
+        }
+        Ok(())
     }
 
     async fn reload(&self, why: &'static str) {
@@ -119,12 +137,12 @@ impl ZoneTask {
         if let Some(ours) = soa.as_ref()
             && !serial_newer(theirs.serial(), ours.serial())
         {
-            store::touch(&self.file).map_err(|e| format!("{}: {e}", self.file.display()))?;
+            self.contacted()?;
             return Ok(false);
         }
         let (copy, kind) = match client::transfer(&self.primary, &origin, soa.as_ref()).await? {
             Transfer::UpToDate { .. } => {
-                store::touch(&self.file).map_err(|e| format!("{}: {e}", self.file.display()))?;
+                self.contacted()?;
                 return Ok(false);
             }
             Transfer::Full { soa, records } => (Copy::full(soa, records), "AXFR"),

@@ -256,3 +256,30 @@ fn a_drain_reaches_knot_as_a_new_serial() {
         Some(3)
     );
 }
+
+#[test]
+fn edns_expire_is_the_soa_expire_on_every_answer_from_the_zone() {
+    let server = Server::start(&config("", "", ""), &[("example.net.zone", &zone(1, ""))]);
+    for (name, qtype) in [
+        ("example.net.", "SOA"),
+        ("www.example.net.", "A"),
+        ("nothing.example.net.", "A"),
+        ("api.example.net.", "A"),
+    ] {
+        let query = QueryBuilder::new(name, qtype).option(9, &[]).build();
+        let answer = Response::decode(&server.udp(&query).unwrap());
+        assert_eq!(
+            answer.option(9),
+            Some(1_209_600u32.to_be_bytes().to_vec()),
+            "{name} {qtype}"
+        );
+    }
+    let elsewhere = QueryBuilder::new("example.com.", "SOA")
+        .option(9, &[])
+        .build();
+    assert_eq!(
+        Response::decode(&server.udp(&elsewhere).unwrap()).option(9),
+        None
+    );
+    assert_eq!(server.ask("example.net.", "SOA").option(9), None);
+}

@@ -266,3 +266,36 @@ fn a_primary_sending_broken_transfers_leaves_the_old_zone_serving() {
         kept
     );
 }
+
+/// The EDNS EXPIRE timer (RFC 7314) the server gives for `name`, when it gives one.
+fn expire_timer(server: &Server, name: &str, qtype: &str) -> Option<u32> {
+    let query = QueryBuilder::new(name, qtype).option(9, &[]).build();
+    let raw = server.udp(&query).expect("an answer");
+    let data = Response::decode(&raw).option(9)?;
+    Some(u32::from_be_bytes(data.try_into().expect("four bytes")))
+}
+
+#[test]
+fn edns_expire_counts_down_from_the_last_contact_with_the_primary() {
+    // refresh 1 s, retry 1 s, expire 30 s.
+    let Some(knot) = knot(&zone(1, "1 1 30", "")) else {
+        return;
+    };
+    let server = Server::start(&config(knot.addr, true), &[]);
+    wait_serial(&server, Duration::from_secs(10), |s| s == 1);
+    let fresh = expire_timer(&server, "example.org.", "SOA").expect("EXPIRE on SOA");
+    assert!((28..=30).contains(&fresh), "{fresh}");
+    // Refreshes that find the copy current are contacts too: the timer does not run down.
+    std::thread::sleep(Duration::from_millis(2500));
+    let refreshed = expire_timer(&server, "www.example.org.", "A").expect("EXPIRE on A");
+    assert!((28..=30).contains(&refreshed), "{refreshed}");
+    // Without the primary it runs down, and a transfer from us carries what is left.
+    drop(knot);
+    std::thread::sleep(Duration::from_millis(3000));
+    let left = expire_timer(&server, "nothing.example.org.", "A").expect("EXPIRE on NXDOMAIN");
+    assert!((20..=27).contains(&left), "{left}");
+    // Not asked for, not given; a name outside our zones gets none.
+    let plain = server.ask("example.org.", "SOA");
+    assert_eq!(plain.option(9), None);
+    assert_eq!(expire_timer(&server, "example.com.", "SOA"), None);
+}
