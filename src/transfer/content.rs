@@ -10,8 +10,10 @@
 
 use std::sync::Arc;
 
+use crate::dnssec::sign::variants::VariantRrset;
 use crate::policy::{Family, Service};
 use crate::snapshot::Snapshot;
+use crate::snapshot::signing::ZoneSignatures;
 use crate::wire::rtype;
 use crate::wire::writer::EncodedRecords;
 use crate::zone::{NodeId, Zone};
@@ -57,9 +59,10 @@ impl Content {
         soa_serial(&self.soa).unwrap_or(0)
     }
 
-    /// The SOA's expire field (RFC 1035), for EDNS EXPIRE.
+    /// The zone's EDNS EXPIRE timer (RFC 7314): the SOA's expire field, or for a secondary
+    /// zone what is left of it (see [`Snapshot::expire_timer`]).
     pub fn expire(&self) -> u32 {
-        soa_field(&self.soa, 3).unwrap_or(0)
+        self.snapshot.expire_timer_now(self.zone)
     }
 
     /// Calls `each(owner, record)` for every record but the SOA, in node order.
@@ -73,7 +76,7 @@ impl Content {
         let zone = self.zone();
         loop {
             if cursor.node as usize >= zone.node_count() {
-                return None;
+                return next_nsec3(zone, cursor, each);
             }
             let node = zone.node(cursor.node);
             if let Some(rrset) = node.rrsets().nth(cursor.rrset) {
@@ -103,6 +106,41 @@ impl Content {
                 node: cursor.node + 1,
                 ..Cursor::default()
             };
+        }
+    }
+}
+
+/// After the name tree, the NSEC3 chain (kept out of the tree, RFC 5155 §7.1): each NSEC3
+/// then its RRSIGs. For these the cursor's `node` counts on past the tree's nodes, `rrset` is
+/// 0 for the NSEC3 records and 1 for their signatures.
+fn next_nsec3(zone: &Zone, cursor: &mut Cursor, each: &mut impl FnMut(&[u8], &[u8])) -> Option<()> {
+    loop {
+        let index = cursor.node as usize - zone.node_count();
+        if index >= zone.nsec3_count() {
+            return None;
+        }
+        let nsec3 = zone.nsec3(index as u32);
+        let part = match cursor.rrset {
+            0 => nsec3.encoded,
+            1 => nsec3.signatures,
+            _ => {
+                *cursor = Cursor {
+                    node: cursor.node + 1,
+                    ..Cursor::default()
+                };
+                continue;
+            }
+        };
+        match EncodedRecords::new(&part[cursor.offset.min(part.len())..]).next() {
+            Some(record) => {
+                cursor.offset += record.len();
+                each(nsec3.owner, record);
+                return Some(());
+            }
+            None => {
+                cursor.rrset += 1;
+                cursor.offset = 0;
+            }
         }
     }
 }
@@ -163,6 +201,40 @@ pub fn steered_defaults(services: &[Service], zone: &Zone) -> Defaults {
     }
     out.sort_by_key(|(id, _)| *id);
     out
+}
+
+/// Adds to each default set of an online-signed zone its RRSIGs, from the zone's cache of
+/// steered-answer signatures (the ones the query path serves for the same RRset), so that a
+/// secondary serves the steered names signed. A set that cannot be signed stays unsigned.
+pub fn sign_defaults(defaults: &mut Defaults, zone: &Zone, signatures: &ZoneSignatures, now: u64) {
+    for (id, records) in defaults.iter_mut() {
+        let owner = zone.node(*id).name();
+        let mut rrsigs = Vec::new();
+        for rtype in [rtype::A, rtype::AAAA] {
+            let set: Vec<&[u8]> = records
+                .iter()
+                .filter(|r| r.get(..2) == Some(&rtype.to_be_bytes()[..]) && r.len() >= 10)
+                .map(Vec::as_slice)
+                .collect();
+            let Some(first) = set.first() else {
+                continue;
+            };
+            let rdatas: Vec<&[u8]> = set.iter().map(|r| &r[10..]).collect();
+            let rrset = VariantRrset {
+                owner,
+                rtype,
+                ttl: u32::from_be_bytes([first[4], first[5], first[6], first[7]]),
+                rdatas: &rdatas,
+            };
+            let (keys, signers) = (&signatures.keys, &signatures.zone_signers);
+            signatures
+                .variants
+                .with_rrsigs(keys, signers, &rrset, now, |signed| {
+                    rrsigs.extend(EncodedRecords::new(signed).map(<[u8]>::to_vec));
+                });
+        }
+        records.extend(rrsigs);
+    }
 }
 
 /// The encoded A or AAAA records of the first undrained datacenter in the default order.

@@ -126,5 +126,11 @@ pub fn finish(
         loaded.zone = built;
         setup.defaults = steered_defaults(services, &loaded.zone);
     }
+    let now = crate::dnssec::time::now();
+    for (loaded, setup) in zones.iter().zip(setups.iter_mut()) {
+        if let Some(signatures) = &loaded.signatures {
+            super::content::sign_defaults(&mut setup.defaults, &loaded.zone, signatures, now);
+        }
+    }
     Ok(())
 }

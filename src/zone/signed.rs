@@ -90,6 +90,11 @@ impl Zone {
         })
     }
 
+    /// How many names the NSEC3 chain has (0 in a zone without one).
+    pub fn nsec3_count(&self) -> usize {
+        self.signed.as_ref().map_or(0, |s| s.nsec3.len())
+    }
+
     /// The NSEC3 `index` of the chain.
     pub fn nsec3(&self, index: u32) -> Nsec3Ref<'_> {
         let signed = self.signed.as_ref().expect("NSEC3 index of a signed zone");

@@ -213,7 +213,7 @@ fn delv_validates_a_zone_signed_online_with_nsec3() {
 }
 
 /// A steered name of an online-signed zone, one datacenter per client network.
-const STEERED: &str = r#"
+pub(super) const STEERED: &str = r#"
 [datacenters.one]
 [datacenters.two]
 [[services]]
