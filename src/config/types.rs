@@ -269,6 +269,11 @@ pub struct ServiceConfig {
     /// Weighted picks from a hash of the client's network instead of at random.
     #[serde(default)]
     pub sticky: bool,
+    /// Whether the default answer given to secondaries by zone transfer follows probe
+    /// results (datacenters with no healthy target skipped), not only drains. Off by default:
+    /// flapping health must not turn into a stream of new serials.
+    #[serde(default)]
+    pub transfer_follows_health: bool,
     /// Datacenter order for `failover`.
     #[serde(default)]
     pub order: Vec<String>,

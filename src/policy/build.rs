@@ -104,6 +104,7 @@ pub fn build_service(
         min_ttl: service.min_ttl,
         answers: service.answers,
         sticky: service.sticky,
+        transfer_follows_health: service.transfer_follows_health,
         datacenters,
         targets,
         rules: Rules::new(rules),

@@ -34,6 +34,9 @@ pub struct Service {
     pub min_ttl: u32,
     pub answers: usize,
     pub sticky: bool,
+    /// Zone transfers' default answer skips datacenters whose targets are all down (see
+    /// `transfer::content`); otherwise only drains move it.
+    pub transfer_follows_health: bool,
     pub datacenters: Vec<Datacenter>,
     pub targets: Vec<Target>,
     pub rules: Rules,

@@ -52,6 +52,7 @@ fn service(policy: PolicyKind, targets: &[(&str, &str, u32, bool)]) -> Service {
         min_ttl: 5,
         answers: 1,
         sticky: false,
+        transfer_follows_health: false,
         datacenters,
         targets,
         rules: Rules::new(vec![(GeoRule::Default, vec![0, 1].into_boxed_slice())]),

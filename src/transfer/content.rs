@@ -237,8 +237,21 @@ pub fn sign_defaults(defaults: &mut Defaults, zone: &Zone, signatures: &ZoneSign
     }
 }
 
-/// The encoded A or AAAA records of the first undrained datacenter in the default order.
+/// The encoded A or AAAA records of the first undrained datacenter in the default order;
+/// with `transfer_follows_health`, of the first undrained one with a healthy target (its
+/// healthy targets), when there is one.
 pub fn default_targets(service: &Service, family: Family) -> Vec<Vec<u8>> {
+    if service.transfer_follows_health {
+        let healthy = chosen_targets(service, family, true);
+        if !healthy.is_empty() {
+            return healthy;
+        }
+    }
+    chosen_targets(service, family, false)
+}
+
+/// [`default_targets`], counting only targets that are up when `healthy_only`.
+fn chosen_targets(service: &Service, family: Family, healthy_only: bool) -> Vec<Vec<u8>> {
     let listed: Vec<u16> = match (&service.rules.default, service.order.is_empty()) {
         (Some(list), _) => list.to_vec(),
         (None, false) => service.order.clone(),
@@ -249,6 +262,7 @@ pub fn default_targets(service: &Service, family: Family) -> Vec<Vec<u8>> {
             .targets
             .iter()
             .filter(move |t| t.datacenter == d && t.serves(family))
+            .filter(move |t| !healthy_only || t.health.is_up())
             .filter_map(|t| t.record.map(|r| r.with_ttl(service.ttl).bytes().to_vec()))
     };
     let chosen = listed
@@ -262,6 +276,9 @@ pub fn default_targets(service: &Service, family: Family) -> Vec<Vec<u8>> {
             !drained && serving(d).next().is_some()
         })
         .or_else(|| {
+            if healthy_only {
+                return None;
+            }
             listed
                 .iter()
                 .copied()

@@ -3,6 +3,7 @@
 //! names; transfers are refused without the key; many transfers run while UDP is answered.
 
 mod catalog;
+mod health;
 mod others;
 mod primary;
 mod secondary;
