@@ -197,20 +197,9 @@ impl<'z> Walk<'z> {
                     }
                     return referral(w, zone, cut, self.dnssec);
                 }
+                // An NSEC3 owner name is no name of the zone's tree: NXDOMAIN (RFC 5155
+                // §7.2.8 with erratum 4622), its NSEC3 only ever proves other names.
                 Lookup::NxDomain(encloser) => {
-                    if matches!(self.qtype, rtype::NSEC3 | rtype::RRSIG)
-                        && zone.nsec3_params().is_some()
-                        && signed::nsec3_owner(
-                            w,
-                            zone,
-                            current.written(),
-                            current.lower(),
-                            self.qtype,
-                            self.dnssec,
-                        )?
-                    {
-                        return Ok(());
-                    }
                     self.out.rcode = rcode::NXDOMAIN;
                     if recorder.enabled() {
                         recorder.step(Step::NxDomain {
@@ -343,8 +332,9 @@ impl<'z> Walk<'z> {
                     udp: self.udp,
                 });
             }
-            return any(w, zone, node, current.written(), self.udp, self.dnssec)
-                .map(|()| Next::Done);
+            any(w, zone, node, current.written(), self.udp, self.dnssec)?;
+            self.synthesised(node, current);
+            return Ok(Next::Done);
         }
         match node.rrset(qtype) {
             Some(set) => {
@@ -353,6 +343,8 @@ impl<'z> Walk<'z> {
                 }
                 signed::rrset(w, Section::Answer, current.written(), set, self.dnssec)?;
                 self.synthesised(node, current);
+                // The AUTHORITY section comes before the ADDITIONAL one.
+                self.prove_wildcards(w)?;
                 additional(w, zone, set.additional(), self.dnssec);
             }
             None => {
@@ -392,10 +384,12 @@ impl<'z> Walk<'z> {
         }
     }
 
-    /// The proofs owed for names answered from wildcards.
-    fn prove_wildcards(&self, w: &mut Writer<'_>) -> Result<(), NoSpace> {
-        for (wildcard, len, name) in self.wildcard_proofs.iter().flatten() {
-            signed::wildcard_answer(w, self.zone, &name[..usize::from(*len)], *wildcard)?;
+    /// The proofs owed for names answered from wildcards, each written once.
+    fn prove_wildcards(&mut self, w: &mut Writer<'_>) -> Result<(), NoSpace> {
+        for proof in &mut self.wildcard_proofs {
+            if let Some((wildcard, len, name)) = proof.take() {
+                signed::wildcard_answer(w, self.zone, &name[..usize::from(len)], wildcard)?;
+            }
         }
         Ok(())
     }
@@ -533,7 +527,7 @@ fn any(
 
 /// A referral to the zone cut at `cut`: NS in AUTHORITY, glue in ADDITIONAL. Glue for name
 /// servers inside the delegated zone is required (RFC 9471): when it does not fit the response
-/// is truncated; other addresses are left out silently. With `dnssec`, the DS and its RRSIGs
+/// is truncated; other addresses are left out silently, and the glue after them still tried. With `dnssec`, the DS and its RRSIGs
 /// follow the NS, or the proof that there is no DS.
 pub(crate) fn referral(
     w: &mut Writer<'_>,
@@ -554,18 +548,19 @@ pub(crate) fn referral(
     if dnssec {
         signed::referral(w, zone, cut)?;
     }
+    // Glue has no signatures; addresses the zone holds with authority carry theirs
+    // (RFC 4035 §3.1.1).
     for &target in ns.additional() {
         let node = zone.node(target);
         let required = crate::wire::name::is_subdomain(node.name(), cut.name());
         for rtype in [rtype::A, rtype::AAAA] {
             if let Some(set) = node.rrset(rtype)
-                && w.rrset(Section::Additional, node.name(), set.encoded())
-                    .is_err()
+                && signed::rrset(w, Section::Additional, node.name(), set, dnssec).is_err()
             {
                 if required {
                     return Err(NoSpace);
                 }
-                return Ok(());
+                break;
             }
         }
     }
