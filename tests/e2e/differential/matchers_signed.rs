@@ -340,9 +340,15 @@ pub(super) fn truncated_signed(ctx: &Ctx<'_>, ours: &mut Outcome, theirs: &mut O
     if same_records(&sa, &sb) {
         return false;
     }
-    // Whatever each holds is data of the zones, or the CNAMEs a DNAME stands for.
-    let known = |rr: &Rr| zone_data(ctx.truth, rr) || rr.rtype == CNAME;
-    if sa.iter().chain(&sb).all(known) {
+    // Whatever each holds is data of the zones, or a CNAME a DNAME there stands for.
+    let dname_cname = |m: &Message, rr: &Rr| {
+        rr.rtype == CNAME
+            && m.answer
+                .iter()
+                .any(|d| d.rtype == DNAME && is_below(&rr.owner, &d.owner))
+    };
+    let known = |m: &Message, rr: &Rr| zone_data(ctx.truth, rr) || dname_cname(m, rr);
+    if sa.iter().all(|r| known(a, r)) && sb.iter().all(|r| known(b, r)) {
         a.answer = b.answer.clone();
         a.authority = b.authority.clone();
         a.additional = b.additional.clone();
@@ -363,18 +369,7 @@ pub(super) fn wildcard_nsec_proof(ctx: &Ctx<'_>, ours: &mut Outcome, theirs: &mu
     };
     // The answer: an NSEC synthesised from a wildcard (its RRSIG's labels field below the
     // name's label count); ours adds the proof that the name itself does not exist.
-    let name_labels = {
-        let mut n = 0u8;
-        let mut at = 0;
-        while let Some(&len) = owner.get(at) {
-            if len == 0 {
-                break;
-            }
-            n += 1;
-            at += 1 + usize::from(len);
-        }
-        n
-    };
+    let name_labels = label_count(&owner);
     let synthesised = a
         .answer
         .iter()
@@ -433,4 +428,15 @@ pub(super) fn required_glue_knot_tc(
 /// True when `name` is below `cut` (both lowercased wire names).
 fn is_below(name: &[u8], cut: &[u8]) -> bool {
     name != cut && super::truth::is_at_or_below(name, cut)
+}
+
+/// The number of labels of a wire name, the root not counted (an RRSIG's labels field).
+fn label_count(name: &[u8]) -> u8 {
+    let mut count = 0;
+    let mut at = 0;
+    while let Some(&len) = name.get(at).filter(|&&len| len > 0) {
+        count += 1;
+        at += 1 + usize::from(len);
+    }
+    count
 }
