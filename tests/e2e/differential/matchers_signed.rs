@@ -6,6 +6,7 @@
 use super::allowed::Ctx;
 use super::compare::{Outcome, set_difference};
 use super::corpus::Transport;
+use super::matchers::{min_size, responses};
 use super::message::{Message, Rr, TC};
 use super::truth::Truth;
 
@@ -15,25 +16,9 @@ const NSEC3: u16 = 50;
 const CNAME: u16 = 5;
 const DNAME: u16 = 39;
 
-/// Both responses, when both are.
-fn responses<'a>(
-    ours: &'a mut Outcome,
-    theirs: &'a mut Outcome,
-) -> Option<(&'a mut Message, &'a mut Message)> {
-    match (ours, theirs) {
-        (Outcome::Response(a), Outcome::Response(b)) => Some((a, b)),
-        _ => None,
-    }
-}
-
 /// The type an RRSIG record covers.
 fn covered(rr: &Rr) -> Option<u16> {
     (rr.rtype == RRSIG).then(|| u16::from_be_bytes([rr.rdata[0], rr.rdata[1]]))
-}
-
-/// Smallest size a record can add to a message: a compressed owner, the fixed part, its rdata.
-fn min_size(rr: &Rr) -> usize {
-    2 + 10 + rr.rdata.len()
 }
 
 /// True when the query asked for DNSSEC records (DO=1).

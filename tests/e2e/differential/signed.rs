@@ -6,6 +6,7 @@
 //! a line saying so, where `knotd`, `dnssec-keygen` or `dnssec-signzone` is missing.
 
 use super::corpus::{Case, Corpus, Transport, grid_names, query};
+use super::corpus_edge::EDNS_NAMES;
 use super::message::show_name;
 use super::truth::Truth;
 use super::{exchange_all, judge, say};
@@ -69,22 +70,10 @@ const FLAG_VARIANTS: &[Variant] = &[
 ];
 const FLAG_TYPES: &[&str] = &["A", "DS", "DNSKEY"];
 
-/// Payload sizes asked with DO=1 for the names with large answers.
+/// Payload sizes asked with DO=1 for the names with large answers: those of the unsigned
+/// corpus, and wildcard answers and NXDOMAIN below a wildcard (several proofs).
 const PAYLOADS: &[u16] = &[0, 511, 512, 513, 700, 1000, 1400, 4096, 65535];
-const LARGE: &[&str] = &[
-    "example.com.",
-    "example.net.",
-    "big-txt.example.net.",
-    "big-a.example.net.",
-    "huge-txt.example.net.",
-    "to-big.example.net.",
-    "host.big-deleg.example.net.",
-    "host.deleg.example.net.",
-    "nx.example.net.",
-    "many-mx.example.net.",
-    "nx.w.example.net.",
-    "a.b.nx.deep.w.example.net.",
-];
+const LARGE_WILDCARD: &[&str] = &["nx.w.example.net.", "a.b.nx.deep.w.example.net."];
 const LARGE_TYPES: &[&str] = &["A", "TXT", "MX", "NS", "DNSKEY", "ANY"];
 
 /// True for a name that holds only an NSEC3 and its signatures.
@@ -121,7 +110,7 @@ fn build(truth: &Truth) -> Vec<Case> {
             }
         }
     }
-    for name in LARGE {
+    for name in EDNS_NAMES.iter().chain(LARGE_WILDCARD) {
         for qtype in LARGE_TYPES {
             for payload in PAYLOADS {
                 corpus.push(

@@ -42,6 +42,11 @@ pub fn config_for(origin: &str, denial: &str, extra: &str) -> String {
 
 /// `dig` over TCP to the server: the answer section's records, one a line.
 pub fn dig(server: &Server, name: &str, qtype: &str) -> String {
+    dig_with(server, &["+answer"], name, qtype)
+}
+
+/// `dig +tcp +norec +noall` with `flags` (the sections to print, `+dnssec`) to the server.
+fn dig_with(server: &Server, flags: &[&str], name: &str, qtype: &str) -> String {
     let output = Command::new("dig")
         .args([
             &format!("@{}", server.dns.ip()),
@@ -50,8 +55,8 @@ pub fn dig(server: &Server, name: &str, qtype: &str) -> String {
             "+tcp",
             "+norec",
             "+noall",
-            "+answer",
         ])
+        .args(flags)
         .args([name, qtype])
         .output()
         .expect("dig");
@@ -100,21 +105,7 @@ pub fn served_zone(server: &Server) -> String {
 /// `dig +dnssec` over TCP for a type `name` lacks: the NSEC3 records, and their RRSIGs, of the
 /// NODATA proof in the authority section, one a line.
 fn nsec3_proof(server: &Server, name: &str) -> String {
-    let output = Command::new("dig")
-        .args([
-            &format!("@{}", server.dns.ip()),
-            "-p",
-            &server.dns.port().to_string(),
-            "+tcp",
-            "+norec",
-            "+dnssec",
-            "+noall",
-            "+authority",
-        ])
-        .args([name, "TYPE65534"])
-        .output()
-        .expect("dig");
-    String::from_utf8_lossy(&output.stdout)
+    dig_with(server, &["+dnssec", "+authority"], name, "TYPE65534")
         .lines()
         .filter(|l| {
             let f: Vec<&str> = l.split_whitespace().collect();
