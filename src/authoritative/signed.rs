@@ -204,39 +204,3 @@ fn parent_of_wildcard(zone: &Zone, wildcard: NodeRef<'_>) -> Option<NodeId> {
     let name = wildcard.name();
     zone.find(name.get(2..)?)
 }
-
-/// A question for an NSEC3 owner's NSEC3 or RRSIGs: the names of the NSEC3 chain are no names
-/// of the zone's tree, but their records are answered as they are (as BIND does). Returns
-/// whether `name` is such an owner (and the answer was written).
-pub(super) fn nsec3_owner(
-    w: &mut Writer<'_>,
-    zone: &Zone,
-    owner: &[u8],
-    lower: &[u8],
-    qtype: u16,
-    dnssec: bool,
-) -> Result<bool, NoSpace> {
-    let origin = zone.origin().as_wire();
-    let Some(&label_len) = lower.first() else {
-        return Ok(false);
-    };
-    let label_len = usize::from(label_len);
-    if label_len == 0 || lower.len() != 1 + label_len + origin.len() {
-        return Ok(false);
-    }
-    // A label is at most 63 characters: 39 bytes decoded, on the stack.
-    let mut hash = [0u8; 40];
-    let Ok(len) = crate::wire::base32hex::decode_into(&lower[1..1 + label_len], &mut hash) else {
-        return Ok(false);
-    };
-    let Some(Ok(index)) = zone.nsec3_search(&hash[..len]) else {
-        return Ok(false);
-    };
-    let n = zone.nsec3(index);
-    match (qtype == rtype::NSEC3, dnssec) {
-        (true, true) => with_signatures(w, Section::Answer, owner, n.encoded, n.signatures)?,
-        (true, false) => w.rrset(Section::Answer, owner, n.encoded)?,
-        (false, _) => w.rrset(Section::Answer, owner, n.signatures)?,
-    }
-    Ok(true)
-}

@@ -62,6 +62,7 @@ pub(super) fn build(
         else {
             continue;
         };
+        covered_ttls(&mut draft.arena, &rrsets[range.clone()], rrsig);
         for index in range {
             let rtype = rrsets[index].rtype;
             if rtype == rtype::RRSIG {
@@ -81,6 +82,22 @@ pub(super) fn build(
     }
     chain(draft, rrsets, nsec3, &mut signed);
     Some(Box::new(signed))
+}
+
+/// RFC 4034 §3: the TTL of an RRSIG is that of the RRset it covers. A signer may write
+/// another (`dnssec-signzone` caps it at the validity left); the owner's RRSIG records, in
+/// place, get their RRsets' TTLs (as Knot DNS serves them). An RRSIG covering no RRset keeps
+/// its own.
+fn covered_ttls(arena: &mut [u8], node_rrsets: &[RRsetEntry], rrsig: Span) {
+    let mut at = rrsig.start as usize;
+    let end = at + rrsig.len as usize;
+    while at + 12 <= end {
+        let covered = u16::from_be_bytes([arena[at + 10], arena[at + 11]]);
+        if let Some(set) = node_rrsets.iter().find(|r| r.rtype == covered) {
+            arena[at + 4..at + 8].copy_from_slice(&set.ttl.to_be_bytes());
+        }
+        at += 10 + usize::from(u16::from_be_bytes([arena[at + 8], arena[at + 9]]));
+    }
 }
 
 fn slice(arena: &[u8], span: Span) -> &[u8] {

@@ -7,6 +7,7 @@
 use super::compare::{Outcome, differences};
 use super::corpus::{Case, Transport};
 use super::matchers::*;
+use super::matchers_signed::*;
 use super::message::Message;
 use super::truth::Truth;
 
@@ -95,6 +96,21 @@ pub const ALLOWED: &[Allowed] = &[
         matcher: any_over_tcp,
     },
     Allowed {
+        name: "RRSIGs in ADDITIONAL of an RRset the other side left out, or with no room left",
+        rfc: "RFC 4035 §3.1.1: an RRset in the additional section goes with its RRSIGs, and \
+              when both do not fit the RRSIGs may be dropped; whether the RRset itself may be \
+              left out is judged by the entries below",
+        matcher: additional_signatures,
+    },
+    Allowed {
+        name: "required glue that fits in our response and not in Knot's larger one: TC from \
+               Knot only",
+        rfc: "RFC 9471 §3.1: TC when required glue does not fit; the same records take more \
+              bytes in Knot's response (RFC 1035 §4.1.4 leaves name compression to the \
+              server), so only Knot runs out of room",
+        matcher: required_glue_knot_tc,
+    },
+    Allowed {
         name: "optional additional addresses: Knot's for ANY answers and wildcard-matched \
                targets, ours for the owner of a ServiceMode SVCB/HTTPS with target \".\"",
         rfc: "RFC 1034 §4.3.2 step 6 and RFC 2181 §9: additional data is optional; RFC 9460 \
@@ -105,6 +121,13 @@ pub const ALLOWED: &[Allowed] = &[
         name: "additional addresses that do not fit: each server leaves out others",
         rfc: "RFC 2181 §9: additional data that does not fit is left out, without TC",
         matcher: additional_space,
+    },
+    Allowed {
+        name: "signed additional addresses that do not fit with their RRSIGs: each server \
+               leaves out others (DO=1); we stop at the first that does not fit",
+        rfc: "RFC 2181 §9: additional data that does not fit is left out, without TC; RFC 4035 \
+              §3.1.1: we keep an RRset and its RRSIGs together, Knot may keep the RRset alone",
+        matcher: additional_space_signed,
     },
     Allowed {
         name: "truncated responses holding different whole RRsets of additional data",
@@ -202,6 +225,47 @@ pub const ALLOWED: &[Allowed] = &[
         name: "DNAME substitution longer than 255 bytes: YXDOMAIN from us, NXDOMAIN from Knot",
         rfc: "RFC 6672 §3.2 step 3c: set RCODE to YXDOMAIN and exit",
         matcher: dname_yxdomain,
+    },
+    Allowed {
+        name: "QTYPE RRSIG: every RRSIG of the name from us, those covering one type from Knot",
+        rfc: "RFC 1034 §4.3.2 step 3a: the answer is the RRs of the type asked for, here all \
+              the RRSIGs at the name (RFC 4034 §3 lets their TTLs differ), which is what we \
+              send (with TC where they do not fit, RFC 4035 §3.1.1); Knot minimises the answer \
+              the way RFC 8482 §4.1 does for ANY. Resolvers never ask RRSIG to validate \
+              (RFC 4035 §3.1.1 has RRSIGs come with the RRsets they cover)",
+        matcher: rrsig_query,
+    },
+    Allowed {
+        name: "ANY with signed data: every RRset over TCP from us, one from Knot; over UDP a \
+               different single RRset (Knot may choose the RRSIG RRset)",
+        rfc: "RFC 8482 §4.1 (one RRset, chosen by the responder, is a valid ANY answer) and \
+              §4.4 (a conventional ANY answer over TCP); RFC 4035 §3.1.1: with DO=1 each RRset \
+              comes with its RRSIGs",
+        matcher: any_signed,
+    },
+    Allowed {
+        name: "CNAME chain with its RRSIGs cut after 5 CNAMEs by Knot, followed further by us \
+               (with TC where the rest does not fit)",
+        rfc: "RFC 1034 §4.3.2 step 3a follows the chain with no limit; a resolver given part of \
+              a chain restarts at its last target (RFC 1034 §5.3.3); RFC 4035 §3.1.1 sets TC \
+              when an RRset and its RRSIGs do not fit",
+        matcher: cname_chain_cut_signed,
+    },
+    Allowed {
+        name: "truncated DO=1 responses holding different parts of the answer",
+        rfc: "RFC 2181 §9: a response with TC is retried over TCP and its content is not used; \
+              RFC 4035 §3.1.1: TC when RRSIGs do not fit. We keep each RRset with its RRSIGs; \
+              Knot writes the RRSIGs of a section after its RRsets and may keep an RRset \
+              without them",
+        matcher: truncated_signed,
+    },
+    Allowed {
+        name: "QTYPE NSEC answered from a wildcard: with the proof that the name does not \
+               exist from us, without it from Knot",
+        rfc: "RFC 4035 §3.1.3.3: an answer synthesised from a wildcard MUST carry the NSEC that \
+              proves no closer match exists; the RRSIG's labels field says the NSEC was \
+              synthesised (RFC 4035 §5.3.4), so a validator asks for that proof",
+        matcher: wildcard_nsec_proof,
     },
 ];
 

@@ -52,6 +52,13 @@ pub struct Corpus {
 }
 
 impl Corpus {
+    pub(super) fn new() -> Corpus {
+        Corpus {
+            cases: Vec::new(),
+            next_id: 1,
+        }
+    }
+
     pub(super) fn push(&mut self, label: String, query: QueryBuilder, transport: Transport) {
         let query = query.id(self.next_id);
         self.next_id = self.next_id.wrapping_add(1);
@@ -105,7 +112,7 @@ pub(super) fn query(name: &[u8], qtype: &str) -> QueryBuilder {
 }
 
 /// Every name asked with every type.
-fn grid_names(truth: &Truth) -> Vec<Vec<u8>> {
+pub(super) fn grid_names(truth: &Truth) -> Vec<Vec<u8>> {
     let mut names = truth.owners();
     names.extend(truth.empty_non_terminals());
     // Wildcard hits: one and two labels below each wildcard's parent, and mixed case.
@@ -149,10 +156,7 @@ fn grid_names(truth: &Truth) -> Vec<Vec<u8>> {
 
 /// Builds the whole corpus from the zones' contents.
 pub fn build(truth: &Truth) -> Vec<Case> {
-    let mut corpus = Corpus {
-        cases: Vec::new(),
-        next_id: 1,
-    };
+    let mut corpus = Corpus::new();
     let names = grid_names(truth);
     for name in &names {
         let shown = show_name(name);

@@ -14,7 +14,7 @@ fn transport_name(t: Transport) -> &'static str {
 }
 
 /// Names whose answers are large, truncated, referrals or negative.
-const EDNS_NAMES: &[&str] = &[
+pub(super) const EDNS_NAMES: &[&str] = &[
     "example.com.",
     "www.example.com.",
     "example.net.",

@@ -8,7 +8,7 @@ use super::corpus::Transport;
 use super::message::{AA, CD, Message, Rr, TC, rdata_names_lowercased};
 
 /// Both responses, when both are.
-fn responses<'a>(
+pub(super) fn responses<'a>(
     ours: &'a mut Outcome,
     theirs: &'a mut Outcome,
 ) -> Option<(&'a mut Message, &'a mut Message)> {
@@ -178,7 +178,7 @@ pub(super) fn optional_additional(ctx: &Ctx<'_>, ours: &mut Outcome, theirs: &mu
 }
 
 /// Smallest size a record can add to a message: a compressed owner, the fixed part, its rdata.
-fn min_size(rr: &Rr) -> usize {
+pub(super) fn min_size(rr: &Rr) -> usize {
     2 + 10 + rr.rdata.len()
 }
 

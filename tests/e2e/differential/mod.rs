@@ -9,7 +9,9 @@ mod compare;
 mod corpus;
 mod corpus_edge;
 mod matchers;
+mod matchers_signed;
 mod message;
+mod signed;
 mod trace;
 mod truth;
 
@@ -82,19 +84,36 @@ fn differential_against_knot() {
         return;
     };
     let cases = corpus::build(&truth);
-
-    let mut exact = 0usize;
-    let mut by_entry = vec![0usize; allowed::ALLOWED.len()];
-    let mut allowed_queries = 0usize;
-    let mut failures = Vec::new();
     let mut outcomes = exchange_all(ours.dns, knot.addr, &cases);
     for (a, b) in &mut outcomes {
         verify_server_cookies(a);
         verify_server_cookies(b);
     }
+    judge(
+        "differential test against knotd",
+        &knot,
+        &truth,
+        &cases,
+        &outcomes,
+    );
+}
+
+/// Compares every outcome pair; prints the summary (titled `title`: queries, identical ones,
+/// those that differ only as allowed, by entry) and panics with the differences left.
+fn judge(
+    title: &str,
+    knot: &Knot,
+    truth: &truth::Truth,
+    cases: &[Case],
+    outcomes: &[(Outcome, Outcome)],
+) {
+    let mut exact = 0usize;
+    let mut by_entry = vec![0usize; allowed::ALLOWED.len()];
+    let mut allowed_queries = 0usize;
+    let mut failures = Vec::new();
     // DIFFERENTIAL_SHOW=text prints both responses to every query whose label contains it.
     let show = std::env::var("DIFFERENTIAL_SHOW").ok();
-    for (case, (a, b)) in cases.iter().zip(&outcomes) {
+    for (case, (a, b)) in cases.iter().zip(outcomes) {
         if let Some(pattern) = &show
             && case.label.contains(pattern.as_str())
         {
@@ -104,7 +123,7 @@ fn differential_against_knot() {
             exact += 1;
             continue;
         }
-        match allowed::explain(case, a, b, &truth) {
+        match allowed::explain(case, a, b, truth) {
             Ok(entries) => {
                 allowed_queries += 1;
                 for entry in entries {
@@ -116,8 +135,8 @@ fn differential_against_knot() {
     }
 
     let mut summary = format!(
-        "differential test against knotd: {} queries, {exact} identical, {allowed_queries} \
-         differ only as allowed, {} differ",
+        "{title}: {} queries, {exact} identical, {allowed_queries} differ only as allowed, {} \
+         differ",
         cases.len(),
         failures.len()
     );
@@ -130,12 +149,13 @@ fn differential_against_knot() {
     }
     say(&summary);
     if !failures.is_empty() {
-        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("differential.txt");
+        let file = format!("{}.txt", title.replace(' ', "-"));
+        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(file);
         let _ = std::fs::write(&path, failures.join("\n"));
         let shown = failures.len().min(40);
         panic!(
-            "{} of {} queries differ from Knot DNS beyond the allowed differences; all of them \
-             are in {}; the first {shown}:\n\n{}\nknotd log:\n{}",
+            "{title}: {} of {} queries differ from Knot DNS beyond the allowed differences; all \
+             of them are in {}; the first {shown}:\n\n{}\nknotd log:\n{}",
             failures.len(),
             cases.len(),
             path.display(),

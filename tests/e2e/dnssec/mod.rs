@@ -15,7 +15,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 /// True when `program` can be started (on PATH).
-fn installed(program: &str) -> bool {
+pub(crate) fn installed(program: &str) -> bool {
     let found = Command::new(program).arg("-h").output().is_ok();
     if !found {
         eprintln!(
@@ -72,6 +72,38 @@ fn key_files(dir: &Path) -> Vec<std::path::PathBuf> {
         .collect();
     files.sort();
     files
+}
+
+/// `zone` (without keys) of `origin` signed by `dnssec-signzone` in `dir` with a CSK that
+/// `dnssec-keygen` makes there (ECDSAP256SHA256; NSEC3 with RFC 9276 parameters when
+/// `nsec3`): the signed zone, one record a line, and the DNSKEY line. `dir` must hold no other
+/// key. Callers check first that both programs are [`installed`].
+pub(crate) fn bind_signzone(dir: &Path, origin: &str, zone: &str, nsec3: bool) -> (String, String) {
+    std::fs::create_dir_all(dir).unwrap();
+    let made = run(
+        "dnssec-keygen",
+        &["-q", "-a", "ECDSAP256SHA256", "-f", "KSK", origin],
+        dir,
+    );
+    assert!(made.status.success(), "{}", text(&made));
+    let key = std::fs::read_to_string(&key_files(dir)[0]).unwrap();
+    let dnskey = key
+        .lines()
+        .find(|l| !l.starts_with(';'))
+        .unwrap()
+        .to_string();
+    std::fs::write(dir.join("zone.in"), format!("{zone}\n{dnskey}\n")).unwrap();
+    let mut args = vec!["-q", "-z", "-O", "full", "-o", origin, "-f", "zone.out"];
+    if nsec3 {
+        args.extend(["-3", "-"]);
+    }
+    args.push("zone.in");
+    let signed = run("dnssec-signzone", &args, dir);
+    assert!(signed.status.success(), "{}", text(&signed));
+    (
+        std::fs::read_to_string(dir.join("zone.out")).unwrap(),
+        dnskey,
+    )
 }
 
 /// A KSK and a ZSK (ECDSAP256SHA256) for example.com. made by `dnssec-keygen` in `dir`: their

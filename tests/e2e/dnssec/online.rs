@@ -9,8 +9,6 @@ use std::time::Duration;
 
 use super::{installed, key_files, serve, text};
 use crate::support::*;
-use switchyard::dnssec::nsec3::nsec3_hash;
-use switchyard::wire::base32hex;
 
 pub const ZONE: &str = "\
 $TTL 300
@@ -44,6 +42,11 @@ pub fn config_for(origin: &str, denial: &str, extra: &str) -> String {
 
 /// `dig` over TCP to the server: the answer section's records, one a line.
 pub fn dig(server: &Server, name: &str, qtype: &str) -> String {
+    dig_with(server, &["+answer"], name, qtype)
+}
+
+/// `dig +tcp +norec +noall` with `flags` (the sections to print, `+dnssec`) to the server.
+fn dig_with(server: &Server, flags: &[&str], name: &str, qtype: &str) -> String {
     let output = Command::new("dig")
         .args([
             &format!("@{}", server.dns.ip()),
@@ -52,23 +55,20 @@ pub fn dig(server: &Server, name: &str, qtype: &str) -> String {
             "+tcp",
             "+norec",
             "+noall",
-            "+answer",
         ])
+        .args(flags)
         .args([name, qtype])
         .output()
         .expect("dig");
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// Every record the server holds for [`NAMES`] and, under NSEC3, at the hashed owners of
-/// those names and the empty non-terminals: the zone as served, asked type by type.
+/// Every record the server holds for [`NAMES`] and, under NSEC3, the NSEC3 records of those
+/// names and the empty non-terminals: the zone as served, asked type by type. An NSEC3 owner
+/// name is no name of the zone (RFC 5155 §7.2.8): its records are taken from the proofs in
+/// NODATA answers for the names they match.
 pub fn served_zone(server: &Server) -> String {
-    let mut owners: Vec<String> = NAMES.iter().map(|n| format!("{n}example.com.")).collect();
-    for name in NAMES.iter().chain(&["b.c.", "c."]) {
-        let wire = wire_name(&format!("{name}example.com."));
-        let hash = nsec3_hash(&wire, &[], 0);
-        owners.push(format!("{}.example.com.", base32hex::encode(&hash)));
-    }
+    let owners: Vec<String> = NAMES.iter().map(|n| format!("{n}example.com.")).collect();
     let mut zone = String::new();
     for owner in &owners {
         for qtype in [
@@ -81,14 +81,38 @@ pub fn served_zone(server: &Server) -> String {
             "CDS",
             "CDNSKEY",
             "NSEC",
-            "NSEC3",
             "NSEC3PARAM",
             "RRSIG",
         ] {
             zone.push_str(&dig(server, owner, qtype));
         }
     }
+    let mut chain: Vec<String> = Vec::new();
+    for name in NAMES.iter().chain(&["b.c.", "c."]) {
+        for line in nsec3_proof(server, &format!("{name}example.com.")).lines() {
+            if !chain.iter().any(|l| l == line) {
+                chain.push(line.to_string());
+            }
+        }
+    }
+    for line in chain {
+        zone.push_str(&line);
+        zone.push('\n');
+    }
     zone
+}
+
+/// `dig +dnssec` over TCP for a type `name` lacks: the NSEC3 records, and their RRSIGs, of the
+/// NODATA proof in the authority section, one a line.
+fn nsec3_proof(server: &Server, name: &str) -> String {
+    dig_with(server, &["+dnssec", "+authority"], name, "TYPE65534")
+        .lines()
+        .filter(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.get(3) == Some(&"NSEC3") || (f.get(3) == Some(&"RRSIG") && f.get(4) == Some(&"NSEC3"))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 /// `ldns-verify-zone` over `zone`: its output, and whether it judged the zone valid.

@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use super::{installed, key_files, run, text};
+use super::{bind_signzone, installed, run, text};
 use crate::support::Server;
 
 pub(super) const ZONE: &str = "\
@@ -60,36 +60,8 @@ pub(super) const NEGATIVE: &[(&str, &str)] = &[
 /// The zone signed by `dnssec-signzone` with a CSK made by `dnssec-keygen` in `dir` (NSEC3
 /// with RFC 9276 parameters when `nsec3`), one record a line; and the `delv` anchor file.
 pub(super) fn signed(dir: &Path, nsec3: bool) -> (String, String) {
-    std::fs::create_dir_all(dir).unwrap();
-    let made = run(
-        "dnssec-keygen",
-        &["-q", "-a", "ECDSAP256SHA256", "-f", "KSK", "sig.test"],
-        dir,
-    );
-    assert!(made.status.success(), "{}", text(&made));
-    let key = std::fs::read_to_string(&key_files(dir)[0]).unwrap();
-    let dnskey = key.lines().find(|l| !l.starts_with(';')).unwrap();
-    std::fs::write(dir.join("zone.in"), format!("{ZONE}{dnskey}\n")).unwrap();
-    let mut args = vec![
-        "-q",
-        "-z",
-        "-O",
-        "full",
-        "-o",
-        "sig.test.",
-        "-f",
-        "zone.out",
-    ];
-    if nsec3 {
-        args.extend(["-3", "-"]);
-    }
-    args.push("zone.in");
-    let signed = run("dnssec-signzone", &args, dir);
-    assert!(signed.status.success(), "{}", text(&signed));
-    (
-        std::fs::read_to_string(dir.join("zone.out")).unwrap(),
-        anchor(dnskey),
-    )
+    let (zone, dnskey) = bind_signzone(dir, "sig.test.", ZONE, nsec3);
+    (zone, anchor(&dnskey))
 }
 
 /// The `delv` anchor file for sig.test. from its DNSKEY line (`sig.test. IN DNSKEY ...`).
