@@ -9,6 +9,7 @@ mod keys;
 mod online;
 mod serve;
 mod sign;
+mod unbound;
 
 use std::path::Path;
 use std::process::{Command, Output};

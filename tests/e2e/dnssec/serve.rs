@@ -59,7 +59,7 @@ pub(super) const NEGATIVE: &[(&str, &str)] = &[
 
 /// The zone signed by `dnssec-signzone` with a CSK made by `dnssec-keygen` in `dir` (NSEC3
 /// with RFC 9276 parameters when `nsec3`), one record a line; and the `delv` anchor file.
-fn signed(dir: &Path, nsec3: bool) -> (String, String) {
+pub(super) fn signed(dir: &Path, nsec3: bool) -> (String, String) {
     std::fs::create_dir_all(dir).unwrap();
     let made = run(
         "dnssec-keygen",
@@ -160,7 +160,7 @@ pub(super) fn authority(dir: &Path, server: SocketAddr, name: &str, qtype: &str)
 }
 
 /// Changes one character of the signature of the RRSIG covering `rtype` at `owner`.
-fn tamper(zone: &str, owner: &str, rtype: &str) -> String {
+pub(super) fn tamper(zone: &str, owner: &str, rtype: &str) -> String {
     let mut done = false;
     let lines: Vec<String> = zone
         .lines()
