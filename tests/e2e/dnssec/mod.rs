@@ -4,6 +4,7 @@
 //! `kzonecheck`; zones signed by `dnssec-signzone` served and judged by `delv` (`serve.rs`).
 //! Each part prints a SKIP line and passes where its program is missing.
 
+mod failover;
 mod interop;
 mod keys;
 mod online;
