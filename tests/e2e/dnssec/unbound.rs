@@ -178,7 +178,8 @@ fn presigned(nsec3: bool) {
     let anchor = dnskey_line(&key_files(&dir.join("keys"))[0]);
     let config = "[server]\nlisten = [\"127.0.0.1:0\"]\n\n[zones]\n\"sig.test.\" = \"sig.zone\"\n";
     let server = Server::start(config, &[("sig.zone", &zone)]);
-    let Some(unbound) = Unbound::start(dir, "sig.test.", server.dns, &[anchor.clone()]) else {
+    let Some(unbound) = Unbound::start(dir, "sig.test.", server.dns, std::slice::from_ref(&anchor))
+    else {
         return;
     };
     let label = if nsec3 {
