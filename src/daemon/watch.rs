@@ -112,7 +112,9 @@ fn run(daemon: &Daemon) {
     let mut resign_after = Instant::now();
     let mut ahead = SignAhead::default();
     while !daemon.shared.stopping.load(Ordering::Relaxed) {
-        let signed = ahead.tick(&daemon.shared.snapshot.load(), crate::dnssec::time::now());
+        let serving = daemon.shared.snapshot.load_full();
+        let signed = ahead.tick(&serving, crate::dnssec::time::now());
+        drop(serving);
         if signed > 0 {
             tracing::debug!(signed, "steered answers signed ahead");
         }
