@@ -225,4 +225,6 @@ fn a_csk_roll_with_cds_and_ds_seen_keeps_validating() {
         || !dnskeys(&server).contains(&old_key),
     );
     assert!(dnskeys(&server).contains(&public_key(&new)));
+    // The parent has the new DS: no CDS names the old key any more.
+    assert!(!cds_tags(&server).contains(&tag(&old)));
 }
