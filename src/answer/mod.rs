@@ -10,6 +10,7 @@ pub mod chaos;
 mod cookie;
 pub mod edns;
 mod error;
+pub mod sign_ahead;
 pub mod steer;
 mod trace;
 mod variant_rrsig;

@@ -1,7 +1,8 @@
 //! DO=1 at a steered name of a zone signed here: the RRSIGs of the steered RRset just written
 //! (the picked addresses, the CNAME, or the zone file's fallback records), taken from the
 //! zone's variant cache (`dnssec::sign::variants`) and signed there on a miss. The original
-//! TTL is the TTL written, lowered or not.
+//! TTL is the TTL written, lowered or not. [`with_variant`] is also how the signer ahead of
+//! the queries (`answer::sign_ahead`) learns the RRset a decision writes.
 
 use crate::dnssec::sign::variants::VariantRrset;
 use crate::policy::{Address, Decision, Reason, Service};
@@ -24,6 +25,36 @@ pub fn write_rrsigs(
     qtype: u16,
     fallback: Option<RRsetRef<'_>>,
 ) -> Result<(), NoSpace> {
+    let now = crate::dnssec::time::now();
+    with_variant(service, decision, owner, qtype, fallback, |rrset| {
+        signed
+            .variants
+            .with_rrsigs(&signed.keys, &signed.zone_signers, rrset, now, |records| {
+                let mark = w.mark();
+                for record in EncodedRecords::new(records) {
+                    if let Err(e) = w.record(Section::Answer, owner, record) {
+                        w.rollback(mark);
+                        return Err(e);
+                    }
+                }
+                Ok(())
+            })
+            .unwrap_or(Ok(()))
+    })
+    .unwrap_or(Ok(()))
+}
+
+/// Calls `f` with the RRset `decision` writes at `owner` for `qtype` (the picked addresses,
+/// the CNAME, or the zone file's fallback records), held on the stack; `None` when it writes
+/// none (or more records than are signed).
+pub fn with_variant<T>(
+    service: &Service,
+    decision: &Decision,
+    owner: &[u8],
+    qtype: u16,
+    fallback: Option<RRsetRef<'_>>,
+    f: impl FnOnce(&VariantRrset<'_>) -> T,
+) -> Option<T> {
     let mut octets = [[0u8; 16]; MAX_RECORDS];
     let mut lengths = [0usize; MAX_RECORDS];
     let mut rtype = qtype;
@@ -33,10 +64,10 @@ pub fn write_rrsigs(
     let mut fallback_rdatas: [&[u8]; MAX_RECORDS] = [&[]; MAX_RECORDS];
     match decision.reason {
         Reason::NoTargets | Reason::Fallback => {
-            let Some(set) = fallback else { return Ok(()) };
+            let set = fallback?;
             for record in EncodedRecords::new(set.encoded()) {
                 if count == MAX_RECORDS {
-                    return Ok(());
+                    return None;
                 }
                 ttl = u32::from_be_bytes([record[4], record[5], record[6], record[7]]);
                 fallback_rdatas[count] = &record[10..];
@@ -46,7 +77,7 @@ pub fn write_rrsigs(
         _ => {
             for &pick in decision.picks() {
                 if count == MAX_RECORDS {
-                    return Ok(());
+                    return None;
                 }
                 match &service.targets[pick as usize].address {
                     Address::V4(a) => octets[count][..4].copy_from_slice(&a.octets()),
@@ -77,32 +108,16 @@ pub fn write_rrsigs(
         }
     };
     if rdatas.is_empty() {
-        return Ok(());
+        return None;
     }
     let mut lower = [0u8; MAX_NAME_LEN];
-    let Some(lower) = lower.get_mut(..owner.len()) else {
-        return Ok(());
-    };
+    let lower = lower.get_mut(..owner.len())?;
     lower.copy_from_slice(owner);
     lower.make_ascii_lowercase();
-    let rrset = VariantRrset {
+    Some(f(&VariantRrset {
         owner: lower,
         rtype,
         ttl,
         rdatas,
-    };
-    let now = crate::dnssec::time::now();
-    signed
-        .variants
-        .with_rrsigs(&signed.keys, &signed.zone_signers, &rrset, now, |records| {
-            let mark = w.mark();
-            for record in EncodedRecords::new(records) {
-                if let Err(e) = w.record(Section::Answer, owner, record) {
-                    w.rollback(mark);
-                    return Err(e);
-                }
-            }
-            Ok(())
-        })
-        .unwrap_or(Ok(()))
+    }))
 }

@@ -11,7 +11,9 @@
 //! The same thread rebuilds the snapshot when a signed zone is due to be signed again (a
 //! signature nearing its refresh time, or the key plan's next event: a key to publish,
 //! activate, retire or remove), whether or not `watch` is set, and publishes the steered
-//! answers' signatures made inline since the last second (`dnssec::sign::variants`).
+//! answers' signatures made inline since the last second (`dnssec::sign::variants`). Every
+//! [`STEP`] it also signs ahead the steered answers a change of health produces
+//! (`answer::sign_ahead`), so a failover's first query finds its signature published.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,6 +22,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::Daemon;
+use crate::answer::sign_ahead::SignAhead;
 use crate::config::LoadedConfig;
 use crate::snapshot::{FileIdentity, Snapshot};
 
@@ -107,7 +110,14 @@ fn run(daemon: &Daemon) {
     let mut pending: Option<Vec<FileIdentity>> = None;
     let mut next = Instant::now() + POLL;
     let mut resign_after = Instant::now();
+    let mut ahead = SignAhead::default();
     while !daemon.shared.stopping.load(Ordering::Relaxed) {
+        let serving = daemon.shared.snapshot.load_full();
+        let signed = ahead.tick(&serving, crate::dnssec::time::now());
+        drop(serving);
+        if signed > 0 {
+            tracing::debug!(signed, "steered answers signed ahead");
+        }
         if Instant::now() < next {
             std::thread::sleep(STEP);
             continue;

@@ -6,6 +6,7 @@
 //! places a location given directly (a country on the admin console's map) through
 //! [`select_at`], which shares every step after the location with [`select`].
 
+pub mod ahead;
 pub mod build;
 pub mod order;
 pub mod pick;

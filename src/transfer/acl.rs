@@ -70,6 +70,7 @@ impl Acl {
             .find_map(|e| e.key.clone())
     }
 
+    /// True when no client may transfer the zone.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

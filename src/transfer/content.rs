@@ -227,6 +227,8 @@ pub fn sign_defaults(defaults: &mut Defaults, zone: &Zone, signatures: &ZoneSign
                 rdatas: &rdatas,
             };
             let (keys, signers) = (&signatures.keys, &signatures.zone_signers);
+            // Off the query path: signed ahead, then read back like any cached variant.
+            signatures.variants.sign_ahead(keys, signers, &rrset, now);
             signatures
                 .variants
                 .with_rrsigs(keys, signers, &rrset, now, |signed| {

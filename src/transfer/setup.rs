@@ -128,7 +128,8 @@ pub fn finish(
     }
     let now = crate::dnssec::time::now();
     for (loaded, setup) in zones.iter().zip(setups.iter_mut()) {
-        if let Some(signatures) = &loaded.signatures {
+        // Only a zone someone may transfer needs its defaults signed.
+        if let Some(signatures) = loaded.signatures.as_ref().filter(|_| !setup.acl.is_empty()) {
             super::content::sign_defaults(&mut setup.defaults, &loaded.zone, signatures, now);
         }
     }

@@ -8,8 +8,13 @@
 //! [`Variants::capacity`], the signatures no query asked for since the last fold leave first.
 //! The RRSIG's original TTL is the TTL served, so an answer whose TTL is lowered while a
 //! target changes state is a different variant with its own signature.
+//!
+//! [`Variants::sign_ahead`] signs a variant off the query path before any query asks for it
+//! (the answers the current health state produces, `answer::sign_ahead`), so that a failover
+//! is served from the published map from its first query. Both ways of signing are counted.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
@@ -38,6 +43,9 @@ pub struct Variants {
     parked: Mutex<Map>,
     capacity: usize,
     timing: SignatureTiming,
+    /// Variants signed by a query that missed, and signed ahead of any query.
+    inline: AtomicU64,
+    ahead: AtomicU64,
 }
 
 /// One steered RRset: the owner (lowercased wire form), type, the TTL served and the rdatas.
@@ -58,15 +66,29 @@ pub struct VariantCounts {
 
 impl Variants {
     /// An empty cache for at most `capacity` variants, or the cache of the previous build of
-    /// the zone, carried over whole (its entries are keyed by key tag and content).
+    /// the zone, carried over whole (its entries are keyed by key tag and content) with its
+    /// counts.
     pub fn new(capacity: usize, timing: SignatureTiming, previous: Option<&Variants>) -> Variants {
         let map = previous.map_or_else(Map::new, |p| (**p.published.load()).clone());
+        let (inline, ahead) = previous.map_or((0, 0), |p| (p.signed_inline(), p.signed_ahead()));
         Variants {
             published: ArcSwap::from_pointee(map),
             parked: Mutex::new(Map::new()),
             capacity,
             timing,
+            inline: AtomicU64::new(inline),
+            ahead: AtomicU64::new(ahead),
         }
+    }
+
+    /// How many variants queries signed because they were not there yet.
+    pub fn signed_inline(&self) -> u64 {
+        self.inline.load(Ordering::Relaxed)
+    }
+
+    /// How many variants were signed ahead of the queries.
+    pub fn signed_ahead(&self) -> u64 {
+        self.ahead.load(Ordering::Relaxed)
     }
 
     pub fn capacity(&self) -> usize {
@@ -84,14 +106,7 @@ impl Variants {
         now: u64,
         write: impl FnOnce(&[u8]) -> T,
     ) -> Option<T> {
-        let first = keys.get(*signers.first()?)?;
-        let VariantRrset {
-            owner,
-            rtype,
-            ttl,
-            rdatas,
-        } = *rrset;
-        let key = content_key(first.tag, owner, rtype, ttl, rdatas.iter().copied());
+        let key = Self::key(keys, signers, rrset)?;
         if let Some(found) = self
             .published
             .load()
@@ -105,10 +120,60 @@ impl Variants {
         }
         let signed = Arc::new(self.sign(keys, signers, rrset, now)?);
         let out = write(&signed.records);
+        self.inline.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut parked) = self.parked.lock() {
             parked.insert(key, signed);
         }
         Some(out)
+    }
+
+    /// Signs `rrset` by the keys at `signers` unless it is held already and not due for
+    /// refreshing; the signature is parked for the next [`Variants::publish`]. Whether it
+    /// signed. Called off the query path.
+    pub fn sign_ahead(
+        &self,
+        keys: &[StoredKey],
+        signers: &[usize],
+        rrset: &VariantRrset<'_>,
+        now: u64,
+    ) -> bool {
+        let Some(key) = Self::key(keys, signers, rrset) else {
+            return false;
+        };
+        let held = self
+            .published
+            .load()
+            .get(&key)
+            .is_some_and(|s| s.refresh_at > now);
+        if held || self.parked_get(&key, now).is_some() {
+            return false;
+        }
+        let Some(signed) = self.sign(keys, signers, rrset, now) else {
+            return false;
+        };
+        self.ahead.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut parked) = self.parked.lock() {
+            parked.insert(key, Arc::new(signed));
+        }
+        true
+    }
+
+    /// The content key of `rrset` signed by the first of `signers`.
+    fn key(keys: &[StoredKey], signers: &[usize], rrset: &VariantRrset<'_>) -> Option<ContentKey> {
+        let first = keys.get(*signers.first()?)?;
+        let VariantRrset {
+            owner,
+            rtype,
+            ttl,
+            rdatas,
+        } = *rrset;
+        Some(content_key(
+            first.tag,
+            owner,
+            rtype,
+            ttl,
+            rdatas.iter().copied(),
+        ))
     }
 
     fn parked_get(&self, key: &ContentKey, now: u64) -> Option<Arc<Signed>> {

@@ -4,12 +4,15 @@
 //! `kzonecheck`; zones signed by `dnssec-signzone` served and judged by `delv` (`serve.rs`).
 //! Each part prints a SKIP line and passes where its program is missing.
 
+mod failover;
 mod interop;
 mod keys;
 mod online;
+mod rollover;
 mod serve;
 mod sign;
 mod transfer;
+mod unbound;
 
 use std::path::Path;
 use std::process::{Command, Output};

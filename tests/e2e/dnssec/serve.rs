@@ -132,7 +132,7 @@ pub(super) fn authority(dir: &Path, server: SocketAddr, name: &str, qtype: &str)
 }
 
 /// Changes one character of the signature of the RRSIG covering `rtype` at `owner`.
-fn tamper(zone: &str, owner: &str, rtype: &str) -> String {
+pub(super) fn tamper(zone: &str, owner: &str, rtype: &str) -> String {
     let mut done = false;
     let lines: Vec<String> = zone
         .lines()
