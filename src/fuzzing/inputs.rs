@@ -57,6 +57,7 @@ pub fn zone_file(data: &[u8]) {
     let Ok((mut zone, _warnings)) = builder.finish() else {
         return;
     };
+    crate::dnssec::denial::index(&mut zone);
     crate::authoritative::prepared::prepare(&mut zone);
     let loaded = LoadedZone {
         zone,
@@ -77,6 +78,13 @@ pub fn zone_file(data: &[u8]) {
                 (Transport::Tcp, None),
             ] {
                 let query = build_query(i as u16, name, qtype, edns);
+                packet::check_query(&snapshot, &query, source, transport);
+            }
+            // DO=1: signatures and denial proofs (whole or truncated) of a signed zone.
+            for (transport, payload) in [(Transport::Udp, 512), (Transport::Tcp, 65535)] {
+                let mut query = build_query(i as u16, name, qtype, Some(payload));
+                let flags = query.len() - 4;
+                query[flags] |= 0x80;
                 packet::check_query(&snapshot, &query, source, transport);
             }
         }
