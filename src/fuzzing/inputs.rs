@@ -65,6 +65,7 @@ pub fn zone_file(data: &[u8]) {
         metric_id: 0,
         signatures: None,
         unavailable: false,
+        signature_expiry: None,
     };
     let snapshot = Snapshot::new(1, Settings::default(), vec![loaded], Vec::new(), None);
     let source = SocketAddr::new(packet::SOURCES[1], 40_000);

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{FileIdentity, LoadedZone, Settings, Snapshot, cookie_settings, signing};
+use super::{FileIdentity, LoadedZone, Settings, Snapshot, cookie_settings, presigned, signing};
 use crate::authoritative::prepared;
 use crate::config::{CheckConfig, Config, GeoRule, LoadedConfig, PolicyKind};
 use crate::dnssec::sign::keys::KeyAccess;
@@ -162,6 +162,16 @@ pub fn build_next(
         };
         let unavailable = secondary && crate::transfer::secondary::unavailable(&path, &records);
         let mut signatures = None;
+        if entry.dnssec.is_none() && !secondary {
+            let in_zone = service_names
+                .iter()
+                .filter(|(i, _)| zone_of_service[*i] == Some(z));
+            let problems = presigned::check(&origin, &records, in_zone, &mut config_error);
+            if !problems.is_empty() {
+                report.errors.extend(problems);
+                continue;
+            }
+        }
         if let Some(dnssec) = entry.dnssec.as_ref().filter(|_| !secondary) {
             let steered: Vec<(Name, Vec<u16>)> = service_names
                 .iter()
@@ -233,6 +243,8 @@ pub fn build_next(
                 policy: entry.serial,
             }
         });
+        let signature_expiry =
+            crate::dnssec::presigned::earliest_expiration(&records, crate::dnssec::time::now());
         builder.add_records(records);
         match builder.finish() {
             Ok((mut zone, warnings)) => {
@@ -256,6 +268,7 @@ pub fn build_next(
                     sources,
                     signatures,
                     unavailable,
+                    signature_expiry,
                 });
             }
             Err(problems) => {

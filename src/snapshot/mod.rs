@@ -5,6 +5,7 @@
 
 pub mod build;
 mod cookies;
+mod presigned;
 pub mod signing;
 #[cfg(test)]
 mod tests;
@@ -74,6 +75,9 @@ pub struct LoadedZone {
     pub signatures: Option<signing::ZoneSignatures>,
     /// A secondary zone not transferred yet or expired: answered SERVFAIL.
     pub unavailable: bool,
+    /// The earliest expiration of the zone's RRSIGs (signed online or elsewhere), Unix
+    /// seconds; `None` for an unsigned zone.
+    pub signature_expiry: Option<u64>,
 }
 
 /// Zones, steering and settings: one consistent generation of the configuration.

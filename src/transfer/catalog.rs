@@ -118,6 +118,7 @@ pub fn add(
         file: catalog.path,
         sources: Vec::new(),
         unavailable: false,
+        signature_expiry: None,
         signatures: None,
     });
     Ok(())

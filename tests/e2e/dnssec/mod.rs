@@ -7,6 +7,7 @@
 mod interop;
 mod keys;
 mod online;
+mod ops;
 mod serve;
 mod sign;
 
