@@ -127,8 +127,16 @@ pub fn metrics(snapshot: &Snapshot, w: &mut TextWriter) {
          from the build before (content unchanged).",
     );
     for (origin, s) in signed() {
-        w.sample(name, &[("zone", &origin), ("source", "made")], s.made as u64);
-        w.sample(name, &[("zone", &origin), ("source", "carried")], s.carried as u64);
+        w.sample(
+            name,
+            &[("zone", &origin), ("source", "made")],
+            s.made as u64,
+        );
+        w.sample(
+            name,
+            &[("zone", &origin), ("source", "carried")],
+            s.carried as u64,
+        );
     }
     let name = "switchyard_dnssec_variants_cached";
     w.family(

@@ -115,7 +115,13 @@ pub fn next_event(keys: &[StoredKey], plan: &Plan) -> Option<NextEvent> {
 /// The DS change waiting for the parent, if any.
 pub fn ds_change(keys: &[StoredKey], plan: &Plan) -> Option<DsChangeReport> {
     let change = plan.ds_change.as_ref()?;
-    let tags = |indices: &[usize]| indices.iter().filter_map(|&i| keys.get(i)).map(|k| k.tag).collect();
+    let tags = |indices: &[usize]| {
+        indices
+            .iter()
+            .filter_map(|&i| keys.get(i))
+            .map(|k| k.tag)
+            .collect()
+    };
     Some(DsChangeReport {
         add: tags(&change.add),
         remove: tags(&change.remove),

@@ -105,7 +105,10 @@ fn signatures_expired_or_not_yet_valid_are_refused_and_the_old_zone_keeps_servin
         server.write("sig.test.zone", &zone.replace(" 1 7200", " 2 7200"));
         let (ok, out) = check(server.dir.path());
         assert!(!ok, "{out}");
-        assert!(out.contains(&format!("sig.test.zone:{line}: {reason}")), "{out}");
+        assert!(
+            out.contains(&format!("sig.test.zone:{line}: {reason}")),
+            "{out}"
+        );
         assert!(out.contains("RRSIG of www.sig.test. A"), "{out}");
         let reload = server.post("/reload", "");
         assert_eq!(reload.status, 422, "{}", reload.body);
@@ -121,7 +124,10 @@ fn signatures_expired_or_not_yet_valid_are_refused_and_the_old_zone_keeps_servin
     let status = server.get("/status").json();
     let dnssec = &status["zones"][0]["dnssec"];
     assert_eq!(dnssec["mode"], "presigned", "{status}");
-    assert_eq!(dnssec["signatures_expire"]["at"], "2080-12-31T00:00:00.000Z");
+    assert_eq!(
+        dnssec["signatures_expire"]["at"],
+        "2080-12-31T00:00:00.000Z"
+    );
     let metrics = server.metrics();
     let expiry = metrics.get(
         "switchyard_dnssec_signature_expiry_timestamp_seconds",
@@ -169,6 +175,24 @@ fn status_and_metrics_show_keys_ds_change_expiry_and_signature_counts() {
     );
     assert!(needed, "{status}");
     assert_eq!(dnssec["ds_change"]["add"][0].to_string(), tag, "{status}");
+    // `switchyard ctl status` shows the key and what waits.
+    let ctl = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+        .args(["ctl", "--admin", &server.admin().to_string(), "status"])
+        .output()
+        .unwrap();
+    let out = text(&ctl);
+    assert!(ctl.status.success(), "{out}");
+    assert!(
+        out.lines().any(|l| l.starts_with("sig.test.")
+            && l.contains(&tag)
+            && l.contains("CSK")
+            && l.contains("active")),
+        "{out}"
+    );
+    assert!(
+        out.contains("sig.test.: mode online; DS CHANGE NEEDED"),
+        "{out}"
+    );
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -183,7 +207,10 @@ fn status_and_metrics_show_keys_ds_change_expiry_and_signature_counts() {
     let carried = [("zone", "sig.test."), ("source", "carried")];
     let first_made = metric(&server, "switchyard_dnssec_signatures", &made);
     assert!(first_made > 10.0, "{first_made}");
-    assert_eq!(metric(&server, "switchyard_dnssec_signatures", &carried), 0.0);
+    assert_eq!(
+        metric(&server, "switchyard_dnssec_signatures", &carried),
+        0.0
+    );
     // A steered answer asked for with DO=1 is signed, then cached.
     let query = QueryBuilder::new("svc.sig.test.", "A")
         .edns(1232)
@@ -206,7 +233,10 @@ fn status_and_metrics_show_keys_ds_change_expiry_and_signature_counts() {
     keys_ok(&["ds-seen", "--dir", &dir, "--zone", "sig.test."]);
     let reload = server.post("/reload", "");
     assert_eq!(reload.status, 200, "{}", reload.body);
-    assert_eq!(metric(&server, "switchyard_dnssec_ds_change_needed", &zone), 0.0);
+    assert_eq!(
+        metric(&server, "switchyard_dnssec_ds_change_needed", &zone),
+        0.0
+    );
     let status = server.get("/status").json();
     let dnssec = &status["zones"][0]["dnssec"];
     assert_eq!(dnssec["keys"][0]["ds"], "seen", "{status}");
