@@ -58,3 +58,49 @@ pub fn earliest_expiration(records: &[Record], now: u64) -> Option<u64> {
         .map(|sig| from_serial(sig.expiration, now))
         .min()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::dnssec::time::parse_timestamp;
+    use crate::wire::Name;
+    use crate::zone::{ParseOptions, parse_zone_text};
+
+    fn zone(expiration: &str, inception: &str) -> Vec<Record> {
+        let text = format!(
+            "@ 300 IN SOA ns hostmaster 1 2 3 4 5\n\
+             www 300 IN A 192.0.2.1\n\
+             www 300 IN RRSIG A 13 3 300 {expiration} {inception} 1 example. AAAA\n"
+        );
+        let origin = Name::parse("example.", None).unwrap();
+        parse_zone_text(&text, Path::new("z"), &origin, &ParseOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn a_signature_is_valid_from_inception_to_expiration_inclusive() {
+        let records = zone("20300101000000", "20200101000000");
+        assert!(is_presigned(&records));
+        let from = parse_timestamp("20200101000000").unwrap();
+        let to = parse_timestamp("20300101000000").unwrap();
+        for now in [from, to] {
+            assert!(invalid_signatures(&records, now).is_empty());
+        }
+        assert_eq!(
+            invalid_signatures(&records, to + 1),
+            [
+                "z:3: RRSIG of www.example. A expired at 20300101000000 (the zone must be signed again)"
+            ]
+        );
+        assert_eq!(
+            invalid_signatures(&records, from - 1),
+            [
+                "z:3: RRSIG of www.example. A is not valid before its inception 20200101000000 (the signer's clock is ahead)"
+            ]
+        );
+        assert_eq!(earliest_expiration(&records, from), Some(to));
+        assert!(!is_presigned(&records[..2]));
+        assert_eq!(earliest_expiration(&records[..2], from), None);
+    }
+}
