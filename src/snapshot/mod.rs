@@ -5,10 +5,13 @@
 
 pub mod build;
 mod cookies;
+mod geoip;
 mod presigned;
+mod services;
 pub mod signing;
 #[cfg(test)]
 mod tests;
+mod zones;
 
 pub use build::{BuildReport, Health, build, build_next};
 pub use cookies::cookie_settings;
