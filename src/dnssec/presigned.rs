@@ -1,20 +1,25 @@
 //! Checks of a zone signed elsewhere (presigned): every RRSIG it carries must be valid now.
 //!
-//! A signature that has expired, or whose inception is still ahead, makes validating resolvers
+//! A zone is taken as signed when its SOA has an RRSIG, as `kzonecheck` decides. A signature
+//! that has expired, or whose inception is still ahead, makes validating resolvers
 //! answer SERVFAIL for its RRset; Knot's `kzonecheck` reports both as "no valid signature".
 //! Loading such a zone would serve answers that fail validation, so the zone is rejected with
 //! the record's `file:line` and the old data keeps serving.
 
 use crate::dnssec::rrsig::Rrsig;
 use crate::dnssec::time::{format_timestamp, from_serial};
-use crate::wire::rtype;
+use crate::wire::{Name, rtype};
 use crate::zone::Record;
 
-/// Whether `records` are a signed zone: they hold DNSKEY or RRSIG records.
-pub fn is_presigned(records: &[Record]) -> bool {
-    records
-        .iter()
-        .any(|r| r.rtype == rtype::DNSKEY || r.rtype == rtype::RRSIG)
+/// Whether `records` are the zone `origin` signed: its SOA has an RRSIG (how Knot's
+/// `kzonecheck` decides to check DNSSEC; RRSIG records elsewhere alone do not make a zone
+/// signed).
+pub fn is_presigned(records: &[Record], origin: &Name) -> bool {
+    records.iter().any(|r| {
+        r.rtype == rtype::RRSIG
+            && r.owner.eq_ignore_case(origin)
+            && Rrsig::parse(&r.rdata).is_some_and(|sig| sig.type_covered == rtype::SOA)
+    })
 }
 
 /// One line per RRSIG of `records` not valid at `now` (expired, or inception in the future),
@@ -65,14 +70,14 @@ mod tests {
 
     use super::*;
     use crate::dnssec::time::parse_timestamp;
-    use crate::wire::Name;
     use crate::zone::{ParseOptions, parse_zone_text};
 
     fn zone(expiration: &str, inception: &str) -> Vec<Record> {
         let text = format!(
             "@ 300 IN SOA ns hostmaster 1 2 3 4 5\n\
+             @ 300 IN RRSIG SOA 13 1 300 {expiration} {inception} 1 example. AAAA\n\
              www 300 IN A 192.0.2.1\n\
-             www 300 IN RRSIG A 13 3 300 {expiration} {inception} 1 example. AAAA\n"
+             www 300 IN RRSIG A 13 2 300 {expiration} {inception} 1 example. AAAA\n"
         );
         let origin = Name::parse("example.", None).unwrap();
         parse_zone_text(&text, Path::new("z"), &origin, &ParseOptions::default()).unwrap()
@@ -81,26 +86,30 @@ mod tests {
     #[test]
     fn a_signature_is_valid_from_inception_to_expiration_inclusive() {
         let records = zone("20300101000000", "20200101000000");
-        assert!(is_presigned(&records));
+        let origin = Name::parse("example.", None).unwrap();
+        assert!(is_presigned(&records, &origin));
         let from = parse_timestamp("20200101000000").unwrap();
         let to = parse_timestamp("20300101000000").unwrap();
         for now in [from, to] {
             assert!(invalid_signatures(&records, now).is_empty());
         }
         assert_eq!(
-            invalid_signatures(&records, to + 1),
+            invalid_signatures(&records[2..], to + 1),
             [
-                "z:3: RRSIG of www.example. A expired at 20300101000000 (the zone must be signed again)"
+                "z:4: RRSIG of www.example. A expired at 20300101000000 (the zone must be signed again)"
             ]
         );
         assert_eq!(
-            invalid_signatures(&records, from - 1),
+            invalid_signatures(&records[2..], from - 1),
             [
-                "z:3: RRSIG of www.example. A is not valid before its inception 20200101000000 (the signer's clock is ahead)"
+                "z:4: RRSIG of www.example. A is not valid before its inception 20200101000000 (the signer's clock is ahead)"
             ]
         );
         assert_eq!(earliest_expiration(&records, from), Some(to));
-        assert!(!is_presigned(&records[..2]));
-        assert_eq!(earliest_expiration(&records[..2], from), None);
+        assert_eq!(invalid_signatures(&records, to + 1).len(), 2);
+        // An RRSIG elsewhere than on the SOA does not make the zone signed.
+        let unsigned = [&records[..1], &records[2..]].concat();
+        assert!(!is_presigned(&unsigned, &origin));
+        assert_eq!(earliest_expiration(&records[..1], from), None);
     }
 }

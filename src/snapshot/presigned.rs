@@ -16,7 +16,7 @@ pub fn check<'s>(
     services: impl Iterator<Item = &'s (usize, Name)>,
     config_error: &mut dyn FnMut(String, String) -> String,
 ) -> Vec<String> {
-    if !is_presigned(records) {
+    if !is_presigned(records, origin) {
         return Vec::new();
     }
     let mut problems: Vec<String> = services
@@ -25,7 +25,7 @@ pub fn check<'s>(
                 format!("services[{i}].name"),
                 format!(
                     "service {name} is steered inside zone {origin}, which is signed elsewhere \
-                     (it holds DNSKEY/RRSIG records): steered answers cannot be signed without \
+                     (its SOA has an RRSIG): steered answers cannot be signed without \
                      the zone's key; sign the zone online with a [zones.\"{origin}\".dnssec] \
                      table, or move the service out of the zone"
                 ),
