@@ -175,8 +175,14 @@ impl ZoneLoader<'_> {
                 policy: entry.serial,
             }
         });
-        let signature_expiry =
-            crate::dnssec::presigned::earliest_expiration(&records, crate::dnssec::time::now());
+        // Only a signed zone's signatures expire (a stray RRSIG in an unsigned zone is data).
+        let signed =
+            signatures.is_some() || crate::dnssec::presigned::is_presigned(&records, &origin);
+        let signature_expiry = signed
+            .then(|| {
+                crate::dnssec::presigned::earliest_expiration(&records, crate::dnssec::time::now())
+            })
+            .flatten();
         builder.add_records(records);
         match builder.finish() {
             Ok((mut zone, warnings)) => {

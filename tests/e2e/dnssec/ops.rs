@@ -86,6 +86,25 @@ fn a_steered_name_in_a_zone_signed_elsewhere_is_refused() {
 }
 
 #[test]
+fn an_rrsig_in_a_zone_whose_soa_is_unsigned_is_data() {
+    // As kzonecheck decides: no RRSIG over the SOA, no DNSSEC checks (the record-type corpus
+    // carries RRSIGs with long-past dates as plain data).
+    let zone = presigned("20210101000000", "20200101000000")
+        .lines()
+        .filter(|l| !l.contains("RRSIG SOA"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let server = Server::start(&format!("{PLAIN}{SERVICE}"), &[("sig.test.zone", &zone)]);
+    let status = server.get("/status").json();
+    assert_eq!(
+        status["zones"][0]["dnssec"],
+        serde_json::Value::Null,
+        "{status}"
+    );
+    assert_eq!(server.ask("svc.sig.test.", "A").answers().len(), 1);
+}
+
+#[test]
 fn signatures_expired_or_not_yet_valid_are_refused_and_the_old_zone_keeps_serving() {
     let server = Server::start(PLAIN, &[("sig.test.zone", &valid())]);
     let serial = |server: &Server| server.get("/status").json()["zones"][0]["serial"].clone();
