@@ -92,6 +92,7 @@ fn config(daemon: &Daemon, w: &mut TextWriter) {
         let origin = zone.zone.origin().to_string();
         w.sample(name, &[("zone", &origin)], zone.zone.record_count() as u64);
     }
+    super::dnssec::metrics(&snapshot, w);
     let name = "switchyard_tcp_connections_open";
     w.family(name, Type::Gauge, "TCP connections open now.");
     w.sample(name, &[], daemon.shared.tcp.active() as u64);

@@ -49,6 +49,7 @@ pub fn status_json(daemon: &Daemon) -> Value {
                 "file": z.file.display().to_string(),
                 "serial": z.zone.serial(),
                 "records": z.zone.record_count(),
+                "dnssec": super::dnssec::zone_status(z),
             })
         })
         .collect();

@@ -19,6 +19,7 @@
 //! ([`guard`]). Every response carries `X-Content-Type-Options: nosniff`.
 
 mod console;
+mod dnssec;
 mod exposition;
 mod fleet;
 mod guard;

@@ -122,6 +122,64 @@ fn status(value: &Value) -> String {
         "SINCE",
     ];
     out.push_str(&table(&headers, &rows));
+    out.push_str(&signed_zones(value));
+    out
+}
+
+/// One row per key of each signed zone, then per zone what waits (DS change, next event,
+/// earliest signature expiration); nothing when no zone is signed.
+fn signed_zones(value: &Value) -> String {
+    let zones: Vec<&Value> = value["zones"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|z| !z["dnssec"].is_null())
+        .collect();
+    if zones.is_empty() {
+        return String::new();
+    }
+    let mut rows = Vec::new();
+    let mut notes = String::new();
+    for zone in zones {
+        let name = text(&zone["name"]);
+        let dnssec = &zone["dnssec"];
+        for key in dnssec["keys"].as_array().into_iter().flatten() {
+            rows.push(vec![
+                name.clone(),
+                text(&key["tag"]),
+                text(&key["role"]),
+                text(&key["algorithm"]),
+                text(&key["state"]),
+                text(&key["ds"]),
+            ]);
+        }
+        let mut facts = vec![format!("mode {}", text(&dnssec["mode"]))];
+        if dnssec["ds_change_needed"] == true {
+            facts.push("DS CHANGE NEEDED at the parent (then `switchyard keys ds-seen`)".into());
+        }
+        if !dnssec["next_key_event"].is_null() {
+            let event = &dnssec["next_key_event"];
+            facts.push(format!(
+                "next: {} at {}",
+                text(&event["what"]),
+                text(&event["at"])
+            ));
+        }
+        if !dnssec["signatures_expire"].is_null() {
+            facts.push(format!(
+                "signatures expire from {}",
+                text(&dnssec["signatures_expire"]["at"])
+            ));
+        }
+        notes.push_str(&format!("{name}: {}\n", facts.join("; ")));
+    }
+    let mut out = String::from("\n");
+    if !rows.is_empty() {
+        let headers = ["ZONE", "KEY", "ROLE", "ALGORITHM", "STATE", "DS"];
+        out.push_str(&table(&headers, &rows));
+        out.push('\n');
+    }
+    out.push_str(&notes);
     out
 }
 

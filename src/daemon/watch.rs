@@ -127,7 +127,7 @@ fn run(daemon: &Daemon) {
         let now_secs = crate::dnssec::time::now();
         for zone in serving.zones() {
             if let Some(signed) = &zone.signatures {
-                signed.variants.publish(now_secs);
+                signed.publish_variants(now_secs);
             }
         }
         let resign_at = serving.resign_at();

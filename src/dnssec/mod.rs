@@ -14,9 +14,11 @@ pub mod keydir;
 pub mod keyfile;
 pub mod nsec3;
 pub mod policy;
+pub mod presigned;
 pub mod rollover;
 pub mod rrsig;
 pub mod sign;
+pub mod status;
 pub mod time;
 pub mod validity;
 

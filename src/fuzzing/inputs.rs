@@ -67,6 +67,7 @@ pub fn zone_file(data: &[u8]) {
         signatures: None,
         unavailable: false,
         last_contact: None,
+        signature_expiry: None,
     };
     let snapshot = Snapshot::new(1, Settings::default(), vec![loaded], Vec::new(), None);
     let source = SocketAddr::new(packet::SOURCES[1], 40_000);

@@ -78,6 +78,7 @@ fn an_answer_too_big_for_tcp_is_servfail() {
         signatures: None,
         unavailable: false,
         last_contact: None,
+        signature_expiry: None,
     };
     let snapshot = Snapshot::new(1, Settings::default(), vec![loaded], Vec::new(), None);
     let query = super::inputs::build_query(7, b"\x03big\x04fuzz\x04test\x00", rtype::TXT, None);

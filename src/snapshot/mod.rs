@@ -5,9 +5,13 @@
 
 pub mod build;
 mod cookies;
+mod geoip;
+mod presigned;
+mod services;
 pub mod signing;
 #[cfg(test)]
 mod tests;
+mod zones;
 
 pub use build::{BuildReport, Health, build, build_next};
 pub use cookies::cookie_settings;
@@ -78,6 +82,9 @@ pub struct LoadedZone {
     /// A secondary zone's last contact with its primary (Unix seconds), moved on by each
     /// refresh without a new snapshot; `None` for a zone we are primary for.
     pub last_contact: Option<AtomicU64>,
+    /// The earliest expiration of the zone's RRSIGs (signed online or elsewhere), Unix
+    /// seconds; `None` for an unsigned zone.
+    pub signature_expiry: Option<u64>,
 }
 
 /// Zones, steering and settings: one consistent generation of the configuration.

@@ -119,6 +119,7 @@ pub fn add(
         sources: Vec::new(),
         unavailable: false,
         last_contact: None,
+        signature_expiry: None,
         signatures: None,
     });
     Ok(())

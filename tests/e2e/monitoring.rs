@@ -114,6 +114,8 @@ fn alerting_rules_pass_promtool_and_use_only_exported_metrics() {
         "SwitchyardRateLimiting",
         "SwitchyardNoProbeResults",
         "SwitchyardFleetDegraded",
+        "SwitchyardDnssecDsChangeNeeded",
+        "SwitchyardDnssecSignaturesExpiring",
     ];
     for alert in wanted {
         assert!(

@@ -8,6 +8,7 @@ mod failover;
 mod interop;
 mod keys;
 mod online;
+mod ops;
 mod rollover;
 mod serve;
 mod sign;
