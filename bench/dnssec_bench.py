@@ -281,6 +281,7 @@ KNOT_POLICY = """policy:
 
 
 def knot_config(port, run_dir, zone, extra_zone="", extra_top="", journal="none"):
+    os.makedirs(os.path.join(run_dir, "db"), exist_ok=True)
     return f"""server:
     rundir: "{run_dir}"
     listen: 127.0.0.1@{port}
@@ -347,7 +348,7 @@ def sign_switchyard(args, size, zone, work, rows):
         servers._write(path, config)
         # The key is made on the first start; the measured start finds it.
         if signed:
-            subprocess.run([args.switchyard, "keys", "generate", "--config", path, ORIGIN],
+            subprocess.run([args.switchyard, "keys", "-c", path, "generate", "--zone", ORIGIN],
                            capture_output=True)
         running = Switchyard(args.switchyard, path, os.path.join(run_dir, "log"))
         try:
@@ -356,7 +357,7 @@ def sign_switchyard(args, size, zone, work, rows):
             peak = proc_kib(running.pid, "VmHWM")
             rss = proc_kib(running.pid, "VmRSS")
             if signed:
-                wait_signed(running, PORTS["switchyard"], 10)
+                wait_signed(running, PORTS["switchyard"], 3600)
             rows.append((f"{size:,}", label, f"{ready:.1f}", f"{user + system:.1f}", mib(peak),
                          mib(rss)))
             # Reloads: nothing changed, then one record changed (serial bumped).

@@ -13,9 +13,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RECORDS=${1:-10000}; QUERIES=${2:-20000}
-OUT=bench/out/dnssec-profile; mkdir -p "$OUT"
+OUT=bench/out/dnssec-profile; mkdir -p "$OUT"; ORIGIN=bench.test
 LOOP=target/release/examples/respond_loop
-[ -x "$LOOP" ] || cargo build --quiet --release --example respond_loop
+[ -x "$LOOP" ] || cargo build --quiet --release --example respond_loop --bin switchyard
 eval "$(python3 bench/bench.py --records "$RECORDS" --queries "$QUERIES" prepare)"
 # The first QUERIES queries of the steered mix (the file may hold more).
 python3 - "$steered" "$OUT/steered.bin" "$QUERIES" <<'EOF'
@@ -33,10 +33,13 @@ head -n "$QUERIES" "$static" > "$OUT/static.txt"
 # The configuration of bench.py with the zone as a table and, for the signed ones, a
 # [zones."bench.test.".dnssec] table.
 python3 bench/dnssec_bench.py configs --base "$config" --out "$OUT"
+# In process the snapshot reads keys but never makes one (as `check` does): make the CSK first.
+[ -n "$(ls "$OUT/keys" 2>/dev/null)" ] || target/release/switchyard keys -c "$OUT/nsec.toml" \
+    generate --zone "$ORIGIN" >/dev/null
 
 instructions() { awk '/^summary:/ {print $2}' "$1"; }
-echo "| zone | mix | DO | instructions/query | × unsigned DO=0 |"
-echo "|---|---|---|---|---|"
+echo "| zone | mix | DO | instructions/query | × unsigned DO=0 | response bytes (mean) |"
+echo "|---|---|---|---|---|---|"
 for mix in static steered; do
     file="$OUT/$mix.txt"; [ "$mix" = steered ] && file="$OUT/$mix.bin"
     base=""
@@ -47,8 +50,9 @@ for mix in static steered; do
             --toggle-collect='respond_loop::measured' --callgrind-out-file="$cg" \
             "$LOOP" "$OUT/$zone.toml" "$file" 1 >"$cg.out" 2>"$cg.log"
         per=$(( $(instructions "$cg") / QUERIES ))
+        bytes=$(awk '{print int($7 / $2)}' "$cg.out")
         [ -z "$base" ] && base=$per
-        awk -v z="$zone" -v m="$mix" -v d="$do" -v p="$per" -v b="$base" \
-            'BEGIN { printf "| %s | %s | %s | %d | %.2f |\n", z, m, d, p, p / b }'
+        awk -v z="$zone" -v m="$mix" -v d="$do" -v p="$per" -v b="$base" -v y="$bytes" \
+            'BEGIN { printf "| %s | %s | %s | %d | %.2f | %d |\n", z, m, d, p, p / b, y }'
     done
 done
