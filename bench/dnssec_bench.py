@@ -3,6 +3,7 @@
 
 Usage: dnssec_bench.py [--work DIR] [--switchyard BIN] COMMAND ...
   configs --base TOML --out DIR   unsigned/nsec/nsec3 variants of a bench.py config (dnssec_profile.sh)
+  head SOURCE TARGET N            the first N queries of a dnsperf -B file
   cpu      whole-server CPU per query, DO=1 against DO=0, static and steered mixes
   sign     signing time and peak memory (Switchyard, Knot `dnssec-signing: on`, dnssec-signzone);
            a reload changing one record
@@ -55,6 +56,15 @@ def dnssec_table(keys, denial="nsec"):
 
 def with_admin(config):
     return config.replace("[log]", '[admin]\nlisten = "127.0.0.1:0"\n[log]', 1)
+
+
+def cmd_head(args):
+    """The first N queries of a dnsperf -B file."""
+    data, pos = open(args.source, "rb").read(), 0
+    for _ in range(args.count):
+        pos += 2 + int.from_bytes(data[pos:pos + 2], "big")
+    with open(args.target, "wb") as f:
+        f.write(data[:pos])
 
 
 def cmd_configs(args):
@@ -478,13 +488,8 @@ def live_servers(args, zone, base, work):
     knot_conf = os.path.join(knot_dir, "knot.conf")
     servers._write(knot_conf, knot_config(PORTS["knot"], knot_dir, knot_zone,
                                           extra_zone="    module: mod-onlinesign\n"))
-    knot = servers.Running("knot", ["knotd", "-c", knot_conf], None, os.path.join(knot_dir, "log"))
-    try:
-        wait_signed(knot, PORTS["knot"], 120)
-        started.append(("knot", knot, PORTS["knot"], "mod-onlinesign (wrr: a plain A record)"))
-    except RuntimeError as e:
-        knot.stop()
-        notes.append(f"knot mod-onlinesign: {e}")
+    start_signed("knot", ["knotd", "-c", knot_conf], knot_dir, 120,
+                 "mod-onlinesign (wrr: a plain A record)", started, notes)
     # PowerDNS: bind backend with a DNSSEC database, LUA record at wrr.
     if not shutil.which("pdns_server") or not os.path.exists(
             "/usr/lib/x86_64-linux-gnu/pdns/libbindbackend.so"):
@@ -499,23 +504,26 @@ def live_servers(args, zone, base, work):
                    PDNS_CONF.format(run_dir=pdns_dir, port=PORTS["pdns"]))
     util = ["pdnsutil", f"--config-dir={pdns_dir}"]
     for step in (["create-bind-db", os.path.join(pdns_dir, "dnssec.db")],
-                 ["add-zone-key", ORIGIN, "ksk", "active", "ecdsa256"],
-                 ["set-nsec3", ORIGIN, ""] if False else None):
-        if step is None:
-            continue
+                 ["add-zone-key", ORIGIN, "ksk", "active", "ecdsa256"]):
         result = subprocess.run(util + step, capture_output=True, text=True)
         if result.returncode != 0:
             notes.append(f"PowerDNS: pdnsutil {' '.join(step)}: {result.stderr.strip()[-300:]}")
             return started, notes
-    pdns = servers.Running("pdns", ["pdns_server", f"--config-dir={pdns_dir}"], None,
-                           os.path.join(pdns_dir, "log"))
-    try:
-        wait_signed(pdns, PORTS["pdns"], 300)
-        started.append(("pdns", pdns, PORTS["pdns"], "bind backend + LUA record at wrr"))
-    except RuntimeError as e:
-        pdns.stop()
-        notes.append(f"PowerDNS: {e}: {open(os.path.join(pdns_dir, 'log')).read()[-500:]}")
+    start_signed("pdns", ["pdns_server", f"--config-dir={pdns_dir}"], pdns_dir, 300,
+                 "bind backend + LUA record at wrr", started, notes)
     return started, notes
+
+
+def start_signed(name, command, run_dir, timeout, how, started, notes):
+    """Starts a server and waits until it answers signed; a note with its log when it does not."""
+    log = os.path.join(run_dir, "log")
+    running = servers.Running(name, command, None, log)
+    try:
+        wait_signed(running, PORTS[name], timeout)
+        started.append((name, running, PORTS[name], how))
+    except RuntimeError as e:
+        running.stop()
+        notes.append(f"{name}: {e}: {open(log).read()[-500:]}")
 
 
 def cmd_live(args):
@@ -703,6 +711,10 @@ def main():
     configs = sub.add_parser("configs")
     configs.add_argument("--base", required=True)
     configs.add_argument("--out", required=True)
+    head = sub.add_parser("head")
+    head.add_argument("source")
+    head.add_argument("target")
+    head.add_argument("count", type=int)
     for name, rate, seconds in (("cpu", 10000, 8), ("live", 5000, 6), ("xfr", 5000, 8)):
         p = sub.add_parser(name)
         p.add_argument("--records", type=int, default=1_000_000 if name == "xfr" else 100_000)
@@ -716,7 +728,7 @@ def main():
     sign.add_argument("--skip", default="", help="comma list of switchyard,knot,signzone")
     args = parser.parse_args()
     args.work = os.path.abspath(args.work)
-    {"configs": cmd_configs, "cpu": cmd_cpu, "sign": cmd_sign, "live": cmd_live,
+    {"configs": cmd_configs, "head": cmd_head, "cpu": cmd_cpu, "sign": cmd_sign, "live": cmd_live,
      "xfr": cmd_xfr}[args.command](args)
 
 

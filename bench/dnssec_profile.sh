@@ -17,17 +17,7 @@ OUT=bench/out/dnssec-profile; mkdir -p "$OUT"; ORIGIN=bench.test
 LOOP=target/release/examples/respond_loop
 [ -x "$LOOP" ] || cargo build --quiet --release --example respond_loop --bin switchyard
 eval "$(python3 bench/bench.py --records "$RECORDS" --queries "$QUERIES" prepare)"
-# The first QUERIES queries of the steered mix (the file may hold more).
-python3 - "$steered" "$OUT/steered.bin" "$QUERIES" <<'EOF'
-import sys
-data, out, n = open(sys.argv[1], "rb").read(), bytearray(), int(sys.argv[3])
-pos = 0
-for _ in range(n):
-    length = int.from_bytes(data[pos:pos + 2], "big")
-    out += data[pos:pos + 2 + length]
-    pos += 2 + length
-open(sys.argv[2], "wb").write(out)
-EOF
+python3 bench/dnssec_bench.py head "$steered" "$OUT/steered.bin" "$QUERIES"
 head -n "$QUERIES" "$static" > "$OUT/static.txt"
 
 # The configuration of bench.py with the zone as a table and, for the signed ones, a

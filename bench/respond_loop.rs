@@ -174,7 +174,10 @@ fn with_do(queries: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
             }
             // Root owner (1), type (2), class (2), extended rcode and version (2), flags.
             let flags = pos + 1 + 4 + 1 + 2 + 2 + 2;
-            if flags < query.len() && query[flags - 7] == 0 && query[flags - 6..flags - 4] == [0, 41] {
+            if flags < query.len()
+                && query[flags - 7] == 0
+                && query[flags - 6..flags - 4] == [0, 41]
+            {
                 query[flags] |= 0x80;
             }
             query
