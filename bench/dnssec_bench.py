@@ -415,7 +415,7 @@ def sign_signzone(args, size, zone, work, rows):
     subprocess.run(["dnssec-keygen", "-q", "-K", run_dir, "-a", "ECDSAP256SHA256", "-f", "KSK",
                     "-n", "ZONE", ORIGIN], check=True, capture_output=True)
     wall, cpu, rss = time_v(
-        ["dnssec-signzone", "-S", "-K", run_dir, "-z", "-P", "-n", str(os.cpu_count()),
+        ["dnssec-signzone", "-S", "-K", run_dir, "-d", run_dir, "-z", "-P", "-n", str(os.cpu_count()),
          "-o", ORIGIN, "-f", os.path.join(run_dir, "signed"), zone],
         os.path.join(run_dir, "time.log"))
     rows.append((f"{size:,}", f"dnssec-signzone -n {os.cpu_count()} (-P: no verification)",
