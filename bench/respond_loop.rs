@@ -11,6 +11,14 @@
 //!   server cookie made for 127.0.0.1 with the configuration's secret (checked: one SipHash,
 //!   echoed); without it, the queries as they are. The cost of DNS Cookies is the difference.
 //!
+//!   RESPOND_DO=1 sets the DNSSEC OK bit in every query (adding an OPT record without options to
+//!   a query that has none), after RESPOND_COOKIE: DO=1 against DO=0 is the cost of signed
+//!   answers (bench/dnssec.sh).
+//!
+//!   RESPOND_WARM=1 answers every query once before the measured rounds, so that signatures
+//!   made on a cache miss (steered variants) are cached when they run; count with
+//!   `--toggle-collect='respond_loop::measured'`, which leaves the warm-up out.
+//!
 //! Under `valgrind --tool=callgrind --toggle-collect='*answer_all*'` only the answering is
 //! counted: instructions ÷ (queries × ROUNDS) is the cost of one query (bench/profile.sh).
 
@@ -53,7 +61,7 @@ fn main() -> ExitCode {
         }
     };
     let queries = match read_queries(&args[2]) {
-        Ok(queries) => with_cookies(queries, &snapshot),
+        Ok(queries) => with_do(with_cookies(queries, &snapshot)),
         Err(e) => {
             eprintln!("{}: {e}", args[2]);
             return ExitCode::FAILURE;
@@ -61,10 +69,15 @@ fn main() -> ExitCode {
     };
     let rounds: usize = args[3].parse().unwrap_or(1);
     let mut out = vec![0u8; 65535];
-    let started = Instant::now();
     let snapshot = Arc::new(snapshot);
     let shared = Shared::new(snapshot.clone(), metrics, tcp_limits(&loaded.config.server));
-    let (answered, bytes) = answer_all(&shared, &snapshot, &queries, rounds, &mut out);
+    // RESPOND_WARM=1: every query answered once before the measured loop, so that signatures
+    // made on a cache miss (steered variants) are cached when it runs.
+    if std::env::var("RESPOND_WARM").as_deref() == Ok("1") {
+        answer_all(&shared, &snapshot, &queries, 1, &mut out);
+    }
+    let started = Instant::now();
+    let (answered, bytes) = measured(&shared, &snapshot, &queries, rounds, &mut out);
     let elapsed = started.elapsed();
     let total = rounds * queries.len();
     // RESPOND_DUMP=FILE: every response (2-byte length, then the bytes), to check that a
@@ -136,6 +149,52 @@ fn with_cookies(queries: Vec<Vec<u8>>, snapshot: &Snapshot) -> Vec<Vec<u8>> {
             query
         })
         .collect()
+}
+
+/// The queries with the DO bit set when `RESPOND_DO=1` (see the module comment). A query's OPT
+/// record is its only additional record, right after the one question.
+fn with_do(queries: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    if std::env::var("RESPOND_DO").as_deref() != Ok("1") {
+        return queries;
+    }
+    queries
+        .into_iter()
+        .map(|mut query| {
+            if query.len() < 12 {
+                return query;
+            }
+            if query[10..12] == [0, 0] {
+                query[11] = 1;
+                query.extend_from_slice(&[0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0]);
+            }
+            // The question: labels up to the root, then type and class.
+            let mut pos = 12;
+            while pos < query.len() && query[pos] != 0 {
+                pos += 1 + usize::from(query[pos]);
+            }
+            // Root owner (1), type (2), class (2), extended rcode and version (2), flags.
+            let flags = pos + 1 + 4 + 1 + 2 + 2 + 2;
+            if flags < query.len()
+                && query[flags - 7] == 0
+                && query[flags - 6..flags - 4] == [0, 41]
+            {
+                query[flags] |= 0x80;
+            }
+            query
+        })
+        .collect()
+}
+
+/// The measured rounds, apart from the warm-up (`--toggle-collect=*measured*`).
+#[inline(never)]
+fn measured(
+    shared: &Shared,
+    snapshot: &Arc<Snapshot>,
+    queries: &[Vec<u8>],
+    rounds: usize,
+    out: &mut [u8],
+) -> (usize, usize) {
+    answer_all(shared, snapshot, queries, rounds, out)
 }
 
 /// The measured loop; callgrind collects only inside it (`--toggle-collect=*answer_all*`).
