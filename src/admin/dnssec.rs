@@ -2,8 +2,6 @@
 //! key event, whether the parent's DS set must change, the earliest signature expiration, and
 //! the signatures made and carried over at build and of steered answers.
 
-use std::sync::atomic::Ordering;
-
 use serde_json::{Value, json};
 
 use crate::dnssec::status;
@@ -52,7 +50,8 @@ pub fn zone_status(zone: &LoadedZone) -> Value {
         },
         "variants": {
             "cached": signed.variants.len(),
-            "signed": signed.variants_signed.load(Ordering::Relaxed),
+            "signed_inline": signed.variants.signed_inline(),
+            "signed_ahead": signed.variants.signed_ahead(),
         },
     })
 }
@@ -151,10 +150,13 @@ pub fn metrics(snapshot: &Snapshot, w: &mut TextWriter) {
     w.family(
         name,
         Type::Counter,
-        "Steered answers signed (inline on a cache miss, or ahead of need) since the server started.",
+        "Steered answers signed since the server started, by how: inline (a query's cache \
+         miss) or ahead (off the query path, for the current health).",
     );
     for (origin, s) in signed() {
-        let count = s.variants_signed.load(Ordering::Relaxed);
-        w.sample(name, &[("zone", &origin)], count);
+        let inline = s.variants.signed_inline();
+        w.sample(name, &[("zone", &origin), ("how", "inline")], inline);
+        let ahead = s.variants.signed_ahead();
+        w.sample(name, &[("zone", &origin), ("how", "ahead")], ahead);
     }
 }

@@ -6,7 +6,6 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::config::zones::DnssecConfig;
 use crate::config::{Config, LoadedConfig};
@@ -39,9 +38,6 @@ pub struct ZoneSignatures {
     pub zone_signers: Vec<usize>,
     /// Signatures of steered answers.
     pub variants: Variants,
-    /// Steered answers signed since the server started (inline on a cache miss, or ahead of
-    /// need), added up as the watch thread publishes them; carried across builds.
-    pub variants_signed: AtomicU64,
     /// When the zone must be signed again: the first signature due for refreshing or the
     /// plan's next event, whichever comes first.
     pub resign_at: Option<u64>,
@@ -51,9 +47,7 @@ impl ZoneSignatures {
     /// Folds the steered answers' signatures made since the last call into the cache the
     /// query path reads, and counts them.
     pub fn publish_variants(&self, now: u64) {
-        let counts = self.variants.publish(now);
-        self.variants_signed
-            .fetch_add(counts.parked as u64, Ordering::Relaxed);
+        self.variants.publish(now);
     }
 }
 
@@ -141,9 +135,6 @@ pub fn sign(
             carried: signed.carried,
             resign_at,
             variants: Variants::new(VARIANTS, timing, previous.map(|p| &p.variants)),
-            variants_signed: AtomicU64::new(
-                previous.map_or(0, |p| p.variants_signed.load(Ordering::Relaxed)),
-            ),
         }),
     ))
 }
