@@ -9,13 +9,14 @@ use crate::zone::{NodeId, NodeRef, Zone};
 
 /// The SOA in AUTHORITY for NXDOMAIN and NODATA (with its RRSIGs when `dnssec`).
 pub(crate) fn negative(w: &mut Writer<'_>, zone: &Zone, dnssec: bool) -> Result<(), NoSpace> {
-    if dnssec {
-        return signed::negative_soa(w, zone);
-    }
-    if let Some(prepared) = prepared::negative(zone)
-        && prepared::apply(w, &prepared)
+    // Proofs may follow: names written next compress as after the general path.
+    if let Some(prepared) = prepared::negative(zone, dnssec)
+        && prepared::apply_open(w, &prepared)
     {
         return Ok(());
+    }
+    if dnssec {
+        return signed::negative_soa(w, zone);
     }
     w.record(
         Section::Authority,
@@ -64,8 +65,7 @@ pub(crate) fn referral(
     cut: NodeRef<'_>,
     dnssec: bool,
 ) -> Result<(), NoSpace> {
-    if !dnssec
-        && let Some(prepared) = prepared::referral(zone, cut.id())
+    if let Some(prepared) = prepared::referral(zone, cut.id(), dnssec)
         && prepared::apply(w, &prepared)
     {
         return Ok(());

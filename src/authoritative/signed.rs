@@ -6,7 +6,6 @@
 //! allocates.
 
 use crate::dnssec::denial;
-use crate::wire::name::MAX_NAME_LEN;
 use crate::wire::rtype;
 use crate::wire::writer::{NoSpace, Section, Writer};
 use crate::zone::{NodeId, NodeRef, RRsetRef, Zone};
@@ -92,23 +91,20 @@ pub(super) fn nxdomain(
     name: &[u8],
     encloser: NodeId,
 ) -> Result<(), NoSpace> {
-    let mut buf = [0u8; MAX_NAME_LEN + 2];
     if zone.nsec3_params().is_some() {
         let Some((ce, matching, next_closer)) =
             denial::closest_encloser_proof(zone, name, encloser)
         else {
             return Ok(());
         };
-        let wildcard = denial::wildcard_of(zone, ce, &mut buf).and_then(|n| nsec3_of(zone, n));
+        let wildcard = denial::wildcard_denial(zone, ce);
         return nsec3s(w, zone, &[Some(matching), next_closer, wildcard]);
     }
     let Some(covering) = denial::nsec_for(zone, name) else {
         return Ok(());
     };
     nsec(w, zone, covering)?;
-    let wildcard =
-        denial::wildcard_of(zone, encloser, &mut buf).and_then(|n| denial::nsec_for(zone, n));
-    match wildcard {
+    match denial::wildcard_denial(zone, encloser) {
         Some(id) if id != covering => nsec(w, zone, id),
         _ => Ok(()),
     }
@@ -154,6 +150,9 @@ pub(super) fn nodata(
         };
     }
     // The node's own NSEC; for an empty non-terminal, the NSEC covering it.
+    if node.rrset(rtype::NSEC).is_some() {
+        return nsec(w, zone, node.id());
+    }
     match denial::nsec_for(zone, node.name()) {
         Some(id) => nsec(w, zone, id),
         None => Ok(()),

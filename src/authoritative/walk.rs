@@ -140,15 +140,21 @@ impl<'z> Walk<'z> {
             let lookup = zone.lookup(current.lower());
             let node = match lookup {
                 Lookup::Found(id) | Lookup::Wildcard(id) => {
-                    // The common case: an answer prepared at load time for this node. A
-                    // wildcard's was written for the wildcard's own, shorter name.
+                    // The common case: an answer prepared at load time for this node (with
+                    // DO=1, one of the signed set). A wildcard's was written for the
+                    // wildcard's own, shorter name; with DO=1 the proof that the question
+                    // name does not exist follows it.
                     if self.hops == 0
                         && !recorder.enabled()
-                        && !self.dnssec
-                        && let Some(prepared) = prepared::find(zone, id, self.qtype)
-                        && prepared::apply(w, &prepared)
+                        && let Some(prepared) = prepared::find(zone, id, self.qtype, self.dnssec)
                     {
-                        return Ok(());
+                        let proof = self.dnssec && matches!(lookup, Lookup::Wildcard(_));
+                        if !proof && prepared::apply(w, &prepared) {
+                            return Ok(());
+                        }
+                        if proof && prepared::apply_open(w, &prepared) {
+                            return signed::wildcard_answer(w, zone, current.lower(), id);
+                        }
                     }
                     let node = zone.node(id);
                     self.wildcard = matches!(lookup, Lookup::Wildcard(_));
@@ -335,11 +341,19 @@ impl<'z> Walk<'z> {
         node: NodeRef<'_>,
         current: &Current<'_>,
     ) -> Result<(), NoSpace> {
-        negative(w, self.zone, self.dnssec)?;
         if self.dnssec {
-            signed::nodata(w, self.zone, node, current.lower(), self.wildcard)?;
+            // At the question name itself, the node's NODATA prepared at load time.
+            if self.hops == 0
+                && !self.wildcard
+                && let Some(prepared) = prepared::nodata(self.zone, node.id())
+                && prepared::apply(w, &prepared)
+            {
+                return Ok(());
+            }
+            negative(w, self.zone, true)?;
+            return signed::nodata(w, self.zone, node, current.lower(), self.wildcard);
         }
-        Ok(())
+        negative(w, self.zone, false)
     }
 
     /// With DO=1, when a wildcard answered the current name: its proof is owed.

@@ -114,6 +114,60 @@ pub fn canonical_name_cmp(a: &[u8], b: &[u8]) -> Ordering {
     a_count.cmp(&b_count)
 }
 
+/// The longest [`canonical_key`]: each byte of a name's labels may take two bytes, and each
+/// label ends in one.
+pub const CANONICAL_KEY_MAX: usize = 2 * MAX_NAME_LEN;
+
+/// Writes into `out` a key of the valid uncompressed wire name `name` less its last
+/// `suffix_len` bytes (a zone's origin, which all its names share; 1 for the root), whose byte
+/// order is canonical name order ([`canonical_name_cmp`]) among names with that suffix, so
+/// that a sorted list of names is searched with plain slice comparisons; the key's length.
+/// The labels from the rightmost, each lowercased and ended by 0; bytes 0 and 1 inside a label
+/// are written 1 1 and 1 2, so that a label's end sorts before any byte of a longer label and
+/// the order of bytes is kept. No two 0 bytes follow each other, so keys padded with 0 sort as
+/// they are.
+pub fn canonical_key(name: &[u8], suffix_len: usize, out: &mut [u8; CANONICAL_KEY_MAX]) -> usize {
+    let (starts, count) = label_starts(name);
+    let end = name.len().saturating_sub(suffix_len);
+    let mut len = 0usize;
+    for &start in starts[..count].iter().rev() {
+        if usize::from(start) >= end {
+            continue;
+        }
+        let label = label(name, start);
+        let dst = &mut out[len..len + label.len()];
+        for (d, &b) in dst.iter_mut().zip(label) {
+            *d = b.to_ascii_lowercase();
+        }
+        if label.iter().any(|&b| b <= 1) {
+            // Rare: bytes to escape.
+            for &b in label {
+                if b <= 1 {
+                    out[len] = 1;
+                    out[len + 1] = b + 1;
+                    len += 2;
+                } else {
+                    out[len] = b.to_ascii_lowercase();
+                    len += 1;
+                }
+            }
+        } else {
+            len += label.len();
+        }
+        out[len] = 0;
+        len += 1;
+    }
+    len
+}
+
+/// The first eight bytes of a key, padded with 0, as a number that sorts as the keys do.
+pub fn key_prefix(key: &[u8]) -> u64 {
+    let mut bytes = [0u8; 8];
+    let n = key.len().min(8);
+    bytes[..n].copy_from_slice(&key[..n]);
+    u64::from_be_bytes(bytes)
+}
+
 fn label(name: &[u8], start: u8) -> &[u8] {
     let start = usize::from(start);
     let len = usize::from(name[start]);
@@ -280,6 +334,65 @@ mod tests {
             canonical_name_cmp(&wire("A.b."), &wire("a.B.")),
             Ordering::Equal
         );
+    }
+
+    #[test]
+    fn canonical_keys_sort_as_canonical_name_order() {
+        // RFC 4034 §6.1's names, and labels holding the bytes the key escapes (0, 1, 2), labels
+        // that are prefixes of others, and case.
+        let names = [
+            "example.",
+            "a.example.",
+            "yljkjljk.a.example.",
+            "Z.a.example.",
+            "zABC.a.EXAMPLE.",
+            "z.example.",
+            "\\000.z.example.",
+            "\\000\\000.z.example.",
+            "\\000\\001.z.example.",
+            "\\001.z.example.",
+            "\\001\\000.z.example.",
+            "\\002.z.example.",
+            "*.z.example.",
+            "a.*.z.example.",
+            "\\200.z.example.",
+            "\\255\\255.z.example.",
+            "a\\000.example.",
+            ".",
+        ];
+        let key = |name: &[u8]| {
+            let mut out = [0u8; CANONICAL_KEY_MAX];
+            let len = canonical_key(name, 1, &mut out);
+            out[..len].to_vec()
+        };
+        let wires: Vec<Vec<u8>> = names.iter().map(|n| wire(n)).collect();
+        for (a, name_a) in wires.iter().zip(names) {
+            for (b, name_b) in wires.iter().zip(names) {
+                assert_eq!(
+                    key(a).cmp(&key(b)),
+                    canonical_name_cmp(a, b),
+                    "{name_a} vs {name_b}"
+                );
+            }
+        }
+        let longest = [&[63u8][..], &[0u8; 63]].concat().repeat(3);
+        let longest = [&longest[..], &[61u8][..], &[1u8; 61][..], &[0u8][..]].concat();
+        assert_eq!(longest.len(), MAX_NAME_LEN);
+        assert!(key(&longest).len() <= CANONICAL_KEY_MAX);
+        // Below a suffix, the suffix's labels are left out; the prefixes sort as the keys.
+        let below = |name: &str| {
+            let mut out = [0u8; CANONICAL_KEY_MAX];
+            let len = canonical_key(&wire(name), wire("z.example.").len(), &mut out);
+            out[..len].to_vec()
+        };
+        assert_eq!(below("A.b.Z.example."), b"b\0a\0");
+        assert_eq!(below("z.example."), b"");
+        for (a, b) in wires.iter().zip(&wires[1..]) {
+            let (a, b) = (key(a), key(b));
+            if a < b {
+                assert!(key_prefix(&a) <= key_prefix(&b));
+            }
+        }
     }
 
     #[test]

@@ -1,14 +1,15 @@
 //! Lookups for denial of existence in a signed zone's NSEC or NSEC3 chain: which NSEC matches
 //! or covers a name (RFC 4035 §3.1.3), which NSEC3 matches or covers a name's hash and the
 //! closest provable encloser (RFC 5155 §7.2.1). [`index`] sets what they read once the zone is
-//! built (the NSEC owners in canonical order, each node's own NSEC3), off the query path; the
+//! built (the NSEC owners in canonical order with their canonical keys, each node's own NSEC3,
+//! what denies each node's wildcard), off the query path; the
 //! lookups then only compare names and hash what is not in the zone, without allocating.
 
-use super::canonical::canonical_name_cmp;
+use super::canonical::{CANONICAL_KEY_MAX, canonical_key, key_prefix};
 use super::nsec3::nsec3_hash;
 use crate::wire::name::MAX_NAME_LEN;
 use crate::wire::rtype;
-use crate::zone::signed::NO_NSEC3;
+use crate::zone::signed::{DenialIndex, NO_NSEC3};
 use crate::zone::{NodeId, Zone};
 
 /// Sets the zone's denial lookup structures (nothing for an unsigned zone).
@@ -16,11 +17,29 @@ pub fn index(zone: &mut Zone) {
     if !zone.is_signed() {
         return;
     }
-    let mut nsec_order: Vec<NodeId> = (0..zone.node_count() as NodeId)
+    let origin_len = zone.origin().len();
+    let mut key = [0u8; CANONICAL_KEY_MAX];
+    let mut keyed: Vec<(Vec<u8>, NodeId)> = (0..zone.node_count() as NodeId)
         .filter(|&id| zone.node(id).rrset(rtype::NSEC).is_some())
+        .map(|id| {
+            let len = canonical_key(zone.node(id).name(), origin_len, &mut key);
+            (key[..len].to_vec(), id)
+        })
         .collect();
-    nsec_order.sort_by(|&a, &b| canonical_name_cmp(zone.node(a).name(), zone.node(b).name()));
-    let node_nsec3 = match zone.nsec3_params() {
+    keyed.sort_unstable();
+    let mut denial = DenialIndex {
+        nsec_order: Vec::with_capacity(keyed.len()),
+        nsec_prefixes: Vec::with_capacity(keyed.len()),
+        nsec_key_ends: Vec::with_capacity(keyed.len()),
+        ..DenialIndex::default()
+    };
+    for (key, id) in keyed {
+        denial.nsec_order.push(id);
+        denial.nsec_prefixes.push(key_prefix(&key));
+        denial.nsec_keys.extend_from_slice(&key);
+        denial.nsec_key_ends.push(denial.nsec_keys.len() as u32);
+    }
+    denial.node_nsec3 = match zone.nsec3_params() {
         Some((salt, iterations)) => (0..zone.node_count() as NodeId)
             .map(|id| {
                 let hash = nsec3_hash(zone.node(id).name(), salt, iterations);
@@ -32,18 +51,47 @@ pub fn index(zone: &mut Zone) {
             .collect(),
         None => Vec::new(),
     };
-    zone.set_denial(nsec_order, node_nsec3);
+    zone.set_denial(denial);
+    // Needs the NSEC order set above.
+    let mut buf = [0u8; MAX_NAME_LEN + 2];
+    let node_wildcard = (0..zone.node_count() as NodeId)
+        .map(|id| {
+            let wildcard = wildcard_of(zone, id, &mut buf);
+            let found = match zone.nsec3_params() {
+                Some(_) => wildcard.and_then(|n| nsec3_for(zone, n)).map(|f| match f {
+                    Ok(i) | Err(i) => i,
+                }),
+                None => wildcard.and_then(|n| nsec_for(zone, n)),
+            };
+            found.unwrap_or(NO_NSEC3)
+        })
+        .collect();
+    zone.set_node_wildcard_denial(node_wildcard);
 }
 
-/// The node whose NSEC matches (same name) or covers `name` (lowercased): the last NSEC owner
-/// not after it in canonical order.
+/// The node whose NSEC matches (same name) or covers `name` (a name of the zone): the last
+/// NSEC owner not after it in canonical order, found by its canonical key.
 pub fn nsec_for(zone: &Zone, name: &[u8]) -> Option<NodeId> {
     let order = zone.nsec_order();
-    let after = order.partition_point(|&id| canonical_name_cmp(zone.node(id).name(), name).is_le());
+    let mut buf = [0u8; CANONICAL_KEY_MAX];
+    let len = canonical_key(name, zone.origin().len(), &mut buf);
+    let key = &buf[..len];
+    // The owners whose keys start as this one's (usually none or one) are compared whole.
+    let prefixes = zone.nsec_prefixes();
+    let prefix = key_prefix(key);
+    let low = prefixes.partition_point(|&p| p < prefix);
+    let high = low + prefixes[low..].partition_point(|&p| p == prefix);
+    let after = low + (low..high).take_while(|&i| zone.nsec_key(i) <= key).count();
     match after {
         0 => order.last().copied(),
         n => Some(order[n - 1]),
     }
+}
+
+/// The NSEC (node, in a zone denied by NSEC) or NSEC3 (index) that matches or covers the
+/// wildcard `*.<name of node id>`, computed when the zone was built.
+pub fn wildcard_denial(zone: &Zone, id: NodeId) -> Option<u32> {
+    zone.node_wildcard_denial(id)
 }
 
 /// Where `name`'s hash falls in the NSEC3 chain: `Ok(i)` matched by NSEC3 `i`, `Err(i)`

@@ -102,6 +102,28 @@ impl Targets {
         }
     }
 
+    /// Adds one target as [`Targets::add`] records it: `offset` where a name's labels start,
+    /// `len` its uncompressed length, `literal` when written without pointers.
+    pub(super) fn push(&mut self, offset: usize, len: u8, literal: bool) {
+        if offset > 0x3FFF || self.count == MAX_COMPRESSION_TARGETS {
+            return;
+        }
+        let i = self.count;
+        self.offsets[i] = offset as u16;
+        self.lens[i] = len;
+        if literal {
+            self.literal |= 1 << i;
+        } else {
+            self.literal &= !(1 << i);
+        }
+        self.count += 1;
+    }
+
+    /// The targets from the `from`-th on: offset, uncompressed length, whether literal.
+    pub(super) fn entries(&self, from: usize) -> impl Iterator<Item = (u16, u8, bool)> + '_ {
+        (from..self.count).map(|i| (self.offsets[i], self.lens[i], self.literal & (1 << i) != 0))
+    }
+
     /// An offset of `message` where `suffix` (uncompressed, non-root) is already written.
     pub(super) fn find(&self, message: &[u8], suffix: &[u8]) -> Option<u16> {
         (0..self.count)

@@ -32,10 +32,27 @@ pub struct Signed {
     pub(crate) nsec3: Vec<Nsec3Entry>,
     /// NSEC3PARAM's salt and iterations, when the zone has an NSEC3 chain.
     pub(crate) nsec3_params: Option<(Box<[u8]>, u16)>,
+    /// The lookup structures for denial of existence.
+    pub(crate) denial: DenialIndex,
+}
+
+/// What answers read to deny existence, computed once the zone is built
+/// (`crate::dnssec::denial::index`).
+#[derive(Debug, Default)]
+pub struct DenialIndex {
     /// The nodes that own an NSEC, in canonical order (RFC 4034 §6.1).
-    pub(crate) nsec_order: Vec<NodeId>,
+    pub nsec_order: Vec<NodeId>,
+    /// The canonical key (`crate::dnssec::canonical::canonical_key`, below the origin) of each
+    /// name of `nsec_order`, concatenated: the i-th ends at `nsec_key_ends[i]`; and the first
+    /// eight bytes of each as a number, searched first.
+    pub nsec_keys: Vec<u8>,
+    pub nsec_key_ends: Vec<u32>,
+    pub nsec_prefixes: Vec<u64>,
     /// By node id: the index of the NSEC3 whose hash is the node's name's, or [`NO_NSEC3`].
-    pub(crate) node_nsec3: Vec<u32>,
+    pub node_nsec3: Vec<u32>,
+    /// By node id: what matches or covers `*.<node>`, the NSEC's node or the NSEC3's index
+    /// (as the zone is denied), or [`NO_NSEC3`].
+    pub node_wildcard: Vec<u32>,
 }
 
 /// One NSEC3 of the chain, as a proof writes it.
@@ -109,21 +126,56 @@ impl Zone {
 
     /// The NSEC3 matching node `id`'s own name.
     pub fn node_nsec3(&self, id: NodeId) -> Option<u32> {
-        let index = *self.signed.as_ref()?.node_nsec3.get(id as usize)?;
+        let index = *self.signed.as_ref()?.denial.node_nsec3.get(id as usize)?;
         (index != NO_NSEC3).then_some(index)
     }
 
     /// The nodes that own an NSEC, in canonical order (empty before they are set).
     pub fn nsec_order(&self) -> &[NodeId] {
-        self.signed.as_ref().map_or(&[], |s| &s.nsec_order)
+        self.signed.as_ref().map_or(&[], |s| &s.denial.nsec_order)
     }
 
-    /// Sets the denial lookup structures (computed by `crate::dnssec::denial::index`): the
-    /// NSEC owners in canonical order, and by node id the NSEC3 matching its name.
-    pub fn set_denial(&mut self, nsec_order: Vec<NodeId>, node_nsec3: Vec<u32>) {
+    /// The canonical key of the `i`-th name of [`Zone::nsec_order`].
+    pub fn nsec_key(&self, i: usize) -> &[u8] {
+        let Some(denial) = self.signed.as_ref().map(|s| &s.denial) else {
+            return &[];
+        };
+        let start = match i {
+            0 => 0,
+            i => denial.nsec_key_ends[i - 1] as usize,
+        };
+        &denial.nsec_keys[start..denial.nsec_key_ends[i] as usize]
+    }
+
+    /// The first eight bytes of each key of [`Zone::nsec_key`], as numbers in the same order.
+    pub fn nsec_prefixes(&self) -> &[u64] {
+        self.signed
+            .as_ref()
+            .map_or(&[], |s| &s.denial.nsec_prefixes)
+    }
+
+    /// What denies `*.<node id>`: the NSEC's node or the NSEC3's index.
+    pub fn node_wildcard_denial(&self, id: NodeId) -> Option<u32> {
+        let found = *self
+            .signed
+            .as_ref()?
+            .denial
+            .node_wildcard
+            .get(id as usize)?;
+        (found != NO_NSEC3).then_some(found)
+    }
+
+    /// Sets what denies each node's wildcard (computed once the rest of the denial index is).
+    pub fn set_node_wildcard_denial(&mut self, node_wildcard: Vec<u32>) {
         if let Some(signed) = self.signed.as_mut() {
-            signed.nsec_order = nsec_order;
-            signed.node_nsec3 = node_nsec3;
+            signed.denial.node_wildcard = node_wildcard;
+        }
+    }
+
+    /// Sets the denial lookup structures (computed by `crate::dnssec::denial::index`).
+    pub fn set_denial(&mut self, denial: DenialIndex) {
+        if let Some(signed) = self.signed.as_mut() {
+            signed.denial = denial;
         }
     }
 }

@@ -26,6 +26,25 @@ pub fn apply(w: &mut Writer<'_>, prepared: &Prepared<'_>) -> bool {
     let Some(written) = w.append_sections(prepared.bytes, prepared.counts) else {
         return false;
     };
+    move_pointers(written, prepared, delta);
+    true
+}
+
+/// [`apply`] for an answer that more records follow: its names also become the compression
+/// targets writing it here would have made them.
+#[inline]
+pub fn apply_open(w: &mut Writer<'_>, prepared: &Prepared<'_>) -> bool {
+    let start = w.len();
+    if !apply(w, prepared) {
+        return false;
+    }
+    w.add_targets(start, prepared.name_targets());
+    true
+}
+
+/// Moves the listed pointers of the answer just written by `delta` bytes.
+#[inline]
+fn move_pointers(written: &mut [u8], prepared: &Prepared<'_>, delta: usize) {
     if delta != 0 {
         for pair in prepared.pointers.chunks_exact(2) {
             let at = usize::from(u16::from_be_bytes([pair[0], pair[1]]));
@@ -34,7 +53,6 @@ pub fn apply(w: &mut Writer<'_>, prepared: &Prepared<'_>) -> bool {
             written[at..at + 2].copy_from_slice(&moved.to_be_bytes());
         }
     }
-    true
 }
 
 /// For a question name longer than the reference: its labels and the prepared names' targets

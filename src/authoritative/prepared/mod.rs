@@ -1,50 +1,75 @@
 //! Answers written at load time (RFC 1035 §4.1.4 compression included), so that the common
 //! query is answered by copying bytes: positive answers and CNAME chains at every name,
-//! wildcard answers, referrals, and the authority section of NXDOMAIN and NODATA.
+//! wildcard answers, referrals, and the authority section of NXDOMAIN and NODATA. In a signed
+//! zone a second set answers DO=1 queries: positive answers and CNAME chains at every name
+//! (with their RRSIGs and any proof a chain through a wildcard owes), referrals (with the DS
+//! or the proof of its absence) and NODATA at every name (with its NSEC or NSEC3); a wildcard
+//! answer or an NXDOMAIN proves something about the question name itself, so those take the
+//! general path.
 //!
 //! This module owns their byte format: [`prepare`] writes it (`write.rs`), [`find`],
-//! [`negative`] and [`referral`] read it (this file), and [`apply`] copies one into a response
-//! (`apply.rs`). The zone only keeps the bytes ([`Zone::set_prepared`]): one arena, a range of
-//! it in each node (a lookup has just read the node) and an entry for the zone.
+//! [`nodata`], [`negative`] and [`referral`] read it (this file), and [`apply`] (or
+//! [`apply_open`], when more follows) copies one into a response (`apply.rs`). The zone only keeps the bytes ([`Zone::set_prepared`]): one arena,
+//! a range of it in each node (a lookup has just read the node) and an entry for the zone.
 //!
 //! # Format
 //!
 //! ```text
-//! node's range:  directory: count × (key u16, offset u32)   then that node's answers
+//! node's range:  directory: count × (key u16, what u8, offset u32)   then that node's answers
 //! answer:        counts 3 × u16 (answer, authority, additional) · pointers u8 · length u16 ·
 //!                reference length u8 · targets u8 · suffix length u8 · labels length u8 ·
-//!                pointer positions (pointers × u16) · labels · the sections' bytes
-//! zone's entry:  the offset of the NXDOMAIN/NODATA authority section, an answer as above
+//!                names u8 · pointer positions (pointers × u16) · labels ·
+//!                names × (offset u16, length u8, literal u8) · the sections' bytes
+//! zone's entry:  two offsets u32 of the NXDOMAIN/NODATA authority section (DO=0, then DO=1
+//!                in a signed zone; 0xFFFFFFFF when none), answers as above
 //! ```
 //!
-//! A directory key is the query type the answer is for; a delegation's referral has the key
-//! [`REFERRAL_KEY`]. All numbers are big-endian; offsets are into the whole arena.
+//! `names` are the compression targets the answer's own names add (offsets from the start of
+//! its bytes), so that names written after a copied answer compress as they would after the
+//! general path's ([`apply_open`]).
 //!
-//! A second set of answers per node (for DO=1: with RRSIGs and NSEC/NSEC3 proofs) belongs here
-//! too: [`prepare`] writes it by running the same walk with its signing step on, into the same
-//! node range under keys that also name the set ([`Key`] gains a variant byte), [`find`] takes
-//! the variant, [`apply`] is unchanged, and the zone still only stores bytes and ranges.
+//! A directory entry's `what` says which answer it is ([`What`]) and for which set (DO=0, or
+//! DO=1 in a signed zone: +[`SIGNED`]); its key is the query type of a positive answer, 0
+//! otherwise. All numbers are big-endian; offsets are into the whole arena.
 
 mod apply;
 #[cfg(test)]
 mod tests;
 mod write;
 
-pub use apply::apply;
+pub use apply::{apply, apply_open};
 pub use write::prepare;
 
 use crate::zone::{NodeId, Zone};
 
-/// Key of a delegation's referral among its prepared answers.
-pub(crate) const REFERRAL_KEY: u16 = 0;
-/// Bytes of one entry of a node's directory of prepared answers: key, offset.
-const DIRECTORY_ENTRY: usize = 6;
+/// Bytes of one entry of a node's directory of prepared answers: key, what, offset.
+const DIRECTORY_ENTRY: usize = 7;
 /// Bytes before a prepared answer's pointer list.
-const PREPARED_HEADER: usize = 13;
+const PREPARED_HEADER: usize = 14;
+/// Bytes of one of a prepared answer's compression targets: offset, length, literal.
+const TARGET_ENTRY: usize = 4;
+/// No answer, in the zone's entry.
+const NO_OFFSET: u32 = u32::MAX;
+/// Added to a [`What`] for the answers to DO=1 queries.
+const SIGNED: u8 = 4;
 
-/// A directory key: which question a prepared answer is for (its query type, or
-/// [`REFERRAL_KEY`]).
-type Key = u16;
+/// Which answer of a node a directory entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum What {
+    /// The positive answer (or CNAME chain) for the query type in the key.
+    Answer = 0,
+    /// A delegation's referral.
+    Referral = 1,
+    /// NODATA for any type the node lacks (DO=1 only: at DO=0 it is the zone's negative
+    /// authority section, [`negative`]).
+    NoData = 2,
+}
+
+/// A directory entry's key and `what` byte.
+fn tag(what: What, key: u16, dnssec: bool) -> (u16, u8) {
+    (key, what as u8 + if dnssec { SIGNED } else { 0 })
+}
 
 /// A response's sections after the question, compressed and written at load time for a
 /// question whose name is a reference name (the node's own name, the origin for negative
@@ -68,6 +93,8 @@ pub struct Prepared<'z> {
     pub labels: &'z [u8],
     /// Positions in `bytes` of the compression pointers to move, as big-endian pairs.
     pub pointers: &'z [u8],
+    /// The compression targets the answer's names add (see the module comment).
+    pub names: &'z [u8],
     pub bytes: &'z [u8],
 }
 
@@ -79,55 +106,75 @@ impl<'z> Prepared<'z> {
         let pointers = arena[at + 6] as usize;
         let len = word(7) as usize;
         let labels = arena[at + 12] as usize;
+        let names = arena[at + 13] as usize;
         let pointers_at = at + PREPARED_HEADER;
         let labels_at = pointers_at + 2 * pointers;
-        let bytes_at = labels_at + labels;
+        let names_at = labels_at + labels;
+        let bytes_at = names_at + TARGET_ENTRY * names;
         Prepared {
             counts: [word(0), word(2), word(4)],
             reference_len: arena[at + 9],
             targets: arena[at + 10],
             suffix_len: arena[at + 11],
-            labels: &arena[labels_at..bytes_at],
+            labels: &arena[labels_at..names_at],
             pointers: &arena[pointers_at..labels_at],
+            names: &arena[names_at..bytes_at],
             bytes: &arena[bytes_at..bytes_at + len],
         }
+    }
+
+    /// The compression targets its names add: offset in `bytes`, length, literal.
+    pub fn name_targets(&self) -> impl Iterator<Item = (usize, u8, bool)> + 'z {
+        self.names.chunks_exact(TARGET_ENTRY).map(|entry| {
+            let offset = usize::from(u16::from_be_bytes([entry[0], entry[1]]));
+            (offset, entry[2], entry[3] != 0)
+        })
     }
 }
 
 /// The answer to `qtype` at node `id` prepared at load time, if there is one: a positive
-/// answer (also a CNAME chain through static data) whose owner is the question name.
+/// answer (also a CNAME chain through static data) whose owner is the question name; with
+/// `dnssec`, the one for DO=1 (a signed zone's only).
 #[inline]
-pub fn find(zone: &Zone, id: NodeId, qtype: u16) -> Option<Prepared<'_>> {
-    if qtype == REFERRAL_KEY {
-        return None;
-    }
-    entry(zone, id, qtype)
+pub fn find(zone: &Zone, id: NodeId, qtype: u16, dnssec: bool) -> Option<Prepared<'_>> {
+    entry(zone, id, tag(What::Answer, qtype, dnssec))
 }
 
 /// The referral to the zone cut `cut`, relative to the cut's name.
-pub fn referral(zone: &Zone, cut: NodeId) -> Option<Prepared<'_>> {
-    entry(zone, cut, REFERRAL_KEY)
+pub fn referral(zone: &Zone, cut: NodeId, dnssec: bool) -> Option<Prepared<'_>> {
+    entry(zone, cut, tag(What::Referral, 0, dnssec))
 }
 
-/// The authority section of NXDOMAIN and NODATA answers, relative to the origin.
+/// NODATA with DO=1 at node `id` of a signed zone, for its own name: the negative SOA and the
+/// node's NSEC or NSEC3, with their RRSIGs.
 #[inline]
-pub fn negative(zone: &Zone) -> Option<Prepared<'_>> {
-    let offset = zone.prepared_zone_entry()?;
-    Some(Prepared::at(zone.prepared_arena(), offset))
+pub fn nodata(zone: &Zone, id: NodeId) -> Option<Prepared<'_>> {
+    entry(zone, id, tag(What::NoData, 0, true))
 }
 
-/// The answer under `key` in node `id`'s directory.
+/// The authority section of NXDOMAIN and NODATA answers, relative to the origin; with
+/// `dnssec`, the negative SOA's RRSIGs included (a signed zone's only).
 #[inline]
-fn entry(zone: &Zone, id: NodeId, key: Key) -> Option<Prepared<'_>> {
+pub fn negative(zone: &Zone, dnssec: bool) -> Option<Prepared<'_>> {
+    let arena = zone.prepared_arena();
+    let at = zone.prepared_zone_entry()? as usize + if dnssec { 4 } else { 0 };
+    let offset = u32::from_be_bytes(arena.get(at..at + 4)?.try_into().ok()?);
+    (offset != NO_OFFSET).then(|| Prepared::at(arena, offset))
+}
+
+/// The answer tagged `(key, what)` in node `id`'s directory.
+#[inline]
+fn entry(zone: &Zone, id: NodeId, (key, what): (u16, u8)) -> Option<Prepared<'_>> {
     let arena = zone.prepared_arena();
     let (start, len) = zone.prepared_range(id);
     let start = start as usize;
     let directory = arena.get(start..start + usize::from(len) * DIRECTORY_ENTRY)?;
+    let key = key.to_be_bytes();
     directory
         .chunks_exact(DIRECTORY_ENTRY)
-        .find(|entry| entry[..2] == key.to_be_bytes())
+        .find(|entry| entry[..2] == key && entry[2] == what)
         .map(|entry| {
-            let offset = u32::from_be_bytes([entry[2], entry[3], entry[4], entry[5]]);
+            let offset = u32::from_be_bytes([entry[3], entry[4], entry[5], entry[6]]);
             Prepared::at(arena, offset)
         })
 }

@@ -4,9 +4,16 @@ use std::path::Path;
 
 use super::{Prepared, apply, find, negative, prepare, referral};
 use crate::authoritative::{self, NoRecord};
+use crate::config::zones::Denial;
+use crate::dnssec::command::KeySet;
+use crate::dnssec::policy::KeyPolicy;
+use crate::dnssec::rrsig::Validity;
+use crate::dnssec::sign::keys::{KeyAccess, prepare as prepare_keys};
+use crate::dnssec::sign::{ZoneSigning, sign_zone};
+use crate::dnssec::validity::SignatureTiming;
 use crate::wire::writer::Writer;
 use crate::wire::{MAX_MESSAGE, Name, rtype};
-use crate::zone::{NodeRef, ParseOptions, Zone, ZoneBuilder, parse_zone_text};
+use crate::zone::{NodeRef, ParseOptions, Record, Zone, ZoneBuilder, parse_zone_text};
 
 const ZONE: &str = "$ORIGIN example.com.\n$TTL 300\n\
     @ SOA ns1 hostmaster 1 7200 1800 1209600 60\n@ NS ns1\n@ NS ns2.example.net.\n\
@@ -22,21 +29,79 @@ const ZONE: &str = "$ORIGIN example.com.\n$TTL 300\n\
     a.b.c PTR web\nlong TXT \"0123456789012345678901234567890123456789012345678901234567890123456789\" \"0123456789012345678901234567890123456789012345678901234567890123456789\" \"0123456789012345678901234567890123456789012345678901234567890123456789\" \"0123456789012345678901234567890123456789012345678901234567890123456789\" \"0123456789012345678901234567890123456789012345678901234567890123456789\" \"0123456789012345678901234567890123456789012345678901234567890123456789\" \"0123456789012345678901234567890123456789012345678901234567890123456789\"\n";
 
 fn zone(prepared: bool) -> Zone {
-    let origin: Name = "example.com.".parse().unwrap();
-    let records =
-        parse_zone_text(ZONE, Path::new("t.zone"), &origin, &ParseOptions::default()).unwrap();
-    let mut builder = ZoneBuilder::new(&origin, Path::new("t.zone"));
+    build(records(None), prepared)
+}
+
+fn origin() -> Name {
+    "example.com.".parse().unwrap()
+}
+
+fn steered() -> Name {
+    "steered.example.com.".parse().unwrap()
+}
+
+/// The zone's records unsigned, or signed here with `denial` (with a key made in a
+/// temporary directory).
+fn records(denial: Option<Denial>) -> Vec<Record> {
+    let records = parse_zone_text(
+        ZONE,
+        Path::new("t.zone"),
+        &origin(),
+        &ParseOptions::default(),
+    )
+    .unwrap();
+    match denial {
+        Some(denial) => sign(records, &origin(), &steered(), denial),
+        None => records,
+    }
+}
+
+/// The zone of `records`, its answers prepared or not.
+fn build(records: Vec<Record>, prepared: bool) -> Zone {
+    let mut builder = ZoneBuilder::new(&origin(), Path::new("t.zone"));
     builder.add_records(records);
-    builder.add_service(&"steered.example.com.".parse().unwrap(), 0);
+    builder.add_service(&steered(), 0);
     let mut zone = builder.finish().map_err(|p| p.errors).unwrap().0;
+    crate::dnssec::denial::index(&mut zone);
     if prepared {
         prepare(&mut zone);
     }
     zone
 }
 
+fn sign(records: Vec<Record>, origin: &Name, steered: &Name, denial: Denial) -> Vec<Record> {
+    const NOW: u64 = 1_800_000_000;
+    let dir = tempfile::tempdir().unwrap();
+    let set = KeySet {
+        dir: dir.path().to_path_buf(),
+        zone: origin.clone(),
+        algorithm: None,
+    };
+    let keys = prepare_keys(&set, &KeyPolicy::default(), NOW, KeyAccess::Apply)
+        .unwrap()
+        .unwrap();
+    let timing = SignatureTiming::default();
+    let steered = [(steered.clone(), vec![rtype::A, rtype::AAAA])];
+    let signing = ZoneSigning {
+        origin,
+        keys: &keys.keys,
+        plan: &keys.plan,
+        denial,
+        validity: Validity::Timing {
+            timing: &timing,
+            now: NOW,
+        },
+        now: NOW,
+        dnskey_ttl: 3600,
+        steered: &steered,
+    };
+    sign_zone(records, &signing, Path::new("t.zone"), None)
+        .unwrap()
+        .records
+}
+
 /// The message the query path writes for one question, with a steering stand-in.
-fn respond(zone: &Zone, qname: &[u8], qtype: u16, limit: usize) -> Vec<u8> {
+fn respond(zone: &Zone, qname: &[u8], qtype: u16, limit: usize, dnssec: bool) -> Vec<u8> {
     let mut buf = vec![0u8; MAX_MESSAGE];
     let mut w = Writer::new(&mut buf, limit);
     w.header(0x1234, 0x8400).unwrap();
@@ -58,7 +123,7 @@ fn respond(zone: &Zone, qname: &[u8], qtype: u16, limit: usize) -> Vec<u8> {
         &lower,
         qtype,
         limit < 1000,
-        false,
+        dnssec,
         &mut steer,
         &mut NoRecord,
     );
@@ -85,8 +150,29 @@ fn mixed(name: &[u8]) -> Vec<u8> {
 
 #[test]
 fn prepared_answers_are_byte_for_byte_those_of_the_general_path() {
-    let (fast, slow) = (zone(true), zone(false));
-    assert!(negative(&fast).is_some());
+    compare_with_the_general_path(zone(true), zone(false), false);
+}
+
+#[test]
+fn prepared_answers_of_a_signed_zone_are_those_of_the_general_path_with_do_0_and_do_1() {
+    for denial in [Denial::Nsec, Denial::Nsec3] {
+        let signed = records(Some(denial));
+        let (fast, slow) = (build(signed.clone(), true), build(signed, false));
+        assert!(negative(&fast, true).is_some());
+        let name = fast.find(b"\x03web\x07example\x03com\x00").unwrap();
+        assert!(super::nodata(&fast, name).is_some());
+        assert_eq!(find(&fast, name, rtype::A, true).unwrap().counts, [2, 0, 0]);
+        compare_with_the_general_path(fast, slow, true);
+    }
+    let signed = records(Some(Denial::Nsec));
+    let (fast, slow) = (build(signed.clone(), true), build(signed, false));
+    compare_with_the_general_path(fast, slow, false);
+}
+
+/// Every name of the zone (and names below it, in mixed case) × many types × three sizes:
+/// the same message with prepared answers as without.
+fn compare_with_the_general_path(fast: Zone, slow: Zone, dnssec: bool) {
+    assert!(negative(&fast, dnssec).is_some());
     assert!((0..fast.node_count() as u32).any(|id| fast.prepared_range(id).1 > 0));
     let types = [
         rtype::A,
@@ -101,6 +187,8 @@ fn prepared_answers_are_byte_for_byte_those_of_the_general_path() {
         rtype::DS,
         rtype::DNAME,
         rtype::ANY,
+        rtype::RRSIG,
+        rtype::NSEC,
         0,
         99,
     ];
@@ -126,9 +214,9 @@ fn prepared_answers_are_byte_for_byte_those_of_the_general_path() {
     for name in &names {
         for &qtype in &types {
             for limit in [512, 1232, MAX_MESSAGE] {
-                let a = respond(&fast, name, qtype, limit);
-                let b = respond(&slow, name, qtype, limit);
-                assert_eq!(a, b, "{name:?} type {qtype} limit {limit}");
+                let a = respond(&fast, name, qtype, limit, dnssec);
+                let b = respond(&slow, name, qtype, limit, dnssec);
+                assert_eq!(a, b, "{name:?} type {qtype} limit {limit} DO={dnssec}");
                 compared += 1;
             }
         }
@@ -137,7 +225,7 @@ fn prepared_answers_are_byte_for_byte_those_of_the_general_path() {
         let lower = name.to_ascii_lowercase();
         if let crate::zone::Lookup::Found(id) | crate::zone::Lookup::Wildcard(id) =
             fast.lookup(&lower)
-            && find(&fast, id, rtype::A).is_some()
+            && find(&fast, id, rtype::A, dnssec).is_some()
         {
             used += 1;
         }
@@ -149,17 +237,20 @@ fn prepared_answers_are_byte_for_byte_those_of_the_general_path() {
 fn steered_and_dynamic_answers_are_not_prepared() {
     let zone = zone(true);
     let steered = zone.find(b"\x07steered\x07example\x03com\x00").unwrap();
-    assert!(find(&zone, steered, rtype::A).is_none());
-    assert!(find(&zone, steered, rtype::AAAA).is_none());
-    assert!(find(&zone, steered, rtype::TXT).is_some());
+    assert!(find(&zone, steered, rtype::A, false).is_none());
+    assert!(find(&zone, steered, rtype::AAAA, false).is_none());
+    assert!(find(&zone, steered, rtype::TXT, false).is_some());
     let sub = zone.find(b"\x03sub\x07example\x03com\x00").unwrap();
     assert!(
-        find(&zone, sub, 0).is_none(),
+        find(&zone, sub, 0, false).is_none(),
         "a referral is no positive answer"
     );
-    assert!(referral(&zone, sub).is_some());
+    assert!(referral(&zone, sub, false).is_some());
     let many = zone.find(b"\x04many\x07example\x03com\x00").unwrap();
-    assert_eq!(find(&zone, many, rtype::A).unwrap().counts, [8, 0, 0]);
+    assert_eq!(
+        find(&zone, many, rtype::A, false).unwrap().counts,
+        [8, 0, 0]
+    );
 }
 
 /// Whether the prepared answer is taken for a question: the moved-pointer and
@@ -177,7 +268,7 @@ fn applies(prepared: Prepared<'_>, qname: &str) -> bool {
 #[test]
 fn prepared_answers_stand_aside_where_the_question_compresses_better() {
     let zone = zone(true);
-    let negative = negative(&zone).unwrap();
+    let negative = negative(&zone, false).unwrap();
     assert!(!negative.pointers.is_empty());
     assert!(applies(negative, "nothing.example.com."));
     assert!(applies(negative, "a.b.NOTHING.Example.com."));
@@ -185,15 +276,15 @@ fn prepared_answers_stand_aside_where_the_question_compresses_better() {
     assert!(!applies(negative, "x.ns1.example.com."));
     assert!(!applies(negative, "x.HostMaster.example.com."));
     let sub = zone.find(b"\x03sub\x07example\x03com\x00").unwrap();
-    let referral = referral(&zone, sub).unwrap();
+    let referral = referral(&zone, sub, false).unwrap();
     assert!(applies(referral, "www.sub.example.com."));
     assert!(!applies(referral, "ns.sub.example.com."));
     let wild = zone.find(b"\x01*\x04wild\x07example\x03com\x00").unwrap();
-    let mx = find(&zone, wild, rtype::MX).unwrap();
+    let mx = find(&zone, wild, rtype::MX, false).unwrap();
     assert!(applies(mx, "x.wild.example.com."));
     assert!(applies(mx, "longer.wild.example.com."));
     let wm = zone.find(b"\x01*\x02wm\x07example\x03com\x00").unwrap();
-    let mx = find(&zone, wm, rtype::MX).unwrap();
+    let mx = find(&zone, wm, rtype::MX, false).unwrap();
     assert!(applies(mx, "other.wm.example.com."));
     assert!(!applies(mx, "host.wm.example.com."));
     // Over 48 labels in all: the general path would run out of compression targets.

@@ -5,9 +5,10 @@
 //! prepared answer is byte for byte what the query path would write for that question. A real
 //! question name that ends in the reference name but is longer moves everything after the
 //! question; the pointers that must move with it are listed (see [`super::Prepared`]).
-//! Steered answers are never prepared: the policy decides them per query.
+//! Steered answers are never prepared: the policy decides them per query. A signed zone's
+//! answers with DO=1 are rendered by the same walk with DO=1.
 
-use super::{DIRECTORY_ENTRY, Key, PREPARED_HEADER, REFERRAL_KEY};
+use super::{DIRECTORY_ENTRY, NO_OFFSET, PREPARED_HEADER, What, tag};
 use crate::authoritative::{self, NoRecord};
 use crate::wire::compressed;
 use crate::wire::rtype;
@@ -20,6 +21,8 @@ use crate::zone::{NodeId, NodeRef, Zone};
 const MAX_PREPARED: usize = 4096;
 /// Query types prepared at a CNAME besides CNAME itself: the chain is followed for them.
 const CHASED_TYPES: [u16; 2] = [rtype::A, rtype::AAAA];
+/// Types (private use, RFC 6895 §3.1) one of which a node lacks, to render its NODATA with.
+const NODATA_TYPES: [u16; 3] = [65_534, 65_533, 65_532];
 
 /// What is being prepared.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -33,100 +36,158 @@ enum Kind {
     Suffix,
 }
 
-/// Prepares the answers of `zone` (built, with its steered names) and stores them in it.
+/// Scratch space of [`prepare`]: the message being rendered, what it finds in it, and one
+/// node's answers (offsets relative to its first answer) with their directory tags, which
+/// are moved into the arena behind the node's directory.
+#[derive(Default)]
+struct Scratch {
+    buf: Vec<u8>,
+    found: Found,
+    types: Vec<u16>,
+    answers: Vec<u8>,
+    index: Vec<((u16, u8), u32)>,
+}
+
+impl Scratch {
+    /// Renders with `write` and keeps the result under `tag`.
+    fn keep(
+        &mut self,
+        tag: (u16, u8),
+        qname: &[u8],
+        qtype: u16,
+        kind: Kind,
+        write: impl FnOnce(&mut Writer<'_>) -> bool,
+    ) {
+        let found = &mut self.found;
+        if let Some(r) = render(&mut self.buf, qname, qtype, kind, found, write) {
+            let offset = store(&mut self.answers, &r, found);
+            self.index.push((tag, offset));
+        }
+    }
+}
+
+/// Prepares the answers of `zone` (built, with its steered names) and stores them in it: the
+/// DO=0 set, and for a signed zone the DO=1 set.
 pub fn prepare(zone: &mut Zone) {
-    let mut buf = vec![0u8; MAX_MESSAGE];
+    let mut s = Scratch {
+        buf: vec![0u8; MAX_MESSAGE],
+        ..Scratch::default()
+    };
     let mut arena = Vec::new();
-    // One node's answers as they are rendered (offsets relative to its first answer), and
-    // which query type each answers; both are moved into `arena` behind the node's directory.
-    let mut answers = Vec::new();
-    let mut index: Vec<(Key, u32)> = Vec::new();
     let mut ranges: Vec<(u32, u16)> = Vec::with_capacity(zone.node_count());
-    let mut pointers = Vec::new();
-    let mut labels = Vec::new();
+    let sets: &[bool] = if zone.is_signed() {
+        &[false, true]
+    } else {
+        &[false]
+    };
     let origin = zone.origin().as_wire().to_vec();
-    let negative = render(
-        &mut buf,
-        &origin,
-        rtype::SOA,
-        Kind::Suffix,
-        &mut pointers,
-        &mut labels,
-        |w| authoritative::negative(w, zone, false).is_ok(),
-    )
-    .map(|r| store(&mut arena, &r, &pointers, &labels));
-    let mut types: Vec<u16> = Vec::new();
+    let mut negative = [NO_OFFSET; 2];
+    for &dnssec in sets {
+        let rendered = render(
+            &mut s.buf,
+            &origin,
+            rtype::SOA,
+            Kind::Suffix,
+            &mut s.found,
+            |w| authoritative::negative(w, zone, dnssec).is_ok(),
+        );
+        if let Some(r) = rendered {
+            negative[usize::from(dnssec)] = store(&mut arena, &r, &s.found);
+        }
+    }
+    let zone_entry = arena.len() as u32;
+    for offset in negative {
+        arena.extend_from_slice(&offset.to_be_bytes());
+    }
     for id in 0..zone.node_count() as NodeId {
-        answers.clear();
-        index.clear();
+        s.answers.clear();
+        s.index.clear();
         let node = zone.node(id);
-        let name = node.name().to_vec();
-        if node.is_occluded() {
-            // Below a cut: never found by a lookup, nothing to prepare.
-        } else if node.is_delegation() {
-            let cut = node;
-            let rendered = render(
-                &mut buf,
-                &name,
-                rtype::A,
-                Kind::Suffix,
-                &mut pointers,
-                &mut labels,
-                |w| authoritative::referral(w, zone, cut, false).is_ok(),
-            );
-            if let Some(r) = rendered {
-                index.push((REFERRAL_KEY, store(&mut answers, &r, &pointers, &labels)));
-            }
-        } else {
-            types.clear();
-            types.extend(zone.node(id).rrsets().map(|set| set.rtype()));
-            if types.contains(&rtype::CNAME) {
-                types.extend(CHASED_TYPES);
-            }
-            let kind = if name.starts_with(&[1, b'*']) {
-                Kind::Wildcard
-            } else {
-                Kind::Exact
-            };
-            for &qtype in &types {
-                if kind == Kind::Exact
-                    && let Some(plain) = plain(zone.node(id), qtype, &name, &mut buf)
-                {
-                    index.push((qtype, store(&mut answers, &plain, &[], &[])));
-                    continue;
-                }
-                let rendered = render(
-                    &mut buf,
-                    &name,
-                    qtype,
-                    kind,
-                    &mut pointers,
-                    &mut labels,
-                    |w| answered_whole(w, zone, &name, qtype),
-                );
-                if let Some(r) = rendered {
-                    index.push((qtype, store(&mut answers, &r, &pointers, &labels)));
-                }
+        // Below a cut: never found by a lookup, nothing to prepare.
+        if !node.is_occluded() {
+            for &dnssec in sets {
+                node_answers(zone, node, dnssec, &mut s);
             }
         }
         // The directory, then the answers: a lookup reads the directory and its first answer
         // from the same or the next cache line.
         let start = arena.len() as u32;
-        let first_answer = start as usize + index.len() * DIRECTORY_ENTRY;
-        for &(qtype, offset) in &index {
-            arena.extend_from_slice(&qtype.to_be_bytes());
+        let first_answer = start as usize + s.index.len() * DIRECTORY_ENTRY;
+        for &((key, what), offset) in &s.index {
+            arena.extend_from_slice(&key.to_be_bytes());
+            arena.push(what);
             arena.extend_from_slice(&(first_answer as u32 + offset).to_be_bytes());
         }
-        arena.extend_from_slice(&answers);
-        ranges.push((start, index.len() as u16));
+        arena.extend_from_slice(&s.answers);
+        ranges.push((start, s.index.len() as u16));
     }
     arena.shrink_to_fit();
-    zone.set_prepared(arena, &ranges, negative);
+    zone.set_prepared(arena, &ranges, Some(zone_entry));
 }
 
-/// Writes the general path's answer for `qtype` at `name` (its own name); whether it is one
-/// to prepare: a whole, authoritative NOERROR answer from zone data, not a steering decision.
-fn answered_whole(w: &mut Writer<'_>, zone: &Zone, name: &[u8], qtype: u16) -> bool {
+/// Prepares node `node`'s answers of one set (DO=1 when `dnssec`): its referral, or its
+/// positive answers and, with DO=1, its NODATA. With DO=1 a wildcard's answers are those to
+/// its own name: the walk adds the proof about the question name.
+fn node_answers(zone: &Zone, node: NodeRef<'_>, dnssec: bool, s: &mut Scratch) {
+    let name = node.name();
+    if node.is_delegation() {
+        let tag = tag(What::Referral, 0, dnssec);
+        s.keep(tag, name, rtype::A, Kind::Suffix, |w| {
+            authoritative::referral(w, zone, node, dnssec).is_ok()
+        });
+        return;
+    }
+    let kind = if name.starts_with(&[1, b'*']) {
+        Kind::Wildcard
+    } else {
+        Kind::Exact
+    };
+    let mut types = std::mem::take(&mut s.types);
+    types.clear();
+    types.extend(node.rrsets().map(|set| set.rtype()));
+    if types.contains(&rtype::CNAME) {
+        types.extend(CHASED_TYPES);
+    }
+    for &qtype in &types {
+        let tag = tag(What::Answer, qtype, dnssec);
+        if kind == Kind::Exact
+            && let Some(plain) = plain(node, qtype, dnssec, &mut s.buf)
+        {
+            s.index
+                .push((tag, store(&mut s.answers, &plain, &Found::default())));
+            continue;
+        }
+        // With DO=1 the walk writes a wildcard's proof after the copied answer: only an answer
+        // section can come before it.
+        let proof_follows = dnssec && kind == Kind::Wildcard;
+        s.keep(tag, name, qtype, kind, |w| {
+            answered_whole(w, zone, name, qtype, dnssec)
+                .is_some_and(|counts| !proof_follows || counts[1..] == [0, 0])
+        });
+    }
+    // NODATA, for a type the node lacks (what it is does not change the bytes after the
+    // question): the walk takes it only where the node has no RRset of the query type.
+    if dnssec
+        && kind == Kind::Exact
+        && let Some(&absent) = NODATA_TYPES.iter().find(|&&t| !types.contains(&t))
+    {
+        s.keep(tag(What::NoData, 0, true), name, absent, kind, |w| {
+            answered_whole(w, zone, name, absent, true).is_some_and(|counts| counts[0] == 0)
+        });
+    }
+    s.types = types;
+}
+
+/// Writes the general path's answer for `qtype` at `name` (its own name), with DO=1 when
+/// `dnssec`; the counts of its answer, authority and additional sections when it is one to
+/// prepare: a whole, authoritative NOERROR answer from zone data, not a steering decision.
+fn answered_whole(
+    w: &mut Writer<'_>,
+    zone: &Zone,
+    name: &[u8],
+    qtype: u16,
+    dnssec: bool,
+) -> Option<[u16; 3]> {
     let mut steered =
         |_: &mut Writer<'_>, _: u32, _: &[u8], _: NodeRef<'_>, _: &mut NoRecord| Ok(false);
     let outcome = authoritative::answer(
@@ -136,25 +197,28 @@ fn answered_whole(w: &mut Writer<'_>, zone: &Zone, name: &[u8], qtype: u16) -> b
         name,
         qtype,
         false,
-        false,
+        dnssec,
         &mut steered,
         &mut NoRecord,
     );
-    outcome.rcode == rtype::rcode::NOERROR
+    let whole = outcome.rcode == rtype::rcode::NOERROR
         && outcome.authoritative
         && !outcome.truncated
-        && !outcome.steered
+        && !outcome.steered;
+    whole.then(|| {
+        [Section::Answer, Section::Authority, Section::Additional].map(|section| w.count(section))
+    })
 }
 
 /// The answer most names get, built directly: the RRset of a type whose rdata holds no name
 /// to compress, with no additional records, each record's owner a pointer to the question
-/// name (what [`render`] would write, at a fraction of the load time). `None` where anything
-/// else applies: a CNAME or a steering service at the node, names in the rdata, additional
-/// records.
+/// name, followed with DO=1 by its RRSIGs written alike (what [`render`] would write, at a
+/// fraction of the load time). `None` where anything else applies: a CNAME or a steering
+/// service at the node, names in the rdata, additional records.
 fn plain<'b>(
     node: NodeRef<'_>,
     qtype: u16,
-    name: &[u8],
+    dnssec: bool,
     buf: &'b mut [u8],
 ) -> Option<Rendered<'b>> {
     if node.rrset(rtype::CNAME).is_some()
@@ -167,18 +231,24 @@ fn plain<'b>(
     if !set.additional().is_empty() || set.len() > usize::from(u16::MAX) {
         return None;
     }
+    let signatures = if dnssec { set.signatures() } else { &[] };
     let mut len = 0usize;
-    for record in crate::wire::writer::EncodedRecords::new(set.encoded()) {
-        let end = len + 2 + record.len();
-        if end > MAX_PREPARED {
-            return None;
+    let mut count = 0u16;
+    for encoded in [set.encoded(), signatures] {
+        for record in crate::wire::writer::EncodedRecords::new(encoded) {
+            let end = len + 2 + record.len();
+            if end > MAX_PREPARED {
+                return None;
+            }
+            buf[len..len + 2].copy_from_slice(&[0xC0, HEADER_LEN as u8]);
+            buf[len + 2..end].copy_from_slice(record);
+            len = end;
+            count = count.checked_add(1)?;
         }
-        buf[len..len + 2].copy_from_slice(&[0xC0, HEADER_LEN as u8]);
-        buf[len + 2..end].copy_from_slice(record);
-        len = end;
     }
+    let name = node.name();
     Some(Rendered {
-        counts: [set.len() as u16, 0, 0],
+        counts: [count, 0, 0],
         reference_len: name.len() as u8,
         targets: 0,
         suffix_len: name.len() as u8,
@@ -195,18 +265,24 @@ struct Rendered<'b> {
     bytes: &'b [u8],
 }
 
+/// What [`render`] finds in a rendered answer besides its bytes: the positions of the
+/// pointers its kind must move, the labels its names have directly above the checked suffix,
+/// and the compression targets its names add (as [`super::Prepared`] keeps them).
+#[derive(Default)]
+struct Found {
+    pointers: Vec<u16>,
+    labels: Vec<u8>,
+    names: Vec<(u16, u8, bool)>,
+}
+
 /// Writes a message for `qname`/`qtype` whose sections `write` fills (returning whether it
-/// is an answer worth keeping). Fills `pointers` with the positions of the pointers `kind`
-/// must move and `labels` with the labels names of the answer have directly above the
-/// checked suffix.
-#[allow(clippy::too_many_arguments)]
+/// is an answer worth keeping), and fills `found` for it.
 fn render<'b>(
     buf: &'b mut [u8],
     qname: &[u8],
     qtype: u16,
     kind: Kind,
-    pointers: &mut Vec<u16>,
-    labels: &mut Vec<u8>,
+    found: &mut Found,
     write: impl FnOnce(&mut Writer<'_>) -> bool,
 ) -> Option<Rendered<'b>> {
     let mut w = Writer::new(buf, MAX_MESSAGE);
@@ -223,6 +299,11 @@ fn render<'b>(
         w.count(Section::Additional),
     ];
     let all_targets = w.target_count();
+    found.names.clear();
+    found.names.extend(
+        w.targets_from(question_end)
+            .map(|(offset, len, literal)| (offset - question_end as u16, len, literal)),
+    );
     let end = w.finish();
     if end - question_end > MAX_PREPARED || all_targets >= MAX_COMPRESSION_TARGETS {
         return None;
@@ -232,6 +313,9 @@ fn render<'b>(
         Kind::Wildcard => &qname[2..],
         Kind::Exact | Kind::Suffix => qname,
     };
+    let Found {
+        pointers, labels, ..
+    } = found;
     pointers.clear();
     labels.clear();
     let total = counts.iter().map(|&c| usize::from(c)).sum();
@@ -278,24 +362,29 @@ fn render<'b>(
 }
 
 /// Appends a prepared answer to the arena; returns its offset.
-fn store(arena: &mut Vec<u8>, rendered: &Rendered<'_>, pointers: &[u16], labels: &[u8]) -> u32 {
+fn store(arena: &mut Vec<u8>, rendered: &Rendered<'_>, found: &Found) -> u32 {
     let offset = arena.len() as u32;
     for count in rendered.counts {
         arena.extend_from_slice(&count.to_be_bytes());
     }
-    arena.push(pointers.len() as u8);
+    arena.push(found.pointers.len() as u8);
     arena.extend_from_slice(&(rendered.bytes.len() as u16).to_be_bytes());
     arena.extend_from_slice(&[
         rendered.reference_len,
         rendered.targets,
         rendered.suffix_len,
-        labels.len() as u8,
+        found.labels.len() as u8,
+        found.names.len() as u8,
     ]);
     debug_assert_eq!(arena.len() - offset as usize, PREPARED_HEADER);
-    for &at in pointers {
+    for &at in &found.pointers {
         arena.extend_from_slice(&at.to_be_bytes());
     }
-    arena.extend_from_slice(labels);
+    arena.extend_from_slice(&found.labels);
+    for &(at, len, literal) in &found.names {
+        arena.extend_from_slice(&at.to_be_bytes());
+        arena.extend_from_slice(&[len, u8::from(literal)]);
+    }
     arena.extend_from_slice(rendered.bytes);
     offset
 }

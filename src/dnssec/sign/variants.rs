@@ -13,13 +13,12 @@
 //! (the answers the current health state produces, `answer::sign_ahead`), so that a failover
 //! is served from the published map from its first query. Both ways of signing are counted.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
+use hashbrown::HashMap;
 
-use super::cache::{ContentKey, content_key};
 use crate::dnssec::keydir::StoredKey;
 use crate::dnssec::rrsig::{RrsetHeader, SignScratch, Validity};
 use crate::dnssec::validity::SignatureTiming;
@@ -34,7 +33,94 @@ struct Signed {
     refresh_at: u64,
 }
 
-type Map = HashMap<ContentKey, Arc<Signed>>;
+/// Signed variants by their content ([`VariantKey`]'s bytes).
+type Map = HashMap<Box<[u8]>, Arc<Signed>>;
+
+/// The longest key written on the stack: the fixed fields, an owner, and 32 addresses or a
+/// name, each with its length. A longer RRset (never configured) is keyed on the heap.
+const KEY_STACK: usize = 9 + 255 + 32 * 18;
+
+/// What names a variant, in bytes compared whole (no digest, so no two variants can share a
+/// key): the first signing key's tag, type, TTL, owner (lowercased wire form, after its
+/// length) and the rdatas
+/// sorted without duplicates, each after its length. Built on the stack.
+struct VariantKey {
+    stack: [u8; KEY_STACK],
+    len: usize,
+    heap: Option<Vec<u8>>,
+}
+
+impl VariantKey {
+    fn new(tag: u16, rrset: &VariantRrset<'_>) -> VariantKey {
+        let mut key = VariantKey {
+            stack: [0; KEY_STACK],
+            len: 0,
+            heap: None,
+        };
+        let count = rrset.rdatas.len();
+        if count > MAX_KEYED {
+            key.fill_from_heap(tag, rrset);
+            return key;
+        }
+        let mut sorted: [&[u8]; MAX_KEYED] = [&[]; MAX_KEYED];
+        sorted[..count].copy_from_slice(rrset.rdatas);
+        let sorted = &mut sorted[..count];
+        sorted.sort_unstable();
+        key.fill(tag, rrset, sorted);
+        key
+    }
+
+    /// More records than are sorted on the stack (never configured).
+    #[cold]
+    fn fill_from_heap(&mut self, tag: u16, rrset: &VariantRrset<'_>) {
+        let mut sorted = rrset.rdatas.to_vec();
+        sorted.sort_unstable();
+        self.fill(tag, rrset, &sorted);
+    }
+
+    /// Writes the key of `rrset` whose rdatas, in order, are `sorted`.
+    fn fill(&mut self, tag: u16, rrset: &VariantRrset<'_>, sorted: &[&[u8]]) {
+        self.put(&tag.to_be_bytes());
+        self.put(&rrset.rtype.to_be_bytes());
+        self.put(&rrset.ttl.to_be_bytes());
+        self.put(&[rrset.owner.len() as u8]);
+        self.put(rrset.owner);
+        let mut previous: Option<&[u8]> = None;
+        for &rdata in sorted {
+            if previous != Some(rdata) {
+                self.put(&(rdata.len() as u16).to_be_bytes());
+                self.put(rdata);
+            }
+            previous = Some(rdata);
+        }
+    }
+
+    /// Appends `bytes`, moving to the heap when the stack is full.
+    fn put(&mut self, bytes: &[u8]) {
+        if self.heap.is_none() && self.len + bytes.len() > KEY_STACK {
+            self.spill();
+        }
+        match &mut self.heap {
+            Some(heap) => heap.extend_from_slice(bytes),
+            None => {
+                self.stack[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+                self.len += bytes.len();
+            }
+        }
+    }
+
+    #[cold]
+    fn spill(&mut self) {
+        self.heap = Some(self.stack[..self.len].to_vec());
+    }
+
+    fn bytes(&self) -> &[u8] {
+        self.heap.as_deref().unwrap_or(&self.stack[..self.len])
+    }
+}
+
+/// The most records of a variant whose key is built on the stack.
+const MAX_KEYED: usize = 32;
 
 /// The variant signatures of one signed zone.
 #[derive(Debug)]
@@ -110,19 +196,33 @@ impl Variants {
         if let Some(found) = self
             .published
             .load()
-            .get(&key)
+            .get(key.bytes())
             .filter(|s| s.refresh_at > now)
         {
             return Some(write(&found.records));
         }
-        if let Some(found) = self.parked_get(&key, now) {
+        self.miss(keys, signers, rrset, now, &key, write)
+    }
+
+    /// Not published (yet): parked by an earlier miss, or signed now and parked.
+    #[cold]
+    fn miss<T>(
+        &self,
+        keys: &[StoredKey],
+        signers: &[usize],
+        rrset: &VariantRrset<'_>,
+        now: u64,
+        key: &VariantKey,
+        write: impl FnOnce(&[u8]) -> T,
+    ) -> Option<T> {
+        if let Some(found) = self.parked_get(key.bytes(), now) {
             return Some(write(&found.records));
         }
         let signed = Arc::new(self.sign(keys, signers, rrset, now)?);
         let out = write(&signed.records);
         self.inline.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut parked) = self.parked.lock() {
-            parked.insert(key, signed);
+            parked.insert(key.bytes().into(), signed);
         }
         Some(out)
     }
@@ -143,9 +243,9 @@ impl Variants {
         let held = self
             .published
             .load()
-            .get(&key)
+            .get(key.bytes())
             .is_some_and(|s| s.refresh_at > now);
-        if held || self.parked_get(&key, now).is_some() {
+        if held || self.parked_get(key.bytes(), now).is_some() {
             return false;
         }
         let Some(signed) = self.sign(keys, signers, rrset, now) else {
@@ -153,30 +253,18 @@ impl Variants {
         };
         self.ahead.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut parked) = self.parked.lock() {
-            parked.insert(key, Arc::new(signed));
+            parked.insert(key.bytes().into(), Arc::new(signed));
         }
         true
     }
 
-    /// The content key of `rrset` signed by the first of `signers`.
-    fn key(keys: &[StoredKey], signers: &[usize], rrset: &VariantRrset<'_>) -> Option<ContentKey> {
+    /// The key of `rrset` signed by the first of `signers`.
+    fn key(keys: &[StoredKey], signers: &[usize], rrset: &VariantRrset<'_>) -> Option<VariantKey> {
         let first = keys.get(*signers.first()?)?;
-        let VariantRrset {
-            owner,
-            rtype,
-            ttl,
-            rdatas,
-        } = *rrset;
-        Some(content_key(
-            first.tag,
-            owner,
-            rtype,
-            ttl,
-            rdatas.iter().copied(),
-        ))
+        Some(VariantKey::new(first.tag, rrset))
     }
 
-    fn parked_get(&self, key: &ContentKey, now: u64) -> Option<Arc<Signed>> {
+    fn parked_get(&self, key: &[u8], now: u64) -> Option<Arc<Signed>> {
         let parked = self.parked.lock().ok()?;
         parked.get(key).filter(|s| s.refresh_at > now).cloned()
     }
@@ -238,7 +326,7 @@ impl Variants {
             current
                 .iter()
                 .filter(|(_, s)| s.refresh_at > now)
-                .map(|(k, s)| (*k, s.clone()))
+                .map(|(k, s)| (k.clone(), s.clone()))
                 .collect()
         };
         for (key, signed) in parked.into_iter().take(self.capacity) {

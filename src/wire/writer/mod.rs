@@ -261,6 +261,33 @@ impl<'a> Writer<'a> {
         self.targets.count()
     }
 
+    /// The compression targets at offsets from `from` on (offset, uncompressed length, whether
+    /// written without pointers), in the order they were added.
+    pub(crate) fn targets_from(&self, from: usize) -> impl Iterator<Item = (u16, u8, bool)> + '_ {
+        self.targets
+            .entries(0)
+            .filter(move |&(offset, _, _)| usize::from(offset) >= from)
+    }
+
+    /// After [`Writer::append_sections`]: makes the names of the appended bytes compression
+    /// targets for names written later, as writing them here would have. `targets` are
+    /// (offset from `base`, uncompressed length, literal) in the order they were added; the
+    /// question's labels, still pending, come first, as the first compressed name adds them.
+    pub(crate) fn add_targets(
+        &mut self,
+        base: usize,
+        targets: impl Iterator<Item = (usize, u8, bool)>,
+    ) {
+        let mut targets = targets.peekable();
+        if targets.peek().is_none() {
+            return;
+        }
+        self.targets.add_pending_question(&self.buf[..self.len]);
+        for (offset, len, literal) in targets {
+            self.targets.push(base + offset, len, literal);
+        }
+    }
+
     /// Appends a record of `len` bytes that `fill` writes in place (every byte of the slice it
     /// is given), without a name to compress: the OPT record.
     pub fn raw_record_with(
