@@ -28,21 +28,28 @@ python3 bench/dnssec_bench.py configs --base "$config" --out "$OUT"
     generate --zone "$ORIGIN" >/dev/null
 
 instructions() { awk '/^summary:/ {print $2}' "$1"; }
-echo "| zone | mix | DO | instructions/query | × unsigned DO=0 | response bytes (mean) |"
-echo "|---|---|---|---|---|---|"
+# Baselines: the unsigned zone at DO=0 as the queries come (the static mix without EDNS, as
+# dnsperf sends it), and each signed zone at DO=0 with an OPT record (RESPOND_COOKIE=none adds
+# one without options to a query that has none; the steered queries carry ECS already): DO=1
+# needs EDNS, so the second ratio is the cost of the DO bit alone.
+echo "| zone | mix | query | instructions/query | × unsigned DO=0 | × DO=0 with EDNS | response bytes (mean) |"
+echo "|---|---|---|---|---|---|---|"
 for mix in static steered; do
     file="$OUT/$mix.txt"; [ "$mix" = steered ] && file="$OUT/$mix.bin"
     base=""
-    for run in unsigned:0 nsec:0 nsec:1 nsec3:0 nsec3:1; do
-        zone=${run%%:*}; do=${run#*:}
-        cg="$OUT/$mix-$zone-do$do.callgrind"
-        RESPOND_WARM=1 RESPOND_DO=$do timeout 900 valgrind --tool=callgrind \
-            --toggle-collect='respond_loop::measured' --callgrind-out-file="$cg" \
+    for run in unsigned:0 nsec:0e nsec:1 nsec3:0e nsec3:1; do
+        zone=${run%%:*}; do=${run#*:}; opt=""
+        [ "$do" = 0e ] && { do=0; opt=none; }
+        cg="$OUT/$mix-$zone-do$do$opt.callgrind"
+        env ${opt:+RESPOND_COOKIE=$opt} RESPOND_WARM=1 RESPOND_DO=$do timeout 900 valgrind \
+            --tool=callgrind --toggle-collect='respond_loop::measured' --callgrind-out-file="$cg" \
             "$LOOP" "$OUT/$zone.toml" "$file" 1 >"$cg.out" 2>"$cg.log"
         per=$(( $(instructions "$cg") / QUERIES ))
         bytes=$(awk '{print int($7 / $2)}' "$cg.out")
         [ -z "$base" ] && base=$per
-        awk -v z="$zone" -v m="$mix" -v d="$do" -v p="$per" -v b="$base" -v y="$bytes" \
-            'BEGIN { printf "| %s | %s | %s | %d | %.2f | %d |\n", z, m, d, p, p / b, y }'
+        [ "$do" = 0 ] && edns=$per
+        query="DO=$do"; [ -n "$opt" ] && query="DO=0, EDNS"
+        awk -v z="$zone" -v m="$mix" -v q="$query" -v p="$per" -v b="$base" -v e="$edns" -v y="$bytes" \
+            'BEGIN { printf "| %s | %s | %s | %d | %.2f | %.2f | %d |\n", z, m, q, p, p / b, p / e, y }'
     done
 done

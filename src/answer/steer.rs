@@ -108,24 +108,31 @@ impl Steering<'_> {
             ecs: self.ecs,
             scope: decision.scope,
         });
-        let wrote = write_decision(w, service, &decision, owner, fallback)?;
+        // Records at the question's own name (no CNAME before) are written after a pointer to
+        // the question without searching the compression targets: the same bytes.
+        let at_question = w.owned_by_question(owner);
+        let wrote = write_decision(w, service, &decision, owner, at_question, fallback)?;
         if let (true, Some(signed)) = (wrote, self.signed) {
             let qtype = self.qtype;
-            super::variant_rrsig::write_rrsigs(
-                w, signed, service, &decision, owner, qtype, fallback,
-            )?;
+            let at = super::variant_rrsig::Owner {
+                name: owner,
+                at_question,
+            };
+            super::variant_rrsig::write_rrsigs(w, signed, service, &decision, at, qtype, fallback)?;
         }
         Ok(wrote)
     }
 }
 
-/// Writes the records a decision calls for.
+/// Writes the records a decision calls for (`at_question`: `owner` is the question's name,
+/// [`Writer::owned_by_question`]).
 #[inline(always)]
 pub fn write_decision(
     w: &mut Writer<'_>,
     service: &Service,
     decision: &Decision,
     owner: &[u8],
+    at_question: bool,
     fallback: Option<crate::zone::RRsetRef<'_>>,
 ) -> Result<bool, NoSpace> {
     match decision.reason {
@@ -140,9 +147,6 @@ pub fn write_decision(
     }
     let mut wrote = false;
     let mark = w.mark();
-    // Addresses at the question's own name (no CNAME before) are written after a pointer to
-    // the question without searching the compression targets: the same bytes.
-    let at_question = w.owned_by_question(owner);
     for &pick in decision.picks() {
         let target = &service.targets[pick as usize];
         let written = match (&target.record, &target.address) {

@@ -4,6 +4,7 @@
 //! TTL is the TTL written, lowered or not. [`with_variant`] is also how the signer ahead of
 //! the queries (`answer::sign_ahead`) learns the RRset a decision writes.
 
+use crate::dnssec::sign::variant_map::sort_rdatas;
 use crate::dnssec::sign::variants::VariantRrset;
 use crate::policy::{Address, Decision, Reason, Service};
 use crate::snapshot::signing::ZoneSignatures;
@@ -15,16 +16,28 @@ use crate::zone::RRsetRef;
 /// The most records of a steered RRset that are signed (more is never configured).
 const MAX_RECORDS: usize = 32;
 
+/// The owner of a steered RRset: its name, and whether it is the question's
+/// ([`Writer::owned_by_question`]).
+#[derive(Clone, Copy)]
+pub struct Owner<'a> {
+    pub name: &'a [u8],
+    pub at_question: bool,
+}
+
 /// Appends the RRSIGs over the RRset the decision wrote at `owner` for `qtype`.
 pub fn write_rrsigs(
     w: &mut Writer<'_>,
     signed: &ZoneSignatures,
     service: &Service,
     decision: &Decision,
-    owner: &[u8],
+    owner: Owner<'_>,
     qtype: u16,
     fallback: Option<RRsetRef<'_>>,
 ) -> Result<(), NoSpace> {
+    let Owner {
+        name: owner,
+        at_question,
+    } = owner;
     let now = crate::dnssec::time::now();
     with_variant(service, decision, owner, qtype, fallback, |rrset| {
         signed
@@ -32,7 +45,12 @@ pub fn write_rrsigs(
             .with_rrsigs(&signed.keys, &signed.zone_signers, rrset, now, |records| {
                 let mark = w.mark();
                 for record in EncodedRecords::new(records) {
-                    if let Err(e) = w.record(Section::Answer, owner, record) {
+                    let written = if at_question {
+                        w.record_at_question(Section::Answer, record)
+                    } else {
+                        w.record(Section::Answer, owner, record)
+                    };
+                    if let Err(e) = written {
                         w.rollback(mark);
                         return Err(e);
                     }
@@ -45,7 +63,8 @@ pub fn write_rrsigs(
 }
 
 /// Calls `f` with the RRset `decision` writes at `owner` for `qtype` (the picked addresses,
-/// the CNAME, or the zone file's fallback records), held on the stack; `None` when it writes
+/// the CNAME, or the zone file's fallback records, as [`super::steer::write_decision`] writes
+/// them), its rdatas borrowed from the service and the zone, sorted; `None` when it writes
 /// none (or more records than are signed).
 pub fn with_variant<T>(
     service: &Service,
@@ -55,61 +74,46 @@ pub fn with_variant<T>(
     fallback: Option<RRsetRef<'_>>,
     f: impl FnOnce(&VariantRrset<'_>) -> T,
 ) -> Option<T> {
-    let mut octets = [[0u8; 16]; MAX_RECORDS];
-    let mut lengths = [0usize; MAX_RECORDS];
+    let mut rdatas: [&[u8]; MAX_RECORDS] = [&[]; MAX_RECORDS];
+    let mut count = 0;
     let mut rtype = qtype;
     let mut ttl = decision.ttl;
-    let mut count = 0;
-    let mut cname: Option<&[u8]> = None;
-    let mut fallback_rdatas: [&[u8]; MAX_RECORDS] = [&[]; MAX_RECORDS];
     match decision.reason {
         Reason::NoTargets | Reason::Fallback => {
-            let set = fallback?;
-            for record in EncodedRecords::new(set.encoded()) {
+            for record in EncodedRecords::new(fallback?.encoded()) {
                 if count == MAX_RECORDS {
                     return None;
                 }
                 ttl = u32::from_be_bytes([record[4], record[5], record[6], record[7]]);
-                fallback_rdatas[count] = &record[10..];
+                rdatas[count] = &record[10..];
                 count += 1;
             }
         }
         _ => {
             for &pick in decision.picks() {
-                if count == MAX_RECORDS {
-                    return None;
-                }
-                match &service.targets[pick as usize].address {
-                    Address::V4(a) => octets[count][..4].copy_from_slice(&a.octets()),
-                    Address::V6(a) => octets[count].copy_from_slice(&a.octets()),
-                    Address::Cname(name) => {
+                let target = &service.targets[pick as usize];
+                match (&target.record, &target.address) {
+                    (Some(_), _) if count == MAX_RECORDS => return None,
+                    (Some(record), _) => {
+                        rdatas[count] = &record.bytes()[10..];
+                        count += 1;
+                    }
+                    // A name holds one CNAME and nothing else: only a first pick can be one.
+                    (None, Address::Cname(name)) if count == 0 => {
                         rtype = rtype::CNAME;
-                        cname = Some(name.as_wire());
+                        rdatas[0] = name.as_wire();
+                        count = 1;
                         break;
                     }
+                    (None, _) => continue,
                 }
-                lengths[count] = if rtype == rtype::AAAA { 16 } else { 4 };
-                count += 1;
             }
         }
     }
-    let mut rdatas: [&[u8]; MAX_RECORDS] = [&[]; MAX_RECORDS];
-    let rdatas: &[&[u8]] = match (decision.reason, cname) {
-        (Reason::NoTargets | Reason::Fallback, _) => &fallback_rdatas[..count],
-        (_, Some(name)) => {
-            rdatas[0] = name;
-            &rdatas[..1]
-        }
-        _ => {
-            for i in 0..count {
-                rdatas[i] = &octets[i][..lengths[i]];
-            }
-            &rdatas[..count]
-        }
-    };
-    if rdatas.is_empty() {
+    if count == 0 {
         return None;
     }
+    let count = sort_rdatas(&mut rdatas[..count]);
     let mut lower = [0u8; MAX_NAME_LEN];
     let lower = lower.get_mut(..owner.len())?;
     lower.copy_from_slice(owner);
@@ -118,6 +122,6 @@ pub fn with_variant<T>(
         owner: lower,
         rtype,
         ttl,
-        rdatas,
+        rdatas: &rdatas[..count],
     }))
 }

@@ -9,14 +9,19 @@ use crate::zone::{NodeId, NodeRef, Zone};
 
 /// The SOA in AUTHORITY for NXDOMAIN and NODATA (with its RRSIGs when `dnssec`).
 pub(crate) fn negative(w: &mut Writer<'_>, zone: &Zone, dnssec: bool) -> Result<(), NoSpace> {
-    // Proofs may follow: names written next compress as after the general path.
-    if let Some(prepared) = prepared::negative(zone, dnssec)
-        && prepared::apply_open(w, &prepared)
+    if dnssec {
+        // Proofs follow: names written next compress as after the general path.
+        if let Some(prepared) = prepared::negative(zone, true)
+            && prepared::apply_open(w, zone, &prepared)
+        {
+            return Ok(());
+        }
+        return signed::negative_soa(w, zone);
+    }
+    if let Some(prepared) = prepared::negative(zone, false)
+        && prepared::apply(w, &prepared)
     {
         return Ok(());
-    }
-    if dnssec {
-        return signed::negative_soa(w, zone);
     }
     w.record(
         Section::Authority,

@@ -33,13 +33,7 @@ fn with_signatures(
     records: &[u8],
     sigs: &[u8],
 ) -> Result<(), NoSpace> {
-    let mark = w.mark();
-    w.rrset(section, owner, records)?;
-    if !sigs.is_empty() && w.rrset(section, owner, sigs).is_err() {
-        w.rollback(mark);
-        return Err(NoSpace);
-    }
-    Ok(())
+    w.rrsets(section, owner, &[records, sigs])
 }
 
 /// The SOA of a negative answer with its RRSIGs.

@@ -152,7 +152,7 @@ impl<'z> Walk<'z> {
                         if !proof && prepared::apply(w, &prepared) {
                             return Ok(());
                         }
-                        if proof && prepared::apply_open(w, &prepared) {
+                        if proof && prepared::apply_open(w, zone, &prepared) {
                             return signed::wildcard_answer(w, zone, current.lower(), id);
                         }
                     }

@@ -10,6 +10,7 @@
 
 use std::sync::Arc;
 
+use crate::dnssec::sign::variant_map::sort_rdatas;
 use crate::dnssec::sign::variants::VariantRrset;
 use crate::policy::{Family, Service};
 use crate::snapshot::Snapshot;
@@ -219,12 +220,13 @@ pub fn sign_defaults(defaults: &mut Defaults, zone: &Zone, signatures: &ZoneSign
             let Some(first) = set.first() else {
                 continue;
             };
-            let rdatas: Vec<&[u8]> = set.iter().map(|r| &r[10..]).collect();
+            let mut rdatas: Vec<&[u8]> = set.iter().map(|r| &r[10..]).collect();
+            let unique = sort_rdatas(&mut rdatas);
             let rrset = VariantRrset {
                 owner,
                 rtype,
                 ttl: u32::from_be_bytes([first[4], first[5], first[6], first[7]]),
-                rdatas: &rdatas,
+                rdatas: &rdatas[..unique],
             };
             let (keys, signers) = (&signatures.keys, &signatures.zone_signers);
             // Off the query path: signed ahead, then read back like any cached variant.

@@ -5,6 +5,7 @@ use super::Prepared;
 use crate::wire::compare::eq_ignore_ascii_case;
 use crate::wire::name::{label_above, labels};
 use crate::wire::writer::{HEADER_LEN, MAX_COMPRESSION_TARGETS, Writer};
+use crate::zone::Zone;
 
 /// Appends `prepared` after the question, which must be the only thing written and end in the
 /// prepared answer's reference name. Returns false, writing nothing, when it does not fit or
@@ -30,15 +31,15 @@ pub fn apply(w: &mut Writer<'_>, prepared: &Prepared<'_>) -> bool {
     true
 }
 
-/// [`apply`] for an answer that more records follow: its names also become the compression
-/// targets writing it here would have made them.
+/// [`apply`] for an answer of `zone` that more records follow: its names also become the
+/// compression targets writing it here would have made them.
 #[inline]
-pub fn apply_open(w: &mut Writer<'_>, prepared: &Prepared<'_>) -> bool {
+pub fn apply_open(w: &mut Writer<'_>, zone: &Zone, prepared: &Prepared<'_>) -> bool {
     let start = w.len();
     if !apply(w, prepared) {
         return false;
     }
-    w.add_targets(start, prepared.name_targets());
+    w.add_targets(start, prepared.name_targets(zone));
     true
 }
 

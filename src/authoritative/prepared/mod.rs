@@ -18,8 +18,8 @@
 //! node's range:  directory: count × (key u16, what u8, offset u32)   then that node's answers
 //! answer:        counts 3 × u16 (answer, authority, additional) · pointers u8 · length u16 ·
 //!                reference length u8 · targets u8 · suffix length u8 · labels length u8 ·
-//!                names u8 · pointer positions (pointers × u16) · labels ·
-//!                names × (offset u16, length u8, literal u8) · the sections' bytes
+//!                names u8 · pointer positions (pointers × u16) · labels · the sections' bytes ·
+//!                names × (offset u16, length u8, literal u8)
 //! zone's entry:  two offsets u32 of the NXDOMAIN/NODATA authority section (DO=0, then DO=1
 //!                in a signed zone; 0xFFFFFFFF when none), answers as above
 //! ```
@@ -93,9 +93,10 @@ pub struct Prepared<'z> {
     pub labels: &'z [u8],
     /// Positions in `bytes` of the compression pointers to move, as big-endian pairs.
     pub pointers: &'z [u8],
-    /// The compression targets the answer's names add (see the module comment).
-    pub names: &'z [u8],
     pub bytes: &'z [u8],
+    /// Where in the arena the answer starts, to read its compression targets (see the module
+    /// comment) only where they are needed.
+    at: u32,
 }
 
 impl<'z> Prepared<'z> {
@@ -106,29 +107,34 @@ impl<'z> Prepared<'z> {
         let pointers = arena[at + 6] as usize;
         let len = word(7) as usize;
         let labels = arena[at + 12] as usize;
-        let names = arena[at + 13] as usize;
         let pointers_at = at + PREPARED_HEADER;
         let labels_at = pointers_at + 2 * pointers;
-        let names_at = labels_at + labels;
-        let bytes_at = names_at + TARGET_ENTRY * names;
+        let bytes_at = labels_at + labels;
         Prepared {
             counts: [word(0), word(2), word(4)],
             reference_len: arena[at + 9],
             targets: arena[at + 10],
             suffix_len: arena[at + 11],
-            labels: &arena[labels_at..names_at],
+            labels: &arena[labels_at..bytes_at],
             pointers: &arena[pointers_at..labels_at],
-            names: &arena[names_at..bytes_at],
             bytes: &arena[bytes_at..bytes_at + len],
+            at: offset,
         }
     }
 
-    /// The compression targets its names add: offset in `bytes`, length, literal.
-    pub fn name_targets(&self) -> impl Iterator<Item = (usize, u8, bool)> + 'z {
-        self.names.chunks_exact(TARGET_ENTRY).map(|entry| {
-            let offset = usize::from(u16::from_be_bytes([entry[0], entry[1]]));
-            (offset, entry[2], entry[3] != 0)
-        })
+    /// The compression targets its names add (offset in `bytes`, length, literal), read in
+    /// `zone`'s arena.
+    pub fn name_targets(&self, zone: &'z Zone) -> impl Iterator<Item = (usize, u8, bool)> + 'z {
+        let (arena, at) = (zone.prepared_arena(), self.at as usize);
+        let names = usize::from(arena[at + 13]);
+        let names_at =
+            at + PREPARED_HEADER + self.pointers.len() + self.labels.len() + self.bytes.len();
+        arena[names_at..names_at + TARGET_ENTRY * names]
+            .chunks_exact(TARGET_ENTRY)
+            .map(|entry| {
+                let offset = usize::from(u16::from_be_bytes([entry[0], entry[1]]));
+                (offset, entry[2], entry[3] != 0)
+            })
     }
 }
 

@@ -381,11 +381,11 @@ fn store(arena: &mut Vec<u8>, rendered: &Rendered<'_>, found: &Found) -> u32 {
         arena.extend_from_slice(&at.to_be_bytes());
     }
     arena.extend_from_slice(&found.labels);
+    arena.extend_from_slice(rendered.bytes);
     for &(at, len, literal) in &found.names {
         arena.extend_from_slice(&at.to_be_bytes());
         arena.extend_from_slice(&[len, u8::from(literal)]);
     }
-    arena.extend_from_slice(rendered.bytes);
     offset
 }
 

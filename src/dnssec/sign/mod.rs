@@ -18,6 +18,7 @@ pub mod chain;
 pub mod keys;
 pub mod nodes;
 pub mod parallel;
+pub mod variant_map;
 pub mod variants;
 
 use std::path::Path;

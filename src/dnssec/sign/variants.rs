@@ -17,8 +17,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
-use hashbrown::HashMap;
+use hashbrown::DefaultHashBuilder;
 
+use super::variant_map::{Probe, VariantMap};
 use crate::dnssec::keydir::StoredKey;
 use crate::dnssec::rrsig::{RrsetHeader, SignScratch, Validity};
 use crate::dnssec::validity::SignatureTiming;
@@ -33,98 +34,14 @@ struct Signed {
     refresh_at: u64,
 }
 
-/// Signed variants by their content ([`VariantKey`]'s bytes).
-type Map = HashMap<Box<[u8]>, Arc<Signed>>;
-
-/// The longest key written on the stack: the fixed fields, an owner, and 32 addresses or a
-/// name, each with its length. A longer RRset (never configured) is keyed on the heap.
-const KEY_STACK: usize = 9 + 255 + 32 * 18;
-
-/// What names a variant, in bytes compared whole (no digest, so no two variants can share a
-/// key): the first signing key's tag, type, TTL, owner (lowercased wire form, after its
-/// length) and the rdatas
-/// sorted without duplicates, each after its length. Built on the stack.
-struct VariantKey {
-    stack: [u8; KEY_STACK],
-    len: usize,
-    heap: Option<Vec<u8>>,
-}
-
-impl VariantKey {
-    fn new(tag: u16, rrset: &VariantRrset<'_>) -> VariantKey {
-        let mut key = VariantKey {
-            stack: [0; KEY_STACK],
-            len: 0,
-            heap: None,
-        };
-        let count = rrset.rdatas.len();
-        if count > MAX_KEYED {
-            key.fill_from_heap(tag, rrset);
-            return key;
-        }
-        let mut sorted: [&[u8]; MAX_KEYED] = [&[]; MAX_KEYED];
-        sorted[..count].copy_from_slice(rrset.rdatas);
-        let sorted = &mut sorted[..count];
-        sorted.sort_unstable();
-        key.fill(tag, rrset, sorted);
-        key
-    }
-
-    /// More records than are sorted on the stack (never configured).
-    #[cold]
-    fn fill_from_heap(&mut self, tag: u16, rrset: &VariantRrset<'_>) {
-        let mut sorted = rrset.rdatas.to_vec();
-        sorted.sort_unstable();
-        self.fill(tag, rrset, &sorted);
-    }
-
-    /// Writes the key of `rrset` whose rdatas, in order, are `sorted`.
-    fn fill(&mut self, tag: u16, rrset: &VariantRrset<'_>, sorted: &[&[u8]]) {
-        self.put(&tag.to_be_bytes());
-        self.put(&rrset.rtype.to_be_bytes());
-        self.put(&rrset.ttl.to_be_bytes());
-        self.put(&[rrset.owner.len() as u8]);
-        self.put(rrset.owner);
-        let mut previous: Option<&[u8]> = None;
-        for &rdata in sorted {
-            if previous != Some(rdata) {
-                self.put(&(rdata.len() as u16).to_be_bytes());
-                self.put(rdata);
-            }
-            previous = Some(rdata);
-        }
-    }
-
-    /// Appends `bytes`, moving to the heap when the stack is full.
-    fn put(&mut self, bytes: &[u8]) {
-        if self.heap.is_none() && self.len + bytes.len() > KEY_STACK {
-            self.spill();
-        }
-        match &mut self.heap {
-            Some(heap) => heap.extend_from_slice(bytes),
-            None => {
-                self.stack[self.len..self.len + bytes.len()].copy_from_slice(bytes);
-                self.len += bytes.len();
-            }
-        }
-    }
-
-    #[cold]
-    fn spill(&mut self) {
-        self.heap = Some(self.stack[..self.len].to_vec());
-    }
-
-    fn bytes(&self) -> &[u8] {
-        self.heap.as_deref().unwrap_or(&self.stack[..self.len])
-    }
-}
-
-/// The most records of a variant whose key is built on the stack.
-const MAX_KEYED: usize = 32;
+/// Signed variants by their content.
+type Map = VariantMap<Arc<Signed>>;
 
 /// The variant signatures of one signed zone.
 #[derive(Debug)]
 pub struct Variants {
+    /// Hashes the variants of both maps (carried over with them).
+    hasher: DefaultHashBuilder,
     published: ArcSwap<Map>,
     parked: Mutex<Map>,
     capacity: usize,
@@ -134,7 +51,9 @@ pub struct Variants {
     ahead: AtomicU64,
 }
 
-/// One steered RRset: the owner (lowercased wire form), type, the TTL served and the rdatas.
+/// One steered RRset: the owner (lowercased wire form), type, the TTL served and the rdatas
+/// (sorted without duplicates, [`super::variant_map::sort_rdatas`]: otherwise it is never
+/// signed).
 #[derive(Debug, Clone, Copy)]
 pub struct VariantRrset<'a> {
     pub owner: &'a [u8],
@@ -155,11 +74,12 @@ impl Variants {
     /// the zone, carried over whole (its entries are keyed by key tag and content) with its
     /// counts.
     pub fn new(capacity: usize, timing: SignatureTiming, previous: Option<&Variants>) -> Variants {
-        let map = previous.map_or_else(Map::new, |p| (**p.published.load()).clone());
+        let map = previous.map_or_else(Map::default, |p| (**p.published.load()).clone());
         let (inline, ahead) = previous.map_or((0, 0), |p| (p.signed_inline(), p.signed_ahead()));
         Variants {
+            hasher: previous.map_or_else(DefaultHashBuilder::default, |p| p.hasher.clone()),
             published: ArcSwap::from_pointee(map),
-            parked: Mutex::new(Map::new()),
+            parked: Mutex::new(Map::default()),
             capacity,
             timing,
             inline: AtomicU64::new(inline),
@@ -192,16 +112,16 @@ impl Variants {
         now: u64,
         write: impl FnOnce(&[u8]) -> T,
     ) -> Option<T> {
-        let key = Self::key(keys, signers, rrset)?;
+        let probe = Probe::new(&self.hasher, Self::tag(keys, signers)?, rrset)?;
         if let Some(found) = self
             .published
             .load()
-            .get(key.bytes())
+            .get(&probe)
             .filter(|s| s.refresh_at > now)
         {
             return Some(write(&found.records));
         }
-        self.miss(keys, signers, rrset, now, &key, write)
+        self.miss(keys, signers, rrset, now, &probe, write)
     }
 
     /// Not published (yet): parked by an earlier miss, or signed now and parked.
@@ -212,17 +132,17 @@ impl Variants {
         signers: &[usize],
         rrset: &VariantRrset<'_>,
         now: u64,
-        key: &VariantKey,
+        probe: &Probe<'_>,
         write: impl FnOnce(&[u8]) -> T,
     ) -> Option<T> {
-        if let Some(found) = self.parked_get(key.bytes(), now) {
+        if let Some(found) = self.parked_get(probe, now) {
             return Some(write(&found.records));
         }
         let signed = Arc::new(self.sign(keys, signers, rrset, now)?);
         let out = write(&signed.records);
         self.inline.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut parked) = self.parked.lock() {
-            parked.insert(key.bytes().into(), signed);
+            parked.insert(probe, signed);
         }
         Some(out)
     }
@@ -237,15 +157,16 @@ impl Variants {
         rrset: &VariantRrset<'_>,
         now: u64,
     ) -> bool {
-        let Some(key) = Self::key(keys, signers, rrset) else {
+        let Some(probe) = Self::tag(keys, signers).and_then(|t| Probe::new(&self.hasher, t, rrset))
+        else {
             return false;
         };
         let held = self
             .published
             .load()
-            .get(key.bytes())
+            .get(&probe)
             .is_some_and(|s| s.refresh_at > now);
-        if held || self.parked_get(key.bytes(), now).is_some() {
+        if held || self.parked_get(&probe, now).is_some() {
             return false;
         }
         let Some(signed) = self.sign(keys, signers, rrset, now) else {
@@ -253,20 +174,19 @@ impl Variants {
         };
         self.ahead.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut parked) = self.parked.lock() {
-            parked.insert(key.bytes().into(), Arc::new(signed));
+            parked.insert(&probe, Arc::new(signed));
         }
         true
     }
 
-    /// The key of `rrset` signed by the first of `signers`.
-    fn key(keys: &[StoredKey], signers: &[usize], rrset: &VariantRrset<'_>) -> Option<VariantKey> {
-        let first = keys.get(*signers.first()?)?;
-        Some(VariantKey::new(first.tag, rrset))
+    /// The tag of the first of `signers`, which names the variants it signs.
+    fn tag(keys: &[StoredKey], signers: &[usize]) -> Option<u16> {
+        Some(keys.get(*signers.first()?)?.tag)
     }
 
-    fn parked_get(&self, key: &[u8], now: u64) -> Option<Arc<Signed>> {
+    fn parked_get(&self, probe: &Probe<'_>, now: u64) -> Option<Arc<Signed>> {
         let parked = self.parked.lock().ok()?;
-        parked.get(key).filter(|s| s.refresh_at > now).cloned()
+        parked.get(probe).filter(|s| s.refresh_at > now).cloned()
     }
 
     fn sign(
@@ -316,22 +236,13 @@ impl Variants {
     pub fn publish(&self, now: u64) -> VariantCounts {
         let parked: Map = match self.parked.lock() {
             Ok(mut parked) => std::mem::take(&mut *parked),
-            Err(_) => Map::new(),
+            Err(_) => Map::default(),
         };
         let current = self.published.load();
         let parked_count = parked.len();
-        let mut next: Map = if current.len() + parked.len() > self.capacity {
-            Map::new()
-        } else {
-            current
-                .iter()
-                .filter(|(_, s)| s.refresh_at > now)
-                .map(|(k, s)| (k.clone(), s.clone()))
-                .collect()
-        };
-        for (key, signed) in parked.into_iter().take(self.capacity) {
-            next.insert(key, signed);
-        }
+        // Past the capacity, only what queries asked for since the last fold stays.
+        let full = current.len() + parked.len() > self.capacity;
+        let next = current.merged(|s| !full && s.refresh_at > now, parked, self.capacity);
         let counts = VariantCounts {
             cached: next.len(),
             parked: parked_count,

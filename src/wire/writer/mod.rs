@@ -192,14 +192,76 @@ impl<'a> Writer<'a> {
     /// Writes every record of a pre-encoded RRset (a concatenation of `TYPE CLASS TTL RDLENGTH
     /// RDATA`), all or nothing.
     pub fn rrset(&mut self, section: Section, owner: &[u8], encoded: &[u8]) -> Result<(), NoSpace> {
+        self.rrsets(section, owner, &[encoded])
+    }
+
+    /// Writes every record of pre-encoded RRsets (an RRset and its RRSIGs) under one owner,
+    /// all or nothing. The owner is compressed once: each later record starts with the pointer
+    /// compression would find for it (the first record's own pointer, or a pointer to where
+    /// the first record's owner starts), the same bytes without the search.
+    pub fn rrsets(
+        &mut self,
+        section: Section,
+        owner: &[u8],
+        sets: &[&[u8]],
+    ) -> Result<(), NoSpace> {
         let mark = self.mark();
-        for record in EncodedRecords::new(encoded) {
-            if let Err(e) = self.record(section, owner, record) {
+        let mut repeat: Option<[u8; 2]> = None;
+        for record in sets.iter().flat_map(|set| EncodedRecords::new(set)) {
+            let written = match repeat {
+                Some(pointer) => self.record_after_pointer(section, pointer, record),
+                None => {
+                    let (start, targets) = (self.len, self.targets.count());
+                    let written = self.record(section, owner, record);
+                    repeat = self.owner_pointer(start, targets);
+                    written
+                }
+            };
+            if let Err(e) = written {
                 self.rollback(mark);
                 return Err(e);
             }
         }
         Ok(())
+    }
+
+    /// The pointer that compresses the owner of a record written at `start`, when targets
+    /// numbered from `targets` on were added since: the owner's own pointer when it was one,
+    /// else a pointer to its first label if that became a target (the first one compression
+    /// finds, as any earlier match would have been used for the owner itself).
+    fn owner_pointer(&self, start: usize, targets: usize) -> Option<[u8; 2]> {
+        let first = *self.buf.get(start)?;
+        if first & 0xC0 == 0xC0 {
+            return Some([first, self.buf[start + 1]]);
+        }
+        match self.targets.entries(targets).next() {
+            Some((offset, _, _)) if usize::from(offset) == start => {
+                Some((0xC000 | offset).to_be_bytes())
+            }
+            _ => None,
+        }
+    }
+
+    /// Writes one pre-encoded record whose owner is written as `pointer`; rolled back whole
+    /// when it does not fit.
+    fn record_after_pointer(
+        &mut self,
+        section: Section,
+        pointer: [u8; 2],
+        encoded: &[u8],
+    ) -> Result<(), NoSpace> {
+        let mark = self.mark();
+        let result = self.put(&pointer).and_then(|()| self.body(encoded));
+        match result {
+            Ok(()) => {
+                self.counts[section as usize] += 1;
+                Ok(())
+            }
+            Err(e) => {
+                self.rollback(mark);
+                Err(e)
+            }
+        }
     }
 
     /// True when `owner` is the question's name (ignoring case) and not the root: a record it
@@ -311,6 +373,14 @@ impl<'a> Writer<'a> {
             return Err(NoSpace);
         }
         self.name(owner, true)?;
+        self.body(encoded)
+    }
+
+    /// A record after its owner: the fixed fields and the rdata, its names compressed.
+    fn body(&mut self, encoded: &[u8]) -> Result<(), NoSpace> {
+        if encoded.len() < 10 {
+            return Err(NoSpace);
+        }
         let rtype = u16::from_be_bytes([encoded[0], encoded[1]]);
         let rdata = &encoded[10..];
         if !compressible(rtype) {
