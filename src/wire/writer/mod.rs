@@ -175,9 +175,18 @@ impl<'a> Writer<'a> {
         owner: &[u8],
         encoded: &[u8],
     ) -> Result<(), NoSpace> {
+        self.counted(section, |w| w.record_inner(owner, encoded))
+    }
+
+    /// Runs `write` (one record) and counts it in `section`, or rolls it back whole.
+    #[inline]
+    fn counted(
+        &mut self,
+        section: Section,
+        write: impl FnOnce(&mut Self) -> Result<(), NoSpace>,
+    ) -> Result<(), NoSpace> {
         let mark = self.mark();
-        let result = self.record_inner(owner, encoded);
-        match result {
+        match write(self) {
             Ok(()) => {
                 self.counts[section as usize] += 1;
                 Ok(())
@@ -250,18 +259,7 @@ impl<'a> Writer<'a> {
         pointer: [u8; 2],
         encoded: &[u8],
     ) -> Result<(), NoSpace> {
-        let mark = self.mark();
-        let result = self.put(&pointer).and_then(|()| self.body(encoded));
-        match result {
-            Ok(()) => {
-                self.counts[section as usize] += 1;
-                Ok(())
-            }
-            Err(e) => {
-                self.rollback(mark);
-                Err(e)
-            }
-        }
+        self.counted(section, |w| w.put(&pointer).and_then(|()| w.body(encoded)))
     }
 
     /// True when `owner` is the question's name (ignoring case) and not the root: a record it
