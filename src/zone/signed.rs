@@ -28,8 +28,10 @@ pub struct Signed {
     pub(crate) sigs: Vec<Span>,
     /// The SOA's RRSIGs with the negative-caching TTL, to go with [`Zone::negative_soa`].
     pub(crate) negative_soa_sigs: Span,
-    /// The NSEC3 chain of the zone's NSEC3PARAM, by hash.
+    /// The NSEC3 chain of the zone's NSEC3PARAM, by hash; the first eight bytes of each hash
+    /// as a number, searched first.
     pub(crate) nsec3: Vec<Nsec3Entry>,
+    pub(crate) nsec3_prefixes: Vec<u64>,
     /// NSEC3PARAM's salt and iterations, when the zone has an NSEC3 chain.
     pub(crate) nsec3_params: Option<(Box<[u8]>, u16)>,
     /// The lookup structures for denial of existence.
@@ -67,6 +69,14 @@ pub struct Nsec3Ref<'z> {
     pub signatures: &'z [u8],
 }
 
+/// The first eight bytes of an NSEC3 hash (zero-padded) as a number that sorts as the hashes.
+pub fn hash_prefix(hash: &[u8]) -> u64 {
+    let mut bytes = [0u8; 8];
+    let n = hash.len().min(8);
+    bytes[..n].copy_from_slice(&hash[..n]);
+    u64::from_be_bytes(bytes)
+}
+
 impl Zone {
     /// True when the zone holds DNSSEC data (RRSIGs, NSEC or NSEC3).
     #[inline]
@@ -95,15 +105,25 @@ impl Zone {
     /// Where `hash` falls in the NSEC3 chain: `Ok(i)` the NSEC3 `i` matches it, `Err(i)` the
     /// NSEC3 `i` covers it. `None` without a chain.
     pub fn nsec3_search(&self, hash: &[u8]) -> Option<Result<u32, u32>> {
-        let chain = &self.signed.as_ref()?.nsec3;
+        let signed = self.signed.as_ref()?;
+        let (chain, prefixes) = (&signed.nsec3, &signed.nsec3_prefixes);
         if chain.is_empty() {
             return None;
         }
-        Some(match chain.binary_search_by(|e| e.hash[..].cmp(hash)) {
-            Ok(i) => Ok(i as u32),
+        // Hashes sharing the first eight bytes (almost never more than one) are compared whole.
+        let prefix = hash_prefix(hash);
+        let mut at = prefixes.partition_point(|&p| p < prefix);
+        while at < chain.len() && prefixes[at] == prefix {
+            match chain[at].hash[..].cmp(hash) {
+                std::cmp::Ordering::Less => at += 1,
+                std::cmp::Ordering::Equal => return Some(Ok(at as u32)),
+                std::cmp::Ordering::Greater => break,
+            }
+        }
+        Some(match at {
             // The previous hash covers it; before the first, the last (the chain wraps).
-            Err(0) => Err(chain.len() as u32 - 1),
-            Err(i) => Err(i as u32 - 1),
+            0 => Err(chain.len() as u32 - 1),
+            i => Err(i as u32 - 1),
         })
     }
 
