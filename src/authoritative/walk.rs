@@ -141,19 +141,31 @@ impl<'z> Walk<'z> {
             let node = match lookup {
                 Lookup::Found(id) | Lookup::Wildcard(id) => {
                     // The common case: an answer prepared at load time for this node (with
-                    // DO=1, one of the signed set). A wildcard's was written for the
-                    // wildcard's own, shorter name; with DO=1 the proof that the question
-                    // name does not exist follows it.
-                    if self.hops == 0
-                        && !recorder.enabled()
-                        && let Some(prepared) = prepared::find(zone, id, self.qtype, self.dnssec)
-                    {
-                        let proof = self.dnssec && matches!(lookup, Lookup::Wildcard(_));
-                        if !proof && prepared::apply(w, &prepared) {
+                    // DO=1, one of the signed set), or with DO=1 a plain answer written from
+                    // the zone's bytes. A wildcard's was written for the wildcard's own,
+                    // shorter name; with DO=1 the proof that the question name does not exist
+                    // follows it.
+                    if self.hops == 0 && !recorder.enabled() {
+                        if self.dnssec
+                            && matches!(lookup, Lookup::Found(_))
+                            && w.question_only().is_some()
+                            && let Some(set) = prepared::plain_rrset(zone.node(id), self.qtype)
+                            && w.records_at_question(
+                                Section::Answer,
+                                &[set.encoded(), set.signatures()],
+                            )
+                            .is_ok()
+                        {
                             return Ok(());
                         }
-                        if proof && prepared::apply_open(w, zone, &prepared) {
-                            return signed::wildcard_answer(w, zone, current.lower(), id);
+                        if let Some(prepared) = prepared::find(zone, id, self.qtype, self.dnssec) {
+                            let proof = self.dnssec && matches!(lookup, Lookup::Wildcard(_));
+                            if !proof && prepared::apply(w, &prepared) {
+                                return Ok(());
+                            }
+                            if proof && prepared::apply_open(w, zone, &prepared) {
+                                return signed::wildcard_answer(w, zone, current.lower(), id);
+                            }
                         }
                     }
                     let node = zone.node(id);

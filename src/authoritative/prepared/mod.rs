@@ -2,6 +2,7 @@
 //! query is answered by copying bytes: positive answers and CNAME chains at every name,
 //! wildcard answers, referrals, and the authority section of NXDOMAIN and NODATA. In a signed
 //! zone a second set answers DO=1 queries: positive answers and CNAME chains at every name
+//! (but the plain ones, [`plain_rrset`], which the walk writes from the zone's bytes)
 //! (with their RRSIGs and any proof a chain through a wildcard owes), referrals (with the DS
 //! or the proof of its absence) and NODATA at every name (with its NSEC or NSEC3); a wildcard
 //! answer or an NXDOMAIN proves something about the question name itself, so those take the
@@ -40,6 +41,7 @@ mod write;
 pub use apply::{apply, apply_open};
 pub use write::prepare;
 
+use crate::wire::rtype;
 use crate::zone::{NodeId, Zone};
 
 /// Bytes of one entry of a node's directory of prepared answers: key, what, offset.
@@ -136,6 +138,38 @@ impl<'z> Prepared<'z> {
                 (offset, entry[2], entry[3] != 0)
             })
     }
+}
+
+/// The RRset of the answers most names get, at the node's own name: of a type whose rdata
+/// holds no name to compress, with no additional records, at a node that is no zone cut and
+/// has no CNAME and no steering service for that type. Its records (and with DO=1 its RRSIGs) are written each
+/// after a pointer to the question: at DO=0 they are prepared like any answer, at DO=1 the walk
+/// writes them so from the zone's own bytes ([`Writer::records_at_question`]), keeping the
+/// signed set's memory to the answers that need more.
+///
+/// [`Writer::records_at_question`]: crate::wire::writer::Writer::records_at_question
+#[inline]
+pub fn plain_rrset<'z>(
+    node: crate::zone::NodeRef<'z>,
+    qtype: u16,
+) -> Option<crate::zone::RRsetRef<'z>> {
+    if node.is_delegation()
+        || crate::wire::writer::compressible(qtype)
+        || (node.service().is_some() && (qtype == rtype::A || qtype == rtype::AAAA))
+    {
+        return None;
+    }
+    // One pass over the node's RRsets: the one asked for, and no CNAME.
+    let mut found = None;
+    for set in node.rrsets() {
+        match set.rtype() {
+            rtype::CNAME => return None,
+            t if t == qtype => found = Some(set),
+            _ => {}
+        }
+    }
+    let set = found?;
+    (set.additional().is_empty() && set.len() <= usize::from(u16::MAX)).then_some(set)
 }
 
 /// The answer to `qtype` at node `id` prepared at load time, if there is one: a positive

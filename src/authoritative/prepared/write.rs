@@ -150,6 +150,10 @@ fn node_answers(zone: &Zone, node: NodeRef<'_>, dnssec: bool, s: &mut Scratch) {
     }
     for &qtype in &types {
         let tag = tag(What::Answer, qtype, dnssec);
+        // With DO=1 the walk writes these from the zone's bytes.
+        if dnssec && kind == Kind::Exact && super::plain_rrset(node, qtype).is_some() {
+            continue;
+        }
         if kind == Kind::Exact
             && let Some(plain) = plain(node, qtype, dnssec, &mut s.buf)
         {
@@ -210,27 +214,16 @@ fn answered_whole(
     })
 }
 
-/// The answer most names get, built directly: the RRset of a type whose rdata holds no name
-/// to compress, with no additional records, each record's owner a pointer to the question
-/// name, followed with DO=1 by its RRSIGs written alike (what [`render`] would write, at a
-/// fraction of the load time). `None` where anything else applies: a CNAME or a steering
-/// service at the node, names in the rdata, additional records.
+/// The answer most names get ([`super::plain_rrset`]), built directly: each record's owner a
+/// pointer to the question name, followed with DO=1 by its RRSIGs written alike (what
+/// [`render`] would write, at a fraction of the load time).
 fn plain<'b>(
     node: NodeRef<'_>,
     qtype: u16,
     dnssec: bool,
     buf: &'b mut [u8],
 ) -> Option<Rendered<'b>> {
-    if node.rrset(rtype::CNAME).is_some()
-        || (node.service().is_some() && (qtype == rtype::A || qtype == rtype::AAAA))
-        || crate::wire::writer::compressible(qtype)
-    {
-        return None;
-    }
-    let set = node.rrset(qtype)?;
-    if !set.additional().is_empty() || set.len() > usize::from(u16::MAX) {
-        return None;
-    }
+    let set = super::plain_rrset(node, qtype)?;
     let signatures = if dnssec { set.signatures() } else { &[] };
     let mut len = 0usize;
     let mut count = 0u16;

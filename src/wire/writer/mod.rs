@@ -291,6 +291,20 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
+    /// Writes every record of pre-encoded record sets whose owner is the question's name and
+    /// whose types have no compressible name in their rdata, each after a pointer to the
+    /// question, as [`Writer::record_at_question`]; all or nothing.
+    pub fn records_at_question(&mut self, section: Section, sets: &[&[u8]]) -> Result<(), NoSpace> {
+        let mark = self.mark();
+        for record in sets.iter().flat_map(|set| EncodedRecords::new(set)) {
+            if let Err(e) = self.record_at_question(section, record) {
+                self.rollback(mark);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
     /// The length of the question name while the message holds only the header and one
     /// question; `None` once any record is written.
     pub fn question_only(&self) -> Option<usize> {
