@@ -124,8 +124,7 @@ pub const CANONICAL_KEY_MAX: usize = 2 * MAX_NAME_LEN;
 /// that a sorted list of names is searched with plain slice comparisons; the key's length.
 /// The labels from the rightmost, each lowercased and ended by 0; bytes 0 and 1 inside a label
 /// are written 1 1 and 1 2, so that a label's end sorts before any byte of a longer label and
-/// the order of bytes is kept. No two 0 bytes follow each other, so keys padded with 0 sort as
-/// they are.
+/// the order of bytes is kept.
 pub fn canonical_key(name: &[u8], suffix_len: usize, out: &mut [u8; CANONICAL_KEY_MAX]) -> usize {
     let (starts, count) = label_starts(name);
     let end = name.len().saturating_sub(suffix_len);
@@ -158,14 +157,6 @@ pub fn canonical_key(name: &[u8], suffix_len: usize, out: &mut [u8; CANONICAL_KE
         len += 1;
     }
     len
-}
-
-/// The first eight bytes of a key, padded with 0, as a number that sorts as the keys do.
-pub fn key_prefix(key: &[u8]) -> u64 {
-    let mut bytes = [0u8; 8];
-    let n = key.len().min(8);
-    bytes[..n].copy_from_slice(&key[..n]);
-    u64::from_be_bytes(bytes)
 }
 
 fn label(name: &[u8], start: u8) -> &[u8] {
@@ -238,6 +229,7 @@ impl CanonicalRrset {
 mod tests {
     use super::*;
     use crate::wire::Name;
+    use crate::zone::signed::sort_prefix;
 
     fn wire(name: &str) -> Vec<u8> {
         Name::parse(name, None).unwrap().as_wire().to_vec()
@@ -390,7 +382,7 @@ mod tests {
         for (a, b) in wires.iter().zip(&wires[1..]) {
             let (a, b) = (key(a), key(b));
             if a < b {
-                assert!(key_prefix(&a) <= key_prefix(&b));
+                assert!(sort_prefix(&a) <= sort_prefix(&b));
             }
         }
     }

@@ -5,11 +5,11 @@
 //! what denies each node's wildcard), off the query path; the
 //! lookups then only compare names and hash what is not in the zone, without allocating.
 
-use super::canonical::{CANONICAL_KEY_MAX, canonical_key, key_prefix};
+use super::canonical::{CANONICAL_KEY_MAX, canonical_key};
 use super::nsec3::nsec3_hash;
 use crate::wire::name::MAX_NAME_LEN;
 use crate::wire::rtype;
-use crate::zone::signed::{DenialIndex, NO_NSEC3};
+use crate::zone::signed::{DenialIndex, NO_NSEC3, sort_prefix};
 use crate::zone::{NodeId, Zone};
 
 /// Sets the zone's denial lookup structures (nothing for an unsigned zone).
@@ -35,7 +35,7 @@ pub fn index(zone: &mut Zone) {
     };
     for (key, id) in keyed {
         denial.nsec_order.push(id);
-        denial.nsec_prefixes.push(key_prefix(&key));
+        denial.nsec_prefixes.push(sort_prefix(&key));
         denial.nsec_keys.extend_from_slice(&key);
         denial.nsec_key_ends.push(denial.nsec_keys.len() as u32);
     }
@@ -78,7 +78,7 @@ pub fn nsec_for(zone: &Zone, name: &[u8]) -> Option<NodeId> {
     let key = &buf[..len];
     // The owners whose keys start as this one's (usually none or one) are compared whole.
     let prefixes = zone.nsec_prefixes();
-    let prefix = key_prefix(key);
+    let prefix = sort_prefix(key);
     let low = prefixes.partition_point(|&p| p < prefix);
     let high = low + prefixes[low..].partition_point(|&p| p == prefix);
     let after = low + (low..high).take_while(|&i| zone.nsec_key(i) <= key).count();

@@ -69,12 +69,15 @@ pub struct Nsec3Ref<'z> {
     pub signatures: &'z [u8],
 }
 
-/// The first eight bytes of an NSEC3 hash (zero-padded) as a number that sorts as the hashes.
-pub fn hash_prefix(hash: &[u8]) -> u64 {
-    let mut bytes = [0u8; 8];
-    let n = hash.len().min(8);
-    bytes[..n].copy_from_slice(&hash[..n]);
-    u64::from_be_bytes(bytes)
+/// The first eight bytes of `bytes`, padded with 0, as a number. Padding with the least byte
+/// keeps the order: a string not after another has a number not above the other's, so a sorted
+/// list of strings (NSEC3 hashes, canonical name keys) is searched by number first, comparing
+/// whole strings only where the numbers are equal.
+pub fn sort_prefix(bytes: &[u8]) -> u64 {
+    let mut first = [0u8; 8];
+    let n = bytes.len().min(8);
+    first[..n].copy_from_slice(&bytes[..n]);
+    u64::from_be_bytes(first)
 }
 
 impl Zone {
@@ -111,7 +114,7 @@ impl Zone {
             return None;
         }
         // Hashes sharing the first eight bytes (almost never more than one) are compared whole.
-        let prefix = hash_prefix(hash);
+        let prefix = sort_prefix(hash);
         let mut at = prefixes.partition_point(|&p| p < prefix);
         while at < chain.len() && prefixes[at] == prefix {
             match chain[at].hash[..].cmp(hash) {
