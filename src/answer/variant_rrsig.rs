@@ -4,7 +4,7 @@
 //! TTL is the TTL written, lowered or not. [`with_variant`] is also how the signer ahead of
 //! the queries (`answer::sign_ahead`) learns the RRset a decision writes.
 
-use crate::dnssec::sign::variant_map::sort_rdatas;
+use crate::dnssec::sign::variant_map::{MAX_KEYED, sort_rdatas};
 use crate::dnssec::sign::variants::VariantRrset;
 use crate::policy::{Address, Decision, Reason, Service};
 use crate::snapshot::signing::ZoneSignatures;
@@ -12,9 +12,6 @@ use crate::wire::name::MAX_NAME_LEN;
 use crate::wire::rtype;
 use crate::wire::writer::{EncodedRecords, NoSpace, Section, Writer};
 use crate::zone::RRsetRef;
-
-/// The most records of a steered RRset that are signed (more is never configured).
-const MAX_RECORDS: usize = 32;
 
 /// The owner of a steered RRset: its name, and whether it is the question's
 /// ([`Writer::owned_by_question`]).
@@ -74,14 +71,14 @@ pub fn with_variant<T>(
     fallback: Option<RRsetRef<'_>>,
     f: impl FnOnce(&VariantRrset<'_>) -> T,
 ) -> Option<T> {
-    let mut rdatas: [&[u8]; MAX_RECORDS] = [&[]; MAX_RECORDS];
+    let mut rdatas: [&[u8]; MAX_KEYED] = [&[]; MAX_KEYED];
     let mut count = 0;
     let mut rtype = qtype;
     let mut ttl = decision.ttl;
     match decision.reason {
         Reason::NoTargets | Reason::Fallback => {
             for record in EncodedRecords::new(fallback?.encoded()) {
-                if count == MAX_RECORDS {
+                if count == MAX_KEYED {
                     return None;
                 }
                 ttl = u32::from_be_bytes([record[4], record[5], record[6], record[7]]);
@@ -93,7 +90,7 @@ pub fn with_variant<T>(
             for &pick in decision.picks() {
                 let target = &service.targets[pick as usize];
                 match (&target.record, &target.address) {
-                    (Some(_), _) if count == MAX_RECORDS => return None,
+                    (Some(_), _) if count == MAX_KEYED => return None,
                     (Some(record), _) => {
                         rdatas[count] = &record.bytes()[10..];
                         count += 1;

@@ -91,14 +91,14 @@ pub(super) fn nxdomain(
         else {
             return Ok(());
         };
-        let wildcard = denial::wildcard_denial(zone, ce);
+        let wildcard = zone.node_wildcard_denial(ce);
         return nsec3s(w, zone, &[Some(matching), next_closer, wildcard]);
     }
     let Some(covering) = denial::nsec_for(zone, name) else {
         return Ok(());
     };
     nsec(w, zone, covering)?;
-    match denial::wildcard_denial(zone, encloser) {
+    match zone.node_wildcard_denial(encloser) {
         Some(id) if id != covering => nsec(w, zone, id),
         _ => Ok(()),
     }

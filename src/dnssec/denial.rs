@@ -88,12 +88,6 @@ pub fn nsec_for(zone: &Zone, name: &[u8]) -> Option<NodeId> {
     }
 }
 
-/// The NSEC (node, in a zone denied by NSEC) or NSEC3 (index) that matches or covers the
-/// wildcard `*.<name of node id>`, computed when the zone was built.
-pub fn wildcard_denial(zone: &Zone, id: NodeId) -> Option<u32> {
-    zone.node_wildcard_denial(id)
-}
-
 /// Where `name`'s hash falls in the NSEC3 chain: `Ok(i)` matched by NSEC3 `i`, `Err(i)`
 /// covered by it. `None` when the zone has no NSEC3 chain.
 pub fn nsec3_for(zone: &Zone, name: &[u8]) -> Option<Result<u32, u32>> {

@@ -5,12 +5,6 @@ use std::path::Path;
 use super::{Prepared, apply, find, negative, prepare, referral};
 use crate::authoritative::{self, NoRecord};
 use crate::config::zones::Denial;
-use crate::dnssec::command::KeySet;
-use crate::dnssec::policy::KeyPolicy;
-use crate::dnssec::rrsig::Validity;
-use crate::dnssec::sign::keys::{KeyAccess, prepare as prepare_keys};
-use crate::dnssec::sign::{ZoneSigning, sign_zone};
-use crate::dnssec::validity::SignatureTiming;
 use crate::wire::writer::Writer;
 use crate::wire::{MAX_MESSAGE, Name, rtype};
 use crate::zone::{NodeRef, ParseOptions, Record, Zone, ZoneBuilder, parse_zone_text};
@@ -70,34 +64,18 @@ fn build(records: Vec<Record>, prepared: bool) -> Zone {
 }
 
 fn sign(records: Vec<Record>, origin: &Name, steered: &Name, denial: Denial) -> Vec<Record> {
-    const NOW: u64 = 1_800_000_000;
     let dir = tempfile::tempdir().unwrap();
-    let set = KeySet {
-        dir: dir.path().to_path_buf(),
-        zone: origin.clone(),
-        algorithm: None,
-    };
-    let keys = prepare_keys(&set, &KeyPolicy::default(), NOW, KeyAccess::Apply)
-        .unwrap()
-        .unwrap();
-    let timing = SignatureTiming::default();
     let steered = [(steered.clone(), vec![rtype::A, rtype::AAAA])];
-    let signing = ZoneSigning {
+    crate::dnssec::sign::sign_for_tests(
+        records,
         origin,
-        keys: &keys.keys,
-        plan: &keys.plan,
+        &steered,
         denial,
-        validity: Validity::Timing {
-            timing: &timing,
-            now: NOW,
-        },
-        now: NOW,
-        dnskey_ttl: 3600,
-        steered: &steered,
-    };
-    sign_zone(records, &signing, Path::new("t.zone"), None)
-        .unwrap()
-        .records
+        dir.path(),
+        1_800_000_000,
+        None,
+    )
+    .records
 }
 
 /// The message the query path writes for one question, with a steering stand-in.

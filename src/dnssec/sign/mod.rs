@@ -259,5 +259,45 @@ fn record(owner: &Name, rtype: u16, ttl: u32, rdata: Vec<u8>, source: &SourceLoc
     }
 }
 
+/// For tests: signs `records` of `origin` with the CSK in `dir` (made on first use) at `now`,
+/// under the default policy and timing, carrying over `previous`.
+#[cfg(test)]
+pub(crate) fn sign_for_tests(
+    records: Vec<Record>,
+    origin: &Name,
+    steered: &[(Name, Vec<u16>)],
+    denial: Denial,
+    dir: &Path,
+    now: u64,
+    previous: Option<&SignatureCache>,
+) -> SignedZone {
+    use crate::dnssec::command::KeySet;
+    use crate::dnssec::policy::KeyPolicy;
+    use crate::dnssec::validity::SignatureTiming;
+    let set = KeySet {
+        dir: dir.to_path_buf(),
+        zone: origin.clone(),
+        algorithm: None,
+    };
+    let keys = keys::prepare(&set, &KeyPolicy::default(), now, keys::KeyAccess::Apply)
+        .unwrap()
+        .unwrap();
+    let timing = SignatureTiming::default();
+    let signing = ZoneSigning {
+        origin,
+        keys: &keys.keys,
+        plan: &keys.plan,
+        denial,
+        validity: Validity::Timing {
+            timing: &timing,
+            now,
+        },
+        now,
+        dnskey_ttl: 3600,
+        steered,
+    };
+    sign_zone(records, &signing, Path::new("z"), previous).unwrap()
+}
+
 #[cfg(test)]
 mod tests;

@@ -1,14 +1,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{SignedZone, ZoneSigning, sign_zone};
+use super::SignedZone;
 use crate::config::zones::Denial;
 use crate::dnssec::command::{KeySet, key_infos};
 use crate::dnssec::policy::KeyPolicy;
 use crate::dnssec::rollover;
-use crate::dnssec::rrsig::{RrsetHeader, Rrsig, SignScratch, Validity, verify_rrsig};
+use crate::dnssec::rrsig::{RrsetHeader, Rrsig, SignScratch, verify_rrsig};
 use crate::dnssec::sign::keys::{KeyAccess, prepare};
-use crate::dnssec::validity::SignatureTiming;
 use crate::wire::{Name, rtype, type_bitmap};
 use crate::zone::{ParseOptions, Record, parse_zone_text};
 
@@ -36,39 +35,20 @@ fn records(text: &str) -> Vec<Record> {
 
 /// Signs `text` with the zone's keys in `dir` (made on first use), carrying over `previous`.
 fn sign(dir: &Path, text: &str, denial: Denial, previous: Option<&SignedZone>) -> SignedZone {
-    let set = KeySet {
-        dir: dir.to_path_buf(),
-        zone: origin(),
-        algorithm: None,
-    };
-    let keys = prepare(&set, &KeyPolicy::default(), NOW, KeyAccess::Apply)
-        .unwrap()
-        .unwrap();
-    let timing = SignatureTiming::default();
     let steered = [(
         Name::parse("steer.example.com.", None).unwrap(),
         vec![rtype::A],
     )];
-    let signing = ZoneSigning {
-        origin: &origin(),
-        keys: &keys.keys,
-        plan: &keys.plan,
-        denial,
-        validity: Validity::Timing {
-            timing: &timing,
-            now: NOW,
-        },
-        now: NOW,
-        dnskey_ttl: 3600,
-        steered: &steered,
-    };
-    sign_zone(
+    let previous = previous.map(|p| &p.cache);
+    super::sign_for_tests(
         records(text),
-        &signing,
-        Path::new("z"),
-        previous.map(|p| &p.cache),
+        &origin(),
+        &steered,
+        denial,
+        dir,
+        NOW,
+        previous,
     )
-    .unwrap()
 }
 
 type Sets = BTreeMap<(Vec<u8>, u16), (u32, Vec<Vec<u8>>)>;

@@ -16,8 +16,8 @@ use hashbrown::{DefaultHashBuilder, HashTable};
 
 use super::variants::VariantRrset;
 
-/// The most records of a variant that can be looked up (`answer::variant_rrsig` signs no
-/// more).
+/// The most records of a variant that can be looked up (and that `answer::variant_rrsig`
+/// signs).
 pub const MAX_KEYED: usize = 32;
 
 /// Values of the map, by variant content.
@@ -76,10 +76,6 @@ impl<V> VariantMap<V> {
 
     pub fn is_empty(&self) -> bool {
         self.table.is_empty()
-    }
-
-    pub fn values(&self) -> impl Iterator<Item = &V> {
-        self.table.iter().map(|e| &e.value)
     }
 
     /// The entries of `self` whose value `keep` accepts, then at most `limit` of `other`'s
