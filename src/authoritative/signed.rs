@@ -7,7 +7,7 @@
 
 use crate::dnssec::denial;
 use crate::wire::rtype;
-use crate::wire::writer::{NoSpace, Section, Writer};
+use crate::wire::writer::{NoSpace, Section, Suffix, Writer};
 use crate::zone::{NodeId, NodeRef, RRsetRef, Zone};
 
 /// Writes `set` under `owner`, with its RRSIGs when `dnssec`; all or nothing.
@@ -43,28 +43,73 @@ pub(super) fn negative_soa(w: &mut Writer<'_>, zone: &Zone) -> Result<(), NoSpac
     with_signatures(w, Section::Authority, origin, zone.negative_soa(), sigs)
 }
 
+/// Where the message holds the zone's origin, which every NSEC and NSEC3 owner ends in: found
+/// once per answer for the records of its proof ([`Writer::rrsets_below`]).
+fn denial<'z>(w: &mut Writer<'_>, zone: &'z Zone) -> Option<Suffix<'z>> {
+    w.suffix(zone.origin().as_wire())
+}
+
+/// Writes `sets` under `owner`, a name of the zone (below `origin` when that is known).
+fn denial_rrsets(
+    w: &mut Writer<'_>,
+    owner: &[u8],
+    origin: Option<Suffix<'_>>,
+    sets: &[&[u8]],
+) -> Result<(), NoSpace> {
+    match origin {
+        Some(origin) => w.rrsets_below(Section::Authority, owner, origin, sets),
+        None => w.rrsets(Section::Authority, owner, sets),
+    }
+}
+
 /// The NSEC at node `id`, with its RRSIGs.
-fn nsec(w: &mut Writer<'_>, zone: &Zone, id: NodeId) -> Result<(), NoSpace> {
+fn nsec(
+    w: &mut Writer<'_>,
+    zone: &Zone,
+    origin: Option<Suffix<'_>>,
+    id: NodeId,
+) -> Result<(), NoSpace> {
     let node = zone.node(id);
     match node.rrset(rtype::NSEC) {
-        Some(set) => rrset(w, Section::Authority, node.name(), set, true),
+        Some(set) => denial_rrsets(w, node.name(), origin, &[set.encoded(), set.signatures()]),
         None => Ok(()),
     }
 }
 
 /// The NSEC3 `index` of the chain, with its RRSIGs.
-fn nsec3(w: &mut Writer<'_>, zone: &Zone, index: u32) -> Result<(), NoSpace> {
+fn nsec3(
+    w: &mut Writer<'_>,
+    zone: &Zone,
+    origin: Option<Suffix<'_>>,
+    index: u32,
+) -> Result<(), NoSpace> {
     let n = zone.nsec3(index);
-    with_signatures(w, Section::Authority, n.owner, n.encoded, n.signatures)
+    denial_rrsets(w, n.owner, origin, &[n.encoded, n.signatures])
+}
+
+/// Writes the NSECs of nodes `ids`, each once.
+fn nsecs(w: &mut Writer<'_>, zone: &Zone, ids: &[Option<NodeId>]) -> Result<(), NoSpace> {
+    each_once(w, zone, ids, nsec)
 }
 
 /// Writes the NSEC3s `indexes`, each once.
 fn nsec3s(w: &mut Writer<'_>, zone: &Zone, indexes: &[Option<u32>]) -> Result<(), NoSpace> {
-    for (i, index) in indexes.iter().enumerate() {
-        if let Some(index) = *index
-            && !indexes[..i].contains(&Some(index))
+    each_once(w, zone, indexes, nsec3)
+}
+
+/// Writes with `write` the chain records `items` (NSEC nodes or NSEC3 indexes), each once.
+fn each_once<T: Copy + PartialEq>(
+    w: &mut Writer<'_>,
+    zone: &Zone,
+    items: &[Option<T>],
+    write: impl Fn(&mut Writer<'_>, &Zone, Option<Suffix<'_>>, T) -> Result<(), NoSpace>,
+) -> Result<(), NoSpace> {
+    let origin = denial(w, zone);
+    for (i, item) in items.iter().enumerate() {
+        if let Some(item) = *item
+            && !items[..i].contains(&Some(item))
         {
-            nsec3(w, zone, index)?;
+            write(w, zone, origin, item)?;
         }
     }
     Ok(())
@@ -97,11 +142,11 @@ pub(super) fn nxdomain(
     let Some(covering) = denial::nsec_for(zone, name) else {
         return Ok(());
     };
-    nsec(w, zone, covering)?;
-    match zone.node_wildcard_denial(encloser) {
-        Some(id) if id != covering => nsec(w, zone, id),
-        _ => Ok(()),
-    }
+    nsecs(
+        w,
+        zone,
+        &[Some(covering), zone.node_wildcard_denial(encloser)],
+    )
 }
 
 /// NODATA at `node` for `name` (the node's own name, or one `wildcard` synthesised it).
@@ -125,7 +170,7 @@ pub(super) fn nodata(
             );
         }
         if let Some(index) = zone.node_nsec3(node.id()) {
-            return nsec3(w, zone, index);
+            return nsec3s(w, zone, &[Some(index)]);
         }
         // RFC 5155 §7.2.4: no NSEC3 of its own (DS at an opt-out delegation).
         let proof = denial::closest_encloser_proof(zone, name, node.id());
@@ -135,22 +180,14 @@ pub(super) fn nodata(
     if wildcard {
         // RFC 4035 §3.1.3.4: no closer match for the name, and the wildcard lacks the type.
         let covering = denial::nsec_for(zone, name);
-        if let Some(id) = covering {
-            nsec(w, zone, id)?;
-        }
-        return match node.rrset(rtype::NSEC) {
-            Some(_) if covering != Some(node.id()) => nsec(w, zone, node.id()),
-            _ => Ok(()),
-        };
+        let own = node.rrset(rtype::NSEC).map(|_| node.id());
+        return nsecs(w, zone, &[covering, own]);
     }
     // The node's own NSEC; for an empty non-terminal, the NSEC covering it.
     if node.rrset(rtype::NSEC).is_some() {
-        return nsec(w, zone, node.id());
+        return nsecs(w, zone, &[Some(node.id())]);
     }
-    match denial::nsec_for(zone, node.name()) {
-        Some(id) => nsec(w, zone, id),
-        None => Ok(()),
-    }
+    nsecs(w, zone, &[denial::nsec_for(zone, node.name())])
 }
 
 /// A wildcard answered `name` from node `wildcard`: the proof that `name` itself does not
@@ -166,10 +203,7 @@ pub(super) fn wildcard_answer(
         let next_closer = denial::next_closer(name, ce_len).and_then(|n| nsec3_of(zone, n));
         return nsec3s(w, zone, &[next_closer]);
     }
-    match denial::nsec_for(zone, name) {
-        Some(id) => nsec(w, zone, id),
-        None => Ok(()),
-    }
+    nsecs(w, zone, &[denial::nsec_for(zone, name)])
 }
 
 /// After a referral's NS: the DS with its RRSIGs, or the proof there is none (RFC 4035
@@ -183,13 +217,13 @@ pub(super) fn referral(w: &mut Writer<'_>, zone: &Zone, cut: NodeRef<'_>) -> Res
     }
     if zone.nsec3_params().is_some() {
         if let Some(index) = zone.node_nsec3(cut.id()) {
-            return nsec3(w, zone, index);
+            return nsec3s(w, zone, &[Some(index)]);
         }
         let proof = denial::closest_encloser_proof(zone, cut.name(), cut.id());
         let proof = proof.map_or([None, None], |(_, m, n)| [Some(m), n]);
         return nsec3s(w, zone, &proof);
     }
-    nsec(w, zone, cut.id()).map(|_| ())
+    nsecs(w, zone, &[Some(cut.id())])
 }
 
 /// The node `*.<parent>` is the wildcard of.

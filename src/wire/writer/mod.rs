@@ -6,11 +6,13 @@
 //! RFC 3597 §4 allows (NS, CNAME, SOA, PTR, MX). A record that does not fit under the size limit
 //! is rolled back whole, so a message is always a set of complete RRsets.
 
-use super::compare::eq_ignore_ascii_case;
 pub(crate) use super::compression::MAX_COMPRESSION_TARGETS;
 use super::compression::Targets;
 use super::name::wire_name_len;
 use super::rtype;
+pub use rrsets::Suffix;
+
+mod rrsets;
 
 /// Header size.
 pub const HEADER_LEN: usize = 12;
@@ -204,107 +206,6 @@ impl<'a> Writer<'a> {
         self.rrsets(section, owner, &[encoded])
     }
 
-    /// Writes every record of pre-encoded RRsets (an RRset and its RRSIGs) under one owner,
-    /// all or nothing. The owner is compressed once: each later record starts with the pointer
-    /// compression would find for it (the first record's own pointer, or a pointer to where
-    /// the first record's owner starts), the same bytes without the search.
-    pub fn rrsets(
-        &mut self,
-        section: Section,
-        owner: &[u8],
-        sets: &[&[u8]],
-    ) -> Result<(), NoSpace> {
-        let mark = self.mark();
-        let mut repeat: Option<[u8; 2]> = None;
-        for record in sets.iter().flat_map(|set| EncodedRecords::new(set)) {
-            let written = match repeat {
-                Some(pointer) => self.record_after_pointer(section, pointer, record),
-                None => {
-                    let (start, targets) = (self.len, self.targets.count());
-                    let written = self.record(section, owner, record);
-                    repeat = self.owner_pointer(start, targets);
-                    written
-                }
-            };
-            if let Err(e) = written {
-                self.rollback(mark);
-                return Err(e);
-            }
-        }
-        Ok(())
-    }
-
-    /// The pointer that compresses the owner of a record written at `start`, when targets
-    /// numbered from `targets` on were added since: the owner's own pointer when it was one,
-    /// else a pointer to its first label if that became a target (the first one compression
-    /// finds, as any earlier match would have been used for the owner itself).
-    fn owner_pointer(&self, start: usize, targets: usize) -> Option<[u8; 2]> {
-        let first = *self.buf.get(start)?;
-        if first & 0xC0 == 0xC0 {
-            return Some([first, self.buf[start + 1]]);
-        }
-        match self.targets.entries(targets).next() {
-            Some((offset, _, _)) if usize::from(offset) == start => {
-                Some((0xC000 | offset).to_be_bytes())
-            }
-            _ => None,
-        }
-    }
-
-    /// Writes one pre-encoded record whose owner is written as `pointer`; rolled back whole
-    /// when it does not fit.
-    fn record_after_pointer(
-        &mut self,
-        section: Section,
-        pointer: [u8; 2],
-        encoded: &[u8],
-    ) -> Result<(), NoSpace> {
-        self.counted(section, |w| w.put(&pointer).and_then(|()| w.body(encoded)))
-    }
-
-    /// True when `owner` is the question's name (ignoring case) and not the root: a record it
-    /// owns starts with a pointer to the question, exactly as [`Writer::record`] compresses it.
-    pub fn owned_by_question(&self, owner: &[u8]) -> bool {
-        self.counts[Section::Question as usize] == 1
-            && owner.len() > 1
-            && self
-                .buf
-                .get(HEADER_LEN..HEADER_LEN + owner.len())
-                .is_some_and(|question| eq_ignore_ascii_case(question, owner))
-    }
-
-    /// Writes one pre-encoded record whose owner is the question's name (checked with
-    /// [`Writer::owned_by_question`]) and whose type has no compressible name in its rdata:
-    /// the bytes [`Writer::record`] writes, without searching the compression targets.
-    pub fn record_at_question(&mut self, section: Section, encoded: &[u8]) -> Result<(), NoSpace> {
-        debug_assert!(encoded.len() >= 10);
-        debug_assert!(!compressible(u16::from_be_bytes([encoded[0], encoded[1]])));
-        let end = self.len + 2 + encoded.len();
-        if end > self.limit {
-            return Err(NoSpace);
-        }
-        let at = self.len;
-        self.buf[at..at + 2].copy_from_slice(&(0xC000 | HEADER_LEN as u16).to_be_bytes());
-        self.buf[at + 2..end].copy_from_slice(encoded);
-        self.len = end;
-        self.counts[section as usize] += 1;
-        Ok(())
-    }
-
-    /// Writes every record of pre-encoded record sets whose owner is the question's name and
-    /// whose types have no compressible name in their rdata, each after a pointer to the
-    /// question, as [`Writer::record_at_question`]; all or nothing.
-    pub fn records_at_question(&mut self, section: Section, sets: &[&[u8]]) -> Result<(), NoSpace> {
-        let mark = self.mark();
-        for record in sets.iter().flat_map(|set| EncodedRecords::new(set)) {
-            if let Err(e) = self.record_at_question(section, record) {
-                self.rollback(mark);
-                return Err(e);
-            }
-        }
-        Ok(())
-    }
-
     /// The length of the question name while the message holds only the header and one
     /// question; `None` once any record is written.
     pub fn question_only(&self) -> Option<usize> {
@@ -482,6 +383,7 @@ pub(crate) fn compressible(rtype: u16) -> bool {
 }
 
 /// Splits a concatenation of pre-encoded records (`TYPE CLASS TTL RDLENGTH RDATA`).
+#[derive(Clone)]
 pub struct EncodedRecords<'a> {
     rest: &'a [u8],
 }

@@ -121,3 +121,66 @@ fn records_that_do_not_fit_roll_back_whole() {
     assert_eq!(w.len(), before);
     assert_eq!(w.count(Section::Answer), 0);
 }
+
+#[test]
+fn records_below_a_known_suffix_are_those_of_the_general_path() {
+    let origin = wire("example.com.");
+    let record = |rtype: u16, rdata: &[u8]| {
+        let mut out = Vec::new();
+        encode_record(&mut out, rtype, 1, 300, rdata);
+        out
+    };
+    let nsec = record(rtype::NSEC, &wire("zz.Example.com."));
+    let mut sigs = record(rtype::RRSIG, &[7; 40]);
+    sigs.extend(record(rtype::RRSIG, &[9; 30]));
+    let ns = record(rtype::NS, &wire("ns1.example.com."));
+    let cname = record(rtype::CNAME, &wire("x.b.example.com."));
+    let owners = [
+        "example.com.",
+        "h1.EXAMPLE.com.",
+        "*.b.example.com.",
+        "a.b.example.com.",
+        "x.y.z.example.com.",
+        "h1.example.com.",
+        "example.org.",
+    ]
+    .map(wire);
+    let empty: &[u8] = &[];
+    let sets: [[&[u8]; 2]; 3] = [[&nsec, &sigs], [&ns, &sigs], [empty, empty]];
+    for qname in [
+        "nx.Example.com.",
+        "a.b.example.com.",
+        "h1.example.com.",
+        "example.com.",
+    ] {
+        // Every size limit from "nothing fits" to "everything fits": the same bytes, the same
+        // records refused, and a compressed name written afterwards points the same way.
+        for limit in (40..=700).step_by(3) {
+            let (mut general, mut fast) = ([0u8; 1024], [0u8; 1024]);
+            let mut lens = [0usize; 2];
+            let mut results = [Vec::new(), Vec::new()];
+            for (k, buf) in [&mut general, &mut fast].into_iter().enumerate() {
+                let mut w = Writer::new(buf, limit);
+                w.header(1, 0x8400).unwrap();
+                if w.question(&wire(qname), rtype::A, 1).is_err() {
+                    continue;
+                }
+                let suffix = w.suffix(&origin);
+                for owner in &owners {
+                    for set in &sets {
+                        results[k].push(match (k, suffix) {
+                            (1, Some(suffix)) => {
+                                w.rrsets_below(Section::Authority, owner, suffix, set)
+                            }
+                            _ => w.rrsets(Section::Authority, owner, set),
+                        });
+                    }
+                }
+                results[k].push(w.record(Section::Additional, &owners[2], &cname));
+                lens[k] = w.finish();
+            }
+            assert_eq!(results[0], results[1], "{qname} limit {limit}");
+            assert_eq!(general[..lens[0]], fast[..lens[1]], "{qname} limit {limit}");
+        }
+    }
+}
