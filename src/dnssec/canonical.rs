@@ -126,37 +126,45 @@ pub const CANONICAL_KEY_MAX: usize = 2 * MAX_NAME_LEN;
 /// are written 1 1 and 1 2, so that a label's end sorts before any byte of a longer label and
 /// the order of bytes is kept.
 pub fn canonical_key(name: &[u8], suffix_len: usize, out: &mut [u8; CANONICAL_KEY_MAX]) -> usize {
-    let (starts, count) = label_starts(name);
     let end = name.len().saturating_sub(suffix_len);
+    if end > 1 && usize::from(name[0]) + 1 == end {
+        // One label above the suffix, the usual case: no labels to reverse.
+        return push_label(out, 0, &name[1..end]);
+    }
+    let (starts, count) = label_starts(name);
     let mut len = 0usize;
     for &start in starts[..count].iter().rev() {
-        if usize::from(start) >= end {
-            continue;
+        if usize::from(start) < end {
+            len = push_label(out, len, label(name, start));
         }
-        let label = label(name, start);
-        let dst = &mut out[len..len + label.len()];
-        for (d, &b) in dst.iter_mut().zip(label) {
-            *d = b.to_ascii_lowercase();
-        }
-        if label.iter().any(|&b| b <= 1) {
-            // Rare: bytes to escape.
-            for &b in label {
-                if b <= 1 {
-                    out[len] = 1;
-                    out[len + 1] = b + 1;
-                    len += 2;
-                } else {
-                    out[len] = b.to_ascii_lowercase();
-                    len += 1;
-                }
-            }
-        } else {
-            len += label.len();
-        }
-        out[len] = 0;
-        len += 1;
     }
     len
+}
+
+/// Appends `label` to the key in `out` at `len` (lowercased, bytes 0 and 1 escaped, ended by
+/// 0): the key's new length.
+fn push_label(out: &mut [u8; CANONICAL_KEY_MAX], mut len: usize, label: &[u8]) -> usize {
+    let dst = &mut out[len..len + label.len()];
+    for (d, &b) in dst.iter_mut().zip(label) {
+        *d = b.to_ascii_lowercase();
+    }
+    if label.iter().any(|&b| b <= 1) {
+        // Rare: bytes to escape.
+        for &b in label {
+            if b <= 1 {
+                out[len] = 1;
+                out[len + 1] = b + 1;
+                len += 2;
+            } else {
+                out[len] = b.to_ascii_lowercase();
+                len += 1;
+            }
+        }
+    } else {
+        len += label.len();
+    }
+    out[len] = 0;
+    len + 1
 }
 
 fn label(name: &[u8], start: u8) -> &[u8] {
@@ -379,6 +387,10 @@ mod tests {
         };
         assert_eq!(below("A.b.Z.example."), b"b\0a\0");
         assert_eq!(below("z.example."), b"");
+        // One label above the suffix (written without reversing labels), escapes included.
+        assert_eq!(below("AbC.z.example."), b"abc\0");
+        assert_eq!(below("\\000\\001x.z.example."), b"\x01\x01\x01\x02x\0");
+        assert_eq!(below("\\002.z.example."), b"\x02\0");
         for (a, b) in wires.iter().zip(&wires[1..]) {
             let (a, b) = (key(a), key(b));
             if a < b {
