@@ -245,7 +245,7 @@ def cmd_cpu(args):
     configs = {
         "unsigned": zone_table(base.replace("5310", str(PORTS["switchyard-unsigned"])), ""),
         "signed": zone_table(base.replace("5310", str(PORTS["switchyard"])),
-                             dnssec_table(os.path.join(work, "keys"))),
+                             dnssec_table(os.path.join(work, "keys"), args.denial)),
     }
     running = {}
     try:
@@ -269,7 +269,8 @@ def cmd_cpu(args):
                         running[name], ports[name], file, args.rate, args.seconds, do, binary,
                         threads="switchyard-udp")
                     rows.append((round_, mix, name, int(do), done, lost, f"{us:.2f}", f"{avg:.3f}"))
-        print(f"Switchyard, 1 UDP worker, {args.records:,}-record zone, dnsperf at {args.rate}/s "
+        print(f"Switchyard, 1 UDP worker, {args.records:,}-record zone (signed: "
+              f"{args.denial.upper()}), dnsperf at {args.rate}/s "
               f"for {args.seconds} s per row; CPU of the UDP worker thread (utime+stime)")
         print()
         table(["round", "mix", "zone", "DO", "answered", "lost", "worker CPU µs/q", "avg ms"], rows)
@@ -721,6 +722,9 @@ def main():
         p.add_argument("--rate", type=int, default=rate, help="queries per second")
         p.add_argument("--seconds", type=int, default=seconds, help="per measured row")
         p.add_argument("--rounds", type=int, default=2 if name != "xfr" else 1)
+        if name == "cpu":
+            p.add_argument("--denial", choices=["nsec", "nsec3"], default="nsec",
+                           help="the signed server's denial of existence")
         if name == "xfr":
             p.add_argument("--axfrs", type=int, default=4, help="concurrent AXFR loops")
     sign = sub.add_parser("sign")

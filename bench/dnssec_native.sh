@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 REPEATS=${1:-10}; ROUNDS=${2:-3}
 OUT=bench/out/dnssec-profile
-LOOP=target/release/examples/respond_loop
+LOOP=${LOOP:-target/release/examples/respond_loop}
 for needed in "$LOOP" "$OUT/nsec.toml" "$OUT/static.txt" "$OUT/steered.bin"; do
     [ -e "$needed" ] || { echo "missing $needed: run bench/dnssec_profile.sh first" >&2; exit 1; }
 done
