@@ -9,7 +9,7 @@ use super::canonical::{CANONICAL_KEY_MAX, canonical_key};
 use super::nsec3::nsec3_hash;
 use crate::wire::name::MAX_NAME_LEN;
 use crate::wire::rtype;
-use crate::zone::signed::{DenialIndex, NO_NSEC3, sort_prefix};
+use crate::zone::signed::{DenialIndex, NO_NSEC3, PrefixIndex, sort_prefix};
 use crate::zone::{NodeId, Zone};
 
 /// Sets the zone's denial lookup structures (nothing for an unsigned zone).
@@ -29,16 +29,18 @@ pub fn index(zone: &mut Zone) {
     keyed.sort_unstable();
     let mut denial = DenialIndex {
         nsec_order: Vec::with_capacity(keyed.len()),
-        nsec_prefixes: Vec::with_capacity(keyed.len()),
         nsec_key_ends: Vec::with_capacity(keyed.len()),
         ..DenialIndex::default()
     };
+    let mut prefixes = Vec::with_capacity(keyed.len());
     for (key, id) in keyed {
         denial.nsec_order.push(id);
-        denial.nsec_prefixes.push(sort_prefix(&key));
+        prefixes.push(sort_prefix(&key));
         denial.nsec_keys.extend_from_slice(&key);
         denial.nsec_key_ends.push(denial.nsec_keys.len() as u32);
     }
+    // Canonical keys are not uniform (names share their first letters): no buckets.
+    denial.nsec_prefixes = PrefixIndex::new(prefixes, false);
     denial.node_nsec3 = match zone.nsec3_params() {
         Some((salt, iterations)) => (0..zone.node_count() as NodeId)
             .map(|id| {
@@ -75,14 +77,7 @@ pub fn nsec_for(zone: &Zone, name: &[u8]) -> Option<NodeId> {
     let order = zone.nsec_order();
     let mut buf = [0u8; CANONICAL_KEY_MAX];
     let len = canonical_key(name, zone.origin().len(), &mut buf);
-    let key = &buf[..len];
-    // The owners whose keys start as this one's (usually none or one) are compared whole.
-    let prefixes = zone.nsec_prefixes();
-    let prefix = sort_prefix(key);
-    let low = prefixes.partition_point(|&p| p < prefix);
-    let high = low + prefixes[low..].partition_point(|&p| p == prefix);
-    let after = low + (low..high).take_while(|&i| zone.nsec_key(i) <= key).count();
-    match after {
+    match zone.nsec_count_not_after(&buf[..len]) {
         0 => order.last().copied(),
         n => Some(order[n - 1]),
     }

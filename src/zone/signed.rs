@@ -28,31 +28,42 @@ pub struct Signed {
     pub(crate) sigs: Vec<Span>,
     /// The SOA's RRSIGs with the negative-caching TTL, to go with [`Zone::negative_soa`].
     pub(crate) negative_soa_sigs: Span,
-    /// The NSEC3 chain of the zone's NSEC3PARAM, by hash; the first eight bytes of each hash
-    /// as a number, searched first, in the span of their bucket.
+    /// The NSEC3 chain of the zone's NSEC3PARAM, by hash, and the hashes' sort prefixes
+    /// (bucketed: hashes are uniform).
     pub(crate) nsec3: Vec<Nsec3Entry>,
-    pub(crate) nsec3_prefixes: Vec<u64>,
-    pub(crate) nsec3_buckets: HashBuckets,
+    pub(crate) nsec3_prefixes: PrefixIndex,
     /// NSEC3PARAM's salt and iterations, when the zone has an NSEC3 chain.
     pub(crate) nsec3_params: Option<(Box<[u8]>, u16)>,
     /// The lookup structures for denial of existence.
     pub(crate) denial: DenialIndex,
 }
 
-/// Where a sorted list of hash prefixes starts each bucket of their top bits: hashes are
-/// uniform, so with about one bucket per hash a lookup reads one bucket's few prefixes
-/// instead of searching them all (one or two cache lines instead of a binary search's dozen).
+/// A sorted list of strings (NSEC3 hashes, canonical name keys) searched by their sort
+/// prefixes ([`sort_prefix`]), comparing whole strings only where the prefixes are equal. For
+/// hashes, which are uniform, the prefixes are also bucketed by their top bits: with about one
+/// bucket per hash a lookup reads one bucket's few prefixes instead of searching them all (one
+/// or two cache lines instead of a binary search's dozen).
 #[derive(Debug, Default)]
-pub struct HashBuckets {
-    /// Bits of a prefix that pick its bucket (0 for a list of one).
+pub struct PrefixIndex {
+    prefixes: Vec<u64>,
+    /// Bits of a prefix that pick its bucket (0: one bucket).
     bits: u32,
-    /// `starts[b]`: the first prefix whose bucket is `b` or later; one more at the end.
+    /// `starts[b]`: the first prefix whose bucket is `b` or later; one more at the end. Empty
+    /// when not bucketed.
     starts: Vec<u32>,
 }
 
-impl HashBuckets {
-    /// Buckets for `prefixes`, sorted: `floor(log2(len))` bits, at most one bucket per prefix.
-    pub fn new(prefixes: &[u64]) -> HashBuckets {
+impl PrefixIndex {
+    /// The index of `prefixes` (sorted), bucketed by their top `floor(log2(len))` bits (at
+    /// most one bucket per prefix) when `bucketed`.
+    pub fn new(prefixes: Vec<u64>, bucketed: bool) -> PrefixIndex {
+        if !bucketed {
+            return PrefixIndex {
+                prefixes,
+                bits: 0,
+                starts: Vec::new(),
+            };
+        }
         let bits = prefixes.len().max(1).ilog2();
         let mut starts = Vec::with_capacity((1 << bits) + 1);
         let mut at = 0usize;
@@ -63,17 +74,32 @@ impl HashBuckets {
             starts.push(at as u32);
         }
         starts.push(prefixes.len() as u32);
-        HashBuckets { bits, starts }
+        PrefixIndex {
+            prefixes,
+            bits,
+            starts,
+        }
     }
 
-    /// The span of the prefixes in `prefix`'s bucket, of the `len` prefixes the buckets were
-    /// made for: all those before it are smaller, all those after larger (all `len` when
-    /// there are no buckets).
-    fn span(&self, prefix: u64, len: usize) -> (usize, usize) {
+    /// How many of the strings are not after `key`, where `string(i)` is the i-th.
+    pub fn count_not_after<'s>(&self, key: &[u8], string: impl Fn(usize) -> &'s [u8]) -> usize {
+        let prefix = sort_prefix(key);
+        let (low, high) = self.span(prefix);
+        let mut at = low + self.prefixes[low..high].partition_point(|&p| p < prefix);
+        // Strings sharing the first eight bytes (usually none or one) are compared whole.
+        while self.prefixes.get(at) == Some(&prefix) && string(at) <= key {
+            at += 1;
+        }
+        at
+    }
+
+    /// The span of the prefixes in `prefix`'s bucket: all those before it are smaller, all
+    /// those after larger (all of them when not bucketed).
+    fn span(&self, prefix: u64) -> (usize, usize) {
         let bucket = bucket_of(prefix, self.bits) as usize;
         match self.starts.get(bucket..bucket + 2) {
             Some(&[low, high]) => (low as usize, high as usize),
-            _ => (0, len),
+            _ => (0, self.prefixes.len()),
         }
     }
 }
@@ -90,11 +116,11 @@ pub struct DenialIndex {
     /// The nodes that own an NSEC, in canonical order (RFC 4034 §6.1).
     pub nsec_order: Vec<NodeId>,
     /// The canonical key (`crate::dnssec::canonical::canonical_key`, below the origin) of each
-    /// name of `nsec_order`, concatenated: the i-th ends at `nsec_key_ends[i]`; and the first
-    /// eight bytes of each as a number, searched first.
+    /// name of `nsec_order`, concatenated: the i-th ends at `nsec_key_ends[i]`; and their sort
+    /// prefixes.
     pub nsec_keys: Vec<u8>,
     pub nsec_key_ends: Vec<u32>,
-    pub nsec_prefixes: Vec<u64>,
+    pub nsec_prefixes: PrefixIndex,
     /// By node id: the index of the NSEC3 whose hash is the node's name's, or [`NO_NSEC3`].
     pub node_nsec3: Vec<u32>,
     /// By node id: what matches or covers `*.<node>`, the NSEC's node or the NSEC3's index
@@ -154,25 +180,18 @@ impl Zone {
     /// NSEC3 `i` covers it. `None` without a chain.
     pub fn nsec3_search(&self, hash: &[u8]) -> Option<Result<u32, u32>> {
         let signed = self.signed.as_ref()?;
-        let (chain, prefixes) = (&signed.nsec3, &signed.nsec3_prefixes);
+        let chain = &signed.nsec3;
         if chain.is_empty() {
             return None;
         }
-        // Hashes sharing the first eight bytes (almost never more than one) are compared whole.
-        let prefix = sort_prefix(hash);
-        let (low, high) = signed.nsec3_buckets.span(prefix, prefixes.len());
-        let mut at = low + prefixes[low..high].partition_point(|&p| p < prefix);
-        while at < chain.len() && prefixes[at] == prefix {
-            match chain[at].hash[..].cmp(hash) {
-                std::cmp::Ordering::Less => at += 1,
-                std::cmp::Ordering::Equal => return Some(Ok(at as u32)),
-                std::cmp::Ordering::Greater => break,
-            }
-        }
-        Some(match at {
-            // The previous hash covers it; before the first, the last (the chain wraps).
+        let not_after = signed
+            .nsec3_prefixes
+            .count_not_after(hash, |i| &chain[i].hash);
+        Some(match not_after {
+            // Before the first hash, the last covers it (the chain wraps).
             0 => Err(chain.len() as u32 - 1),
-            i => Err(i as u32 - 1),
+            n if chain[n - 1].hash[..] == *hash => Ok(n as u32 - 1),
+            n => Err(n as u32 - 1),
         })
     }
 
@@ -204,23 +223,17 @@ impl Zone {
         self.signed.as_ref().map_or(&[], |s| &s.denial.nsec_order)
     }
 
-    /// The canonical key of the `i`-th name of [`Zone::nsec_order`].
-    pub fn nsec_key(&self, i: usize) -> &[u8] {
+    /// How many names of [`Zone::nsec_order`] are not after the name whose canonical key is
+    /// `key` (0 in a zone without NSEC).
+    pub fn nsec_count_not_after(&self, key: &[u8]) -> usize {
         let Some(denial) = self.signed.as_ref().map(|s| &s.denial) else {
-            return &[];
+            return 0;
         };
-        let start = match i {
-            0 => 0,
-            i => denial.nsec_key_ends[i - 1] as usize,
-        };
-        &denial.nsec_keys[start..denial.nsec_key_ends[i] as usize]
-    }
-
-    /// The first eight bytes of each key of [`Zone::nsec_key`], as numbers in the same order.
-    pub fn nsec_prefixes(&self) -> &[u64] {
-        self.signed
-            .as_ref()
-            .map_or(&[], |s| &s.denial.nsec_prefixes)
+        let ends = &denial.nsec_key_ends;
+        denial.nsec_prefixes.count_not_after(key, |i| {
+            let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+            &denial.nsec_keys[start..ends[i] as usize]
+        })
     }
 
     /// What denies `*.<node id>`: the NSEC's node or the NSEC3's index.
@@ -287,12 +300,12 @@ mod tests {
                 })
                 .collect();
             prefixes.sort_unstable();
-            let buckets = HashBuckets::new(&prefixes);
+            let buckets = PrefixIndex::new(prefixes.clone(), true);
             let probes = prefixes
                 .iter()
                 .flat_map(|&p| [p, p.wrapping_add(1), p.wrapping_sub(1)]);
             for prefix in probes.chain((0..200).map(|_| next())).chain([0, u64::MAX]) {
-                let (low, high) = buckets.span(prefix, prefixes.len());
+                let (low, high) = buckets.span(prefix);
                 let found = low + prefixes[low..high].partition_point(|&p| p < prefix);
                 assert_eq!(
                     found,

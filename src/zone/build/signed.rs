@@ -3,7 +3,7 @@
 //! negative SOA's, and the NSEC3 chain of the zone's NSEC3PARAM, taken out of the name tree.
 
 use super::super::record::Record;
-use super::super::signed::{HashBuckets, NSEC3_HASH_LEN, Nsec3Entry, Signed, sort_prefix};
+use super::super::signed::{NSEC3_HASH_LEN, Nsec3Entry, PrefixIndex, Signed, sort_prefix};
 use super::super::tree::{RRsetEntry, Span};
 use super::arena::Draft;
 use crate::wire::Name;
@@ -188,8 +188,8 @@ fn chain(draft: &mut Draft, rrsets: &[RRsetEntry], mut nsec3: Vec<Record>, signe
     }
     entries.sort_by_key(|e| e.hash);
     entries.dedup_by(|b, a| a.hash == b.hash);
-    signed.nsec3_prefixes = entries.iter().map(|e| sort_prefix(&e.hash)).collect();
-    signed.nsec3_buckets = HashBuckets::new(&signed.nsec3_prefixes);
+    let prefixes = entries.iter().map(|e| sort_prefix(&e.hash)).collect();
+    signed.nsec3_prefixes = PrefixIndex::new(prefixes, true);
     signed.nsec3 = entries;
     signed.nsec3_params = Some((salt, iterations));
 }
