@@ -15,6 +15,11 @@
 //!   a query that has none), after RESPOND_COOKIE: DO=1 against DO=0 is the cost of signed
 //!   answers (bench/dnssec.sh).
 //!
+//!   RESPOND_PAIRED=N measures DO=0 (with an OPT record, as RESPOND_COOKIE=none) against DO=1
+//!   on the real CPU: the two query sets take turns, N times ROUNDS rounds each, in one process
+//!   on one snapshot, and the fastest turn of each is printed with their ratio. Taking turns
+//!   exposes both to the same disturbances of a shared machine, which separate runs are not.
+//!
 //!   RESPOND_WARM=1 answers every query once before the measured rounds, so that signatures
 //!   made on a cache miss (steered variants) are cached when they run (and published, as the
 //!   daemon does every second); count with
@@ -61,12 +66,23 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let queries = match read_queries(&args[2]) {
-        Ok(queries) => with_do(with_cookies(queries, &snapshot)),
+    let cookie = std::env::var("RESPOND_COOKIE").ok();
+    let dnssec_ok = std::env::var("RESPOND_DO").as_deref() == Ok("1");
+    let paired = std::env::var("RESPOND_PAIRED").ok();
+    let raw = match read_queries(&args[2]) {
+        Ok(queries) => queries,
         Err(e) => {
             eprintln!("{}: {e}", args[2]);
             return ExitCode::FAILURE;
         }
+    };
+    // Paired, the queries warmed up and measured are the DO=1 ones, and the DO=0 ones beside.
+    let base = paired
+        .is_some()
+        .then(|| with_cookies(raw.clone(), &snapshot, Some("none")));
+    let queries = match paired {
+        Some(_) => with_do(raw, true),
+        None => with_do(with_cookies(raw, &snapshot, cookie.as_deref()), dnssec_ok),
     };
     let rounds: usize = args[3].parse().unwrap_or(1);
     let mut out = vec![0u8; 65535];
@@ -84,6 +100,25 @@ fn main() -> ExitCode {
                 signed.publish_variants(now);
             }
         }
+    }
+    if let (Some(turns), Some(base)) = (paired, base) {
+        let turns: usize = turns.parse().unwrap_or(1);
+        let (mut fastest, total) = ([f64::MAX; 2], (rounds * base.len()).max(1) as f64);
+        for _ in 0..turns {
+            for (i, set) in [&base, &queries].into_iter().enumerate() {
+                let started = Instant::now();
+                measured(&shared, &snapshot, set, rounds, &mut out);
+                let ns = started.elapsed().as_nanos() as f64 / total;
+                fastest[i] = fastest[i].min(ns);
+            }
+        }
+        println!(
+            "DO=0 ns/query {:.1} DO=1 ns/query {:.1} ratio {:.3}",
+            fastest[0],
+            fastest[1],
+            fastest[1] / fastest[0]
+        );
+        return ExitCode::SUCCESS;
     }
     let started = Instant::now();
     let (answered, bytes) = measured(&shared, &snapshot, &queries, rounds, &mut out);
@@ -119,9 +154,10 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The queries with a COOKIE option as `RESPOND_COOKIE` asks (see the module comment).
-fn with_cookies(queries: Vec<Vec<u8>>, snapshot: &Snapshot) -> Vec<Vec<u8>> {
-    let Ok(kind) = std::env::var("RESPOND_COOKIE") else {
+/// The queries with a COOKIE option as `RESPOND_COOKIE` (`kind`) asks (see the module
+/// comment).
+fn with_cookies(queries: Vec<Vec<u8>>, snapshot: &Snapshot, kind: Option<&str>) -> Vec<Vec<u8>> {
+    let Some(kind) = kind else {
         return queries;
     };
     let client = *b"benchcli";
@@ -160,10 +196,10 @@ fn with_cookies(queries: Vec<Vec<u8>>, snapshot: &Snapshot) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// The queries with the DO bit set when `RESPOND_DO=1` (see the module comment). A query's OPT
-/// record is its only additional record, right after the one question.
-fn with_do(queries: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
-    if std::env::var("RESPOND_DO").as_deref() != Ok("1") {
+/// The queries with the DO bit set when `on` (`RESPOND_DO=1`, see the module comment). A
+/// query's OPT record is its only additional record, right after the one question.
+fn with_do(queries: Vec<Vec<u8>>, on: bool) -> Vec<Vec<u8>> {
+    if !on {
         return queries;
     }
     queries

@@ -25,6 +25,7 @@ mod walk;
 
 pub use recorder::{NoRecord, Recorder, Step};
 pub(crate) use sections::{negative, referral};
+pub(crate) use signed::nxdomain_encloser;
 pub use walk::answer;
 
 use crate::wire::writer::{NoSpace, Writer};

@@ -30,6 +30,25 @@ pub(crate) fn negative(w: &mut Writer<'_>, zone: &Zone, dnssec: bool) -> Result<
     )
 }
 
+/// The authority section of an NXDOMAIN for `name` with DO=1 (the negative SOA, then the
+/// proof, RFC 4035 §3.1.3.2, RFC 5155 §7.2.2), `encloser` its closest encloser. At the apex,
+/// the common case, the part that does not depend on the name is copied as prepared.
+pub(super) fn signed_nxdomain(
+    w: &mut Writer<'_>,
+    zone: &Zone,
+    name: &[u8],
+    encloser: NodeId,
+) -> Result<(), NoSpace> {
+    if encloser == zone.apex().id()
+        && let Some(prepared) = prepared::nxdomain_at_apex(zone)
+        && prepared::apply_open(w, zone, &prepared)
+    {
+        return signed::nxdomain_name(w, zone, name, encloser);
+    }
+    negative(w, zone, true)?;
+    signed::nxdomain(w, zone, name, encloser)
+}
+
 /// ANY: every RRset over TCP; over UDP one RRset (RFC 8482 §4.2). With DO=1 each comes with
 /// its RRSIGs, which are not an RRset of their own then.
 pub(super) fn any(

@@ -89,23 +89,25 @@ fn nsec3(
 
 /// Writes the NSECs of nodes `ids`, each once.
 fn nsecs(w: &mut Writer<'_>, zone: &Zone, ids: &[Option<NodeId>]) -> Result<(), NoSpace> {
-    each_once(w, zone, ids, nsec)
+    each_once(w, zone, ids, 0, nsec)
 }
 
 /// Writes the NSEC3s `indexes`, each once.
 fn nsec3s(w: &mut Writer<'_>, zone: &Zone, indexes: &[Option<u32>]) -> Result<(), NoSpace> {
-    each_once(w, zone, indexes, nsec3)
+    each_once(w, zone, indexes, 0, nsec3)
 }
 
-/// Writes with `write` the chain records `items` (NSEC nodes or NSEC3 indexes), each once.
+/// Writes with `write` the chain records `items[from..]` (NSEC nodes or NSEC3 indexes), each
+/// once and none of `items[..from]`, which are written already.
 fn each_once<T: Copy + PartialEq>(
     w: &mut Writer<'_>,
     zone: &Zone,
     items: &[Option<T>],
+    from: usize,
     write: impl Fn(&mut Writer<'_>, &Zone, Option<Suffix<'_>>, T) -> Result<(), NoSpace>,
 ) -> Result<(), NoSpace> {
     let origin = denial(w, zone);
-    for (i, item) in items.iter().enumerate() {
+    for (i, item) in items.iter().enumerate().skip(from) {
         if let Some(item) = *item
             && !items[..i].contains(&Some(item))
         {
@@ -123,30 +125,60 @@ fn nsec3_of(zone: &Zone, name: &[u8]) -> Option<u32> {
 }
 
 /// NXDOMAIN: `name` does not exist, and no wildcard at its closest encloser `encloser` could
-/// have answered it.
+/// have answered it. [`nxdomain_encloser`], then [`nxdomain_name`].
 pub(super) fn nxdomain(
     w: &mut Writer<'_>,
     zone: &Zone,
     name: &[u8],
     encloser: NodeId,
 ) -> Result<(), NoSpace> {
+    nxdomain_encloser(w, zone, encloser)?;
+    nxdomain_name(w, zone, name, encloser)
+}
+
+/// The records of an NXDOMAIN proof that depend on the closest encloser `encloser` alone
+/// (prepared at load time for the apex): with NSEC3 the closest provable encloser's own NSEC3
+/// and the one covering its wildcard (RFC 5155 §7.2.2), with NSEC the one denying the
+/// wildcard (RFC 4035 §3.1.3.2).
+pub(crate) fn nxdomain_encloser(
+    w: &mut Writer<'_>,
+    zone: &Zone,
+    encloser: NodeId,
+) -> Result<(), NoSpace> {
+    nxdomain_proof(w, zone, None, encloser)
+}
+
+/// The rest of an NXDOMAIN proof, written after [`nxdomain_encloser`]'s: the NSEC3 covering
+/// the next closer name, or the NSEC covering `name`, unless that one is written already.
+pub(super) fn nxdomain_name(
+    w: &mut Writer<'_>,
+    zone: &Zone,
+    name: &[u8],
+    encloser: NodeId,
+) -> Result<(), NoSpace> {
+    nxdomain_proof(w, zone, Some(name), encloser)
+}
+
+/// The encloser's part of an NXDOMAIN proof (records 0 and 1 of one list), or with `name`
+/// the part about the name that follows it (record 2), never repeating the first.
+fn nxdomain_proof(
+    w: &mut Writer<'_>,
+    zone: &Zone,
+    name: Option<&[u8]>,
+    encloser: NodeId,
+) -> Result<(), NoSpace> {
+    let from = if name.is_some() { 2 } else { 0 };
     if zone.nsec3_params().is_some() {
-        let Some((ce, matching, next_closer)) =
-            denial::closest_encloser_proof(zone, name, encloser)
-        else {
+        let Some((ce, matching)) = denial::provable_encloser(zone, encloser) else {
             return Ok(());
         };
-        let wildcard = zone.node_wildcard_denial(ce);
-        return nsec3s(w, zone, &[Some(matching), next_closer, wildcard]);
+        let covering = name.and_then(|name| denial::next_closer_nsec3(zone, name, ce));
+        let items = [Some(matching), zone.node_wildcard_denial(ce), covering];
+        return each_once(w, zone, &items, from, nsec3);
     }
-    let Some(covering) = denial::nsec_for(zone, name) else {
-        return Ok(());
-    };
-    nsecs(
-        w,
-        zone,
-        &[Some(covering), zone.node_wildcard_denial(encloser)],
-    )
+    let covering = name.and_then(|name| denial::nsec_for(zone, name));
+    let items = [zone.node_wildcard_denial(encloser), None, covering];
+    each_once(w, zone, &items, from, nsec)
 }
 
 /// NODATA at `node` for `name` (the node's own name, or one `wildcard` synthesised it).

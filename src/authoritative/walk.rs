@@ -4,7 +4,7 @@
 //! NODATA, ANY or the steering. With DO=1 the proofs owed for wildcard answers follow.
 
 use super::dname::dname;
-use super::sections::{additional, any, negative, referral};
+use super::sections::{additional, any, negative, referral, signed_nxdomain};
 use super::{Recorder, SteerHook, Step, ZoneOutcome, prepared, signed};
 use crate::wire::name::MAX_NAME_LEN;
 use crate::wire::query::flags;
@@ -195,11 +195,10 @@ impl<'z> Walk<'z> {
                             name: current.lower(),
                         });
                     }
-                    negative(w, zone, self.dnssec)?;
                     if self.dnssec {
-                        signed::nxdomain(w, zone, current.lower(), encloser)?;
+                        return signed_nxdomain(w, zone, current.lower(), encloser);
                     }
-                    return Ok(());
+                    return negative(w, zone, false);
                 }
                 Lookup::Dname(owner) => {
                     match self.follow_dname(w, zone.node(owner), current, recorder)? {

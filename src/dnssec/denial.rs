@@ -98,22 +98,30 @@ pub fn closest_encloser_proof(
     name: &[u8],
     encloser: NodeId,
 ) -> Option<(NodeId, u32, Option<u32>)> {
+    let (ce, matching) = provable_encloser(zone, encloser)?;
+    Some((ce, matching, next_closer_nsec3(zone, name, ce)))
+}
+
+/// The closest provable encloser at or above node `encloser` (the first with an NSEC3 of its
+/// own name) and that NSEC3: the half of [`closest_encloser_proof`] that does not depend on
+/// the name being proved.
+pub fn provable_encloser(zone: &Zone, encloser: NodeId) -> Option<(NodeId, u32)> {
     let mut ce = encloser;
-    let matching = loop {
+    loop {
         if let Some(index) = zone.node_nsec3(ce) {
-            break index;
+            return Some((ce, index));
         }
-        let parent = parent_node(zone, zone.node(ce).name())?;
-        ce = parent;
-    };
-    let ce_len = zone.node(ce).name().len();
-    let next_closer = next_closer(name, ce_len);
-    let covering = next_closer
-        .and_then(|n| nsec3_for(zone, n))
-        .map(|found| match found {
-            Ok(i) | Err(i) => i,
-        });
-    Some((ce, matching, covering))
+        ce = parent_node(zone, zone.node(ce).name())?;
+    }
+}
+
+/// The NSEC3 matching or covering the hash of `name`'s next closer name below node `ce` (the
+/// other half of [`closest_encloser_proof`]: one hash of a name not in the zone).
+pub fn next_closer_nsec3(zone: &Zone, name: &[u8], ce: NodeId) -> Option<u32> {
+    let next_closer = next_closer(name, zone.node(ce).name().len())?;
+    nsec3_for(zone, next_closer).map(|found| match found {
+        Ok(i) | Err(i) => i,
+    })
 }
 
 /// The name one label longer than the suffix of `name` of length `suffix_len`.

@@ -4,12 +4,12 @@
 //! zone a second set answers DO=1 queries: positive answers and CNAME chains at every name
 //! (but the plain ones, [`plain_rrset`], which the walk writes from the zone's bytes)
 //! (with their RRSIGs and any proof a chain through a wildcard owes), referrals (with the DS
-//! or the proof of its absence) and NODATA at every name (with its NSEC or NSEC3); a wildcard
-//! answer or an NXDOMAIN proves something about the question name itself, so those take the
-//! general path.
+//! or the proof of its absence), NODATA at every name (with its NSEC or NSEC3), and the part
+//! of an NXDOMAIN at the apex that does not depend on the question name; the proof about the
+//! question name itself (of a wildcard answer or an NXDOMAIN) the walk writes after the copy.
 //!
 //! This module owns their byte format: [`prepare`] writes it (`write.rs`), [`find`],
-//! [`nodata`], [`negative`] and [`referral`] read it (this file), and [`apply`] (or
+//! [`nodata`], [`negative`], [`nxdomain_at_apex`] and [`referral`] read it (this file), and [`apply`] (or
 //! [`apply_open`], when more follows) copies one into a response (`apply.rs`). The zone only keeps the bytes ([`Zone::set_prepared`]): one arena,
 //! a range of it in each node (a lookup has just read the node) and an entry for the zone.
 //!
@@ -21,8 +21,10 @@
 //!                reference length u8 · targets u8 · suffix length u8 · labels length u8 ·
 //!                names u8 · pointer positions (pointers × u16) · labels · the sections' bytes ·
 //!                names × (offset u16, length u8, literal u8)
-//! zone's entry:  two offsets u32 of the NXDOMAIN/NODATA authority section (DO=0, then DO=1
-//!                in a signed zone; 0xFFFFFFFF when none), answers as above
+//! zone's entry:  three offsets u32 (0xFFFFFFFF when none): the NXDOMAIN/NODATA authority
+//!                section with DO=0, with DO=1 (a signed zone's), and with DO=1 the NXDOMAIN
+//!                authority section when the apex is the closest encloser up to the proof
+//!                about the question name (a signed zone's); answers as above
 //! ```
 //!
 //! `names` are the compression targets the answer's own names add (offsets from the start of
@@ -196,8 +198,22 @@ pub fn nodata(zone: &Zone, id: NodeId) -> Option<Prepared<'_>> {
 /// `dnssec`, the negative SOA's RRSIGs included (a signed zone's only).
 #[inline]
 pub fn negative(zone: &Zone, dnssec: bool) -> Option<Prepared<'_>> {
+    zone_answer(zone, usize::from(dnssec))
+}
+
+/// With DO=1 in a signed zone, the authority section of an NXDOMAIN whose closest encloser is
+/// the apex, relative to the origin, up to the proof about the question name: the negative
+/// SOA and what denies a match at the apex's wildcard, with their RRSIGs.
+#[inline]
+pub fn nxdomain_at_apex(zone: &Zone) -> Option<Prepared<'_>> {
+    zone_answer(zone, 2)
+}
+
+/// The `index`-th answer of the zone's entry.
+#[inline]
+fn zone_answer(zone: &Zone, index: usize) -> Option<Prepared<'_>> {
     let arena = zone.prepared_arena();
-    let at = zone.prepared_zone_entry()? as usize + if dnssec { 4 } else { 0 };
+    let at = zone.prepared_zone_entry()? as usize + 4 * index;
     let offset = u32::from_be_bytes(arena.get(at..at + 4)?.try_into().ok()?);
     (offset != NO_OFFSET).then(|| Prepared::at(arena, offset))
 }

@@ -81,18 +81,27 @@ pub fn prepare(zone: &mut Zone) {
         &[false]
     };
     let origin = zone.origin().as_wire().to_vec();
-    let mut negative = [NO_OFFSET; 2];
-    for &dnssec in sets {
+    // The zone's entry: negative answers' authority sections with DO=0 and DO=1, and with
+    // DO=1 an NXDOMAIN's at the apex without the proof about the name.
+    let mut negative = [NO_OFFSET; 3];
+    for (slot, dnssec) in [(0, false), (1, true), (2, true)] {
+        if dnssec && !zone.is_signed() {
+            continue;
+        }
         let rendered = render(
             &mut s.buf,
             &origin,
             rtype::SOA,
             Kind::Suffix,
             &mut s.found,
-            |w| authoritative::negative(w, zone, dnssec).is_ok(),
+            |w| {
+                authoritative::negative(w, zone, dnssec).is_ok()
+                    && (slot != 2
+                        || authoritative::nxdomain_encloser(w, zone, zone.apex().id()).is_ok())
+            },
         );
         if let Some(r) = rendered {
-            negative[usize::from(dnssec)] = store(&mut arena, &r, &s.found);
+            negative[slot] = store(&mut arena, &r, &s.found);
         }
     }
     let zone_entry = arena.len() as u32;
