@@ -46,7 +46,8 @@ pub(super) fn signed_nxdomain(
         return signed::nxdomain_name(w, zone, name, encloser);
     }
     negative(w, zone, true)?;
-    signed::nxdomain(w, zone, name, encloser)
+    signed::nxdomain_encloser(w, zone, encloser)?;
+    signed::nxdomain_name(w, zone, name, encloser)
 }
 
 /// ANY: every RRset over TCP; over UDP one RRset (RFC 8482 §4.2). With DO=1 each comes with

@@ -124,22 +124,11 @@ fn nsec3_of(zone: &Zone, name: &[u8]) -> Option<u32> {
     })
 }
 
-/// NXDOMAIN: `name` does not exist, and no wildcard at its closest encloser `encloser` could
-/// have answered it. [`nxdomain_encloser`], then [`nxdomain_name`].
-pub(super) fn nxdomain(
-    w: &mut Writer<'_>,
-    zone: &Zone,
-    name: &[u8],
-    encloser: NodeId,
-) -> Result<(), NoSpace> {
-    nxdomain_encloser(w, zone, encloser)?;
-    nxdomain_name(w, zone, name, encloser)
-}
-
-/// The records of an NXDOMAIN proof that depend on the closest encloser `encloser` alone
-/// (prepared at load time for the apex): with NSEC3 the closest provable encloser's own NSEC3
-/// and the one covering its wildcard (RFC 5155 §7.2.2), with NSEC the one denying the
-/// wildcard (RFC 4035 §3.1.3.2).
+/// NXDOMAIN: the name does not exist, and no wildcard at its closest encloser `encloser` could
+/// have answered it. The records of the proof that depend on the encloser alone (prepared at
+/// load time for the apex), to be followed by [`nxdomain_name`]'s: with NSEC3 the closest
+/// provable encloser's own NSEC3 and the one covering its wildcard (RFC 5155 §7.2.2), with
+/// NSEC the one denying the wildcard (RFC 4035 §3.1.3.2).
 pub(crate) fn nxdomain_encloser(
     w: &mut Writer<'_>,
     zone: &Zone,
