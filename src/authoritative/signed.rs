@@ -117,13 +117,6 @@ fn each_once<T: Copy + PartialEq>(
     Ok(())
 }
 
-/// The NSEC3 matching or covering `name`'s hash.
-fn nsec3_of(zone: &Zone, name: &[u8]) -> Option<u32> {
-    denial::nsec3_for(zone, name).map(|found| match found {
-        Ok(i) | Err(i) => i,
-    })
-}
-
 /// NXDOMAIN: the name does not exist, and no wildcard at its closest encloser `encloser` could
 /// have answered it. The records of the proof that depend on the encloser alone (prepared at
 /// load time for the apex), to be followed by [`nxdomain_name`]'s: with NSEC3 the closest
@@ -221,7 +214,7 @@ pub(super) fn wildcard_answer(
 ) -> Result<(), NoSpace> {
     if zone.nsec3_params().is_some() {
         let ce_len = zone.node(wildcard).name().len() - 2;
-        let next_closer = denial::next_closer(name, ce_len).and_then(|n| nsec3_of(zone, n));
+        let next_closer = denial::next_closer(name, ce_len).and_then(|n| denial::nsec3_of(zone, n));
         return nsec3s(w, zone, &[next_closer]);
     }
     nsecs(w, zone, &[denial::nsec_for(zone, name)])

@@ -60,9 +60,7 @@ pub fn index(zone: &mut Zone) {
         .map(|id| {
             let wildcard = wildcard_of(zone, id, &mut buf);
             let found = match zone.nsec3_params() {
-                Some(_) => wildcard.and_then(|n| nsec3_for(zone, n)).map(|f| match f {
-                    Ok(i) | Err(i) => i,
-                }),
+                Some(_) => wildcard.and_then(|n| nsec3_of(zone, n)),
                 None => wildcard.and_then(|n| nsec_for(zone, n)),
             };
             found.unwrap_or(NO_NSEC3)
@@ -88,6 +86,13 @@ pub fn nsec_for(zone: &Zone, name: &[u8]) -> Option<NodeId> {
 pub fn nsec3_for(zone: &Zone, name: &[u8]) -> Option<Result<u32, u32>> {
     let (salt, iterations) = zone.nsec3_params()?;
     zone.nsec3_search(&nsec3_hash(name, salt, iterations))
+}
+
+/// The NSEC3 matching or covering `name`'s hash, whichever it is.
+pub fn nsec3_of(zone: &Zone, name: &[u8]) -> Option<u32> {
+    nsec3_for(zone, name).map(|found| match found {
+        Ok(i) | Err(i) => i,
+    })
 }
 
 /// RFC 5155 §7.2.1: from `encloser` (a node at or above the closest encloser of `name`), the
@@ -118,10 +123,7 @@ pub fn provable_encloser(zone: &Zone, encloser: NodeId) -> Option<(NodeId, u32)>
 /// The NSEC3 matching or covering the hash of `name`'s next closer name below node `ce` (the
 /// other half of [`closest_encloser_proof`]: one hash of a name not in the zone).
 pub fn next_closer_nsec3(zone: &Zone, name: &[u8], ce: NodeId) -> Option<u32> {
-    let next_closer = next_closer(name, zone.node(ce).name().len())?;
-    nsec3_for(zone, next_closer).map(|found| match found {
-        Ok(i) | Err(i) => i,
-    })
+    nsec3_of(zone, next_closer(name, zone.node(ce).name().len())?)
 }
 
 /// The name one label longer than the suffix of `name` of length `suffix_len`.

@@ -9,9 +9,10 @@
 //! question name itself (of a wildcard answer or an NXDOMAIN) the walk writes after the copy.
 //!
 //! This module owns their byte format: [`prepare`] writes it (`write.rs`), [`find`],
-//! [`nodata`], [`negative`], [`nxdomain_at_apex`] and [`referral`] read it (this file), and [`apply`] (or
-//! [`apply_open`], when more follows) copies one into a response (`apply.rs`). The zone only keeps the bytes ([`Zone::set_prepared`]): one arena,
-//! a range of it in each node (a lookup has just read the node) and an entry for the zone.
+//! [`nodata`], [`negative`], [`nxdomain_at_apex`] and [`referral`] read it (this file), and
+//! [`apply`] (or [`apply_open`], when more follows) copies one into a response (`apply.rs`).
+//! The zone only keeps the bytes ([`Zone::set_prepared`]): one arena, a range of it in each
+//! node (a lookup has just read the node) and an entry for the zone.
 //!
 //! # Format
 //!
