@@ -2,7 +2,8 @@
 //! ANY (RFC 8482), referrals with their glue (RFC 9471) and the additional addresses of NS, MX
 //! and SRV targets; with DO=1, each with its RRSIGs.
 
-use super::{prepared, signed};
+use super::prepared::{self, Applied};
+use super::signed;
 use crate::wire::rtype;
 use crate::wire::writer::{NoSpace, Section, Writer};
 use crate::zone::{NodeId, NodeRef, Zone};
@@ -39,15 +40,19 @@ pub(super) fn signed_nxdomain(
     name: &[u8],
     encloser: NodeId,
 ) -> Result<(), NoSpace> {
+    let record = signed::nxdomain_record(zone, name, encloser);
     if encloser == zone.apex().id()
         && let Some(prepared) = prepared::nxdomain_at_apex(zone)
-        && prepared::apply_open(w, zone, &prepared)
     {
-        return signed::nxdomain_name(w, zone, name, encloser);
+        match prepared::apply_then(w, zone, &prepared, record) {
+            Applied::Done(written) => return written,
+            Applied::Open => return record.map_or(Ok(()), |r| r.write(w, zone)),
+            Applied::No => {}
+        }
     }
     negative(w, zone, true)?;
     signed::nxdomain_encloser(w, zone, encloser)?;
-    signed::nxdomain_name(w, zone, name, encloser)
+    record.map_or(Ok(()), |r| r.write(w, zone))
 }
 
 /// ANY: every RRset over TCP; over UDP one RRset (RFC 8482 §4.2). With DO=1 each comes with

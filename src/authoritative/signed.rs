@@ -89,25 +89,23 @@ fn nsec3(
 
 /// Writes the NSECs of nodes `ids`, each once.
 fn nsecs(w: &mut Writer<'_>, zone: &Zone, ids: &[Option<NodeId>]) -> Result<(), NoSpace> {
-    each_once(w, zone, ids, 0, nsec)
+    each_once(w, zone, ids, nsec)
 }
 
 /// Writes the NSEC3s `indexes`, each once.
 fn nsec3s(w: &mut Writer<'_>, zone: &Zone, indexes: &[Option<u32>]) -> Result<(), NoSpace> {
-    each_once(w, zone, indexes, 0, nsec3)
+    each_once(w, zone, indexes, nsec3)
 }
 
-/// Writes with `write` the chain records `items[from..]` (NSEC nodes or NSEC3 indexes), each
-/// once and none of `items[..from]`, which are written already.
+/// Writes with `write` the chain records `items` (NSEC nodes or NSEC3 indexes), each once.
 fn each_once<T: Copy + PartialEq>(
     w: &mut Writer<'_>,
     zone: &Zone,
     items: &[Option<T>],
-    from: usize,
     write: impl Fn(&mut Writer<'_>, &Zone, Option<Suffix<'_>>, T) -> Result<(), NoSpace>,
 ) -> Result<(), NoSpace> {
     let origin = denial(w, zone);
-    for (i, item) in items.iter().enumerate().skip(from) {
+    for (i, item) in items.iter().enumerate() {
         if let Some(item) = *item
             && !items[..i].contains(&Some(item))
         {
@@ -117,9 +115,45 @@ fn each_once<T: Copy + PartialEq>(
     Ok(())
 }
 
+/// One record of a proof with its RRSIGs, as the zone holds them: an NSEC3 of the chain or a
+/// node's NSEC. The proof about a question name itself is one such record, found before it is
+/// written so that it can follow a prepared piece ([`super::prepared::apply_then`]).
+#[derive(Clone, Copy)]
+pub(crate) struct ChainRecord<'z> {
+    /// Owner name (lowercased wire form), a name at or below the zone's origin.
+    pub owner: &'z [u8],
+    /// The NSEC or NSEC3 record and its RRSIGs, pre-encoded without owner.
+    pub sets: [&'z [u8]; 2],
+}
+
+impl<'z> ChainRecord<'z> {
+    fn nsec3(zone: &'z Zone, index: u32) -> ChainRecord<'z> {
+        let n = zone.nsec3(index);
+        ChainRecord {
+            owner: n.owner,
+            sets: [n.encoded, n.signatures],
+        }
+    }
+
+    fn nsec(zone: &'z Zone, id: NodeId) -> Option<ChainRecord<'z>> {
+        let node = zone.node(id);
+        let set = node.rrset(rtype::NSEC)?;
+        Some(ChainRecord {
+            owner: node.name(),
+            sets: [set.encoded(), set.signatures()],
+        })
+    }
+
+    /// Writes it where nothing is known of the message but what the writer's targets say.
+    pub(crate) fn write(self, w: &mut Writer<'_>, zone: &Zone) -> Result<(), NoSpace> {
+        let origin = denial(w, zone);
+        denial_rrsets(w, self.owner, origin, &self.sets)
+    }
+}
+
 /// NXDOMAIN: the name does not exist, and no wildcard at its closest encloser `encloser` could
 /// have answered it. The records of the proof that depend on the encloser alone (prepared at
-/// load time for the apex), to be followed by [`nxdomain_name`]'s: with NSEC3 the closest
+/// load time for the apex), to be followed by [`nxdomain_record`]: with NSEC3 the closest
 /// provable encloser's own NSEC3 and the one covering its wildcard (RFC 5155 §7.2.2), with
 /// NSEC the one denying the wildcard (RFC 4035 §3.1.3.2).
 pub(crate) fn nxdomain_encloser(
@@ -127,40 +161,34 @@ pub(crate) fn nxdomain_encloser(
     zone: &Zone,
     encloser: NodeId,
 ) -> Result<(), NoSpace> {
-    nxdomain_proof(w, zone, None, encloser)
-}
-
-/// The rest of an NXDOMAIN proof, written after [`nxdomain_encloser`]'s: the NSEC3 covering
-/// the next closer name, or the NSEC covering `name`, unless that one is written already.
-pub(super) fn nxdomain_name(
-    w: &mut Writer<'_>,
-    zone: &Zone,
-    name: &[u8],
-    encloser: NodeId,
-) -> Result<(), NoSpace> {
-    nxdomain_proof(w, zone, Some(name), encloser)
-}
-
-/// The encloser's part of an NXDOMAIN proof (records 0 and 1 of one list), or with `name`
-/// the part about the name that follows it (record 2), never repeating the first.
-fn nxdomain_proof(
-    w: &mut Writer<'_>,
-    zone: &Zone,
-    name: Option<&[u8]>,
-    encloser: NodeId,
-) -> Result<(), NoSpace> {
-    let from = if name.is_some() { 2 } else { 0 };
     if zone.nsec3_params().is_some() {
         let Some((ce, matching)) = denial::provable_encloser(zone, encloser) else {
             return Ok(());
         };
-        let covering = name.and_then(|name| denial::next_closer_nsec3(zone, name, ce));
-        let items = [Some(matching), zone.node_wildcard_denial(ce), covering];
-        return each_once(w, zone, &items, from, nsec3);
+        return nsec3s(w, zone, &[Some(matching), zone.node_wildcard_denial(ce)]);
     }
-    let covering = name.and_then(|name| denial::nsec_for(zone, name));
-    let items = [zone.node_wildcard_denial(encloser), None, covering];
-    each_once(w, zone, &items, from, nsec)
+    nsecs(w, zone, &[zone.node_wildcard_denial(encloser)])
+}
+
+/// The rest of an NXDOMAIN proof, after [`nxdomain_encloser`]'s records: the NSEC3 covering
+/// the next closer name, or the NSEC covering `name`; `None` when there is none or it is one
+/// of those written already.
+pub(super) fn nxdomain_record<'z>(
+    zone: &'z Zone,
+    name: &[u8],
+    encloser: NodeId,
+) -> Option<ChainRecord<'z>> {
+    if zone.nsec3_params().is_some() {
+        let (ce, matching) = denial::provable_encloser(zone, encloser)?;
+        let covering = denial::next_closer_nsec3(zone, name, ce)?;
+        let written = [Some(matching), zone.node_wildcard_denial(ce)];
+        return (!written.contains(&Some(covering))).then(|| ChainRecord::nsec3(zone, covering));
+    }
+    let covering = denial::nsec_for(zone, name)?;
+    if zone.node_wildcard_denial(encloser) == Some(covering) {
+        return None;
+    }
+    ChainRecord::nsec(zone, covering)
 }
 
 /// NODATA at `node` for `name` (the node's own name, or one `wildcard` synthesised it).
@@ -205,19 +233,18 @@ pub(super) fn nodata(
 }
 
 /// A wildcard answered `name` from node `wildcard`: the proof that `name` itself does not
-/// exist (RFC 4035 §3.1.3.3, RFC 5155 §7.2.6).
-pub(super) fn wildcard_answer(
-    w: &mut Writer<'_>,
-    zone: &Zone,
+/// exist (RFC 4035 §3.1.3.3, RFC 5155 §7.2.6), one record.
+pub(super) fn wildcard_record<'z>(
+    zone: &'z Zone,
     name: &[u8],
     wildcard: NodeId,
-) -> Result<(), NoSpace> {
+) -> Option<ChainRecord<'z>> {
     if zone.nsec3_params().is_some() {
         let ce_len = zone.node(wildcard).name().len() - 2;
-        let next_closer = denial::next_closer(name, ce_len).and_then(|n| denial::nsec3_of(zone, n));
-        return nsec3s(w, zone, &[next_closer]);
+        let next_closer = denial::next_closer(name, ce_len)?;
+        return denial::nsec3_of(zone, next_closer).map(|index| ChainRecord::nsec3(zone, index));
     }
-    nsecs(w, zone, &[denial::nsec_for(zone, name)])
+    ChainRecord::nsec(zone, denial::nsec_for(zone, name)?)
 }
 
 /// After a referral's NS: the DS with its RRSIGs, or the proof there is none (RFC 4035

@@ -4,8 +4,9 @@
 //! NODATA, ANY or the steering. With DO=1 the proofs owed for wildcard answers follow.
 
 use super::dname::dname;
+use super::prepared::{self, Applied};
 use super::sections::{additional, any, negative, referral, signed_nxdomain};
-use super::{Recorder, SteerHook, Step, ZoneOutcome, prepared, signed};
+use super::{Recorder, SteerHook, Step, ZoneOutcome, signed};
 use crate::wire::name::MAX_NAME_LEN;
 use crate::wire::query::flags;
 use crate::wire::rtype::{self, rcode};
@@ -163,8 +164,15 @@ impl<'z> Walk<'z> {
                             if !proof && prepared::apply(w, &prepared) {
                                 return Ok(());
                             }
-                            if proof && prepared::apply_open(w, zone, &prepared) {
-                                return signed::wildcard_answer(w, zone, current.lower(), id);
+                            if proof {
+                                let record = signed::wildcard_record(zone, current.lower(), id);
+                                match prepared::apply_then(w, zone, &prepared, record) {
+                                    Applied::Done(written) => return written,
+                                    Applied::Open => {
+                                        return record.map_or(Ok(()), |r| r.write(w, zone));
+                                    }
+                                    Applied::No => {}
+                                }
                             }
                         }
                     }
@@ -383,8 +391,11 @@ impl<'z> Walk<'z> {
     /// The proofs owed for names answered from wildcards, each written once.
     fn prove_wildcards(&mut self, w: &mut Writer<'_>) -> Result<(), NoSpace> {
         for proof in &mut self.wildcard_proofs {
-            if let Some((wildcard, len, name)) = proof.take() {
-                signed::wildcard_answer(w, self.zone, &name[..usize::from(len)], wildcard)?;
+            if let Some((wildcard, len, name)) = proof.take()
+                && let Some(record) =
+                    signed::wildcard_record(self.zone, &name[..usize::from(len)], wildcard)
+            {
+                record.write(w, self.zone)?;
             }
         }
         Ok(())

@@ -147,7 +147,7 @@ impl Targets {
 
 /// Compares the (possibly compressed) name at `offset` in `message` with the uncompressed
 /// `name`, case-insensitively. Pointers must go backwards, so the walk always ends.
-fn name_at_equals(message: &[u8], mut offset: usize, name: &[u8]) -> bool {
+pub(super) fn name_at_equals(message: &[u8], mut offset: usize, name: &[u8]) -> bool {
     let mut pos = 0usize;
     let mut hops = 0;
     loop {

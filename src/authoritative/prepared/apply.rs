@@ -2,9 +2,10 @@
 //! byte for byte what the general path would write.
 
 use super::Prepared;
+use crate::authoritative::signed::ChainRecord;
 use crate::wire::compare::eq_ignore_ascii_case;
 use crate::wire::name::{label_above, labels};
-use crate::wire::writer::{HEADER_LEN, MAX_COMPRESSION_TARGETS, Writer};
+use crate::wire::writer::{HEADER_LEN, MAX_COMPRESSION_TARGETS, NoSpace, Section, Writer};
 use crate::zone::Zone;
 
 /// Appends `prepared` after the question, which must be the only thing written and end in the
@@ -41,6 +42,72 @@ pub fn apply_open(w: &mut Writer<'_>, zone: &Zone, prepared: &Prepared<'_>) -> b
     }
     w.add_targets(start, prepared.name_targets(zone));
     true
+}
+
+/// What [`apply_then`] wrote.
+pub(crate) enum Applied {
+    /// Nothing: the general path writes the whole answer.
+    No,
+    /// The prepared answer, then the record (or `Err` when it did not fit after it, as the
+    /// general path would leave the message).
+    Done(Result<(), NoSpace>),
+    /// The prepared answer, its names made compression targets as by [`apply_open`]: the
+    /// record is for the general path to write after it.
+    Open,
+}
+
+/// Question names shorter than this have fewer labels than the writer keeps compression
+/// targets (each label takes two bytes at least), so all of them are targets.
+const ALL_LABELS_TARGETS: usize = 2 * MAX_COMPRESSION_TARGETS;
+
+/// [`apply`] for an answer of `zone` to a question name in it, followed by `record` (the one
+/// record of a proof about the question name, nothing when `None`), where nothing with a name
+/// to compress follows. An owner one label above the origin that no name of the message has
+/// (neither the question's nor one of the answer's) is written by compression as that label
+/// and a pointer to the origin in the question, the first name the message holds: so it is
+/// written here, without searching the compression targets or adding the answer's.
+#[inline]
+pub(crate) fn apply_then(
+    w: &mut Writer<'_>,
+    zone: &Zone,
+    prepared: &Prepared<'_>,
+    record: Option<ChainRecord<'_>>,
+) -> Applied {
+    let Some(record) = record else {
+        return match apply(w, prepared) {
+            true => Applied::Done(Ok(())),
+            false => Applied::No,
+        };
+    };
+    let Some(qname_len) = w.question_only() else {
+        return Applied::No;
+    };
+    let origin_len = zone.origin().as_wire().len();
+    let owner = record.owner;
+    let label_len = owner.len().saturating_sub(origin_len);
+    let question = &w.message()[HEADER_LEN..HEADER_LEN + qname_len];
+    let direct = origin_len > 1
+        && qname_len < ALL_LABELS_TARGETS
+        && label_len > 1
+        && usize::from(owner[0]) + 1 == label_len
+        && !label_above(question, origin_len)
+            .is_some_and(|above| eq_ignore_ascii_case(above, &owner[..label_len]));
+    let start = w.len();
+    if !apply(w, prepared) {
+        return Applied::No;
+    }
+    if !direct
+        || w.len() > 0x3FFF
+        || prepared
+            .name_targets(zone)
+            .any(|(at, len, _)| usize::from(len) == owner.len() && w.name_at(start + at, owner))
+    {
+        w.add_targets(start, prepared.name_targets(zone));
+        return Applied::Open;
+    }
+    let origin = (HEADER_LEN + qname_len - origin_len) as u16;
+    let label = &owner[..label_len];
+    Applied::Done(w.rrsets_after_label(Section::Authority, label, origin, &record.sets))
 }
 
 /// Moves the listed pointers of the answer just written by `delta` bytes.

@@ -41,6 +41,7 @@ mod apply;
 mod tests;
 mod write;
 
+pub(crate) use apply::{Applied, apply_then};
 pub use apply::{apply, apply_open};
 pub use write::prepare;
 

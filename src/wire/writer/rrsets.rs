@@ -1,13 +1,15 @@
 //! Records written under an owner the writer knows more about than a name to compress: an
 //! RRset and its RRSIGs under one owner compressed once ([`Writer::rrsets`]), records at the
 //! question's name after a pointer to it, and records one label below a name already in the
-//! message ([`Writer::rrsets_below`], the NSEC and NSEC3 records of a denial of existence). Each
-//! writes exactly the bytes the general path ([`Writer::record`] record by record) writes, with
-//! fewer searches of the compression targets.
+//! message ([`Writer::rrsets_below`], the NSEC and NSEC3 records of a denial of existence; or
+//! [`Writer::rrsets_after_label`] where the caller knows where compression points, with no
+//! search at all). Each writes exactly the bytes the general path ([`Writer::record`] record by
+//! record) writes, with fewer searches of the compression targets.
 
 use super::{EncodedRecords, NoSpace, Section, Writer, compressible};
 use super::{HEADER_LEN, MAX_COMPRESSION_TARGETS};
 use crate::wire::compare::eq_ignore_ascii_case;
+use crate::wire::compression::name_at_equals;
 
 /// A name already in the message (a zone's origin) that later owners end in, with where
 /// compression points it: found once for several records ([`Writer::suffix`]).
@@ -196,6 +198,54 @@ impl Writer<'_> {
         self.targets
             .add(start, &owner[..literal], owner.len(), false);
         self.counts[section as usize] += count as u16;
+        Ok(())
+    }
+
+    /// Whether the name at `offset` of the message (a label start, maybe compressed) is
+    /// `name` (uncompressed), ignoring ASCII case.
+    pub fn name_at(&self, offset: usize, name: &[u8]) -> bool {
+        name_at_equals(&self.buf[..self.len], offset, name)
+    }
+
+    /// Writes every record of pre-encoded RRsets whose types have no name to compress (NSEC,
+    /// NSEC3, RRSIG) under the owner `label` (one wire label) followed by the name at `suffix`
+    /// in the message: the label, a pointer to `suffix`, each later record after a pointer to
+    /// the label; all or nothing. These are the bytes compression writes where that owner is
+    /// nowhere in the message and `suffix` is the first place compression finds the rest of
+    /// it: the caller knows both (what else the message holds), as no target is searched; and
+    /// it checks that the message so far is within a pointer's reach (0x3FFF). Nor is the
+    /// label made a target: no name to compress may follow.
+    pub fn rrsets_after_label(
+        &mut self,
+        section: Section,
+        label: &[u8],
+        suffix: u16,
+        sets: &[&[u8]],
+    ) -> Result<(), NoSpace> {
+        let start = self.len;
+        debug_assert!(start <= 0x3FFF);
+        let mut at = start + label.len();
+        if at > self.limit {
+            return Err(NoSpace);
+        }
+        self.buf[start..at].copy_from_slice(label);
+        let mut pointer = (0xC000 | suffix).to_be_bytes();
+        let mut count = 0u16;
+        for record in sets.iter().flat_map(|set| EncodedRecords::new(set)) {
+            debug_assert!(!compressible(u16::from_be_bytes([record[0], record[1]])));
+            let end = at + 2 + record.len();
+            if end > self.limit {
+                // Nothing counts as written until `len` moves.
+                return Err(NoSpace);
+            }
+            self.buf[at..at + 2].copy_from_slice(&pointer);
+            self.buf[at + 2..end].copy_from_slice(record);
+            at = end;
+            count += 1;
+            pointer = (0xC000 | start as u16).to_be_bytes();
+        }
+        self.len = at;
+        self.counts[section as usize] += count;
         Ok(())
     }
 }
