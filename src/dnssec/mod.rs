@@ -17,6 +17,7 @@ pub mod policy;
 pub mod presigned;
 pub mod rollover;
 pub mod rrsig;
+mod sha1;
 pub mod sign;
 pub mod status;
 pub mod time;

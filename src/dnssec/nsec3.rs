@@ -56,7 +56,7 @@ fn digest_in<const N: usize>(data: &[u8], salt: &[u8], lowercase: bool) -> [u8; 
         0x1032_5476,
         0xC3D2_E1F0,
     ];
-    sha1::block_api::compress(&mut state, &blocks[..used]);
+    super::sha1::compress(&mut state, &blocks[..used]);
     let mut out = [0u8; HASH_LEN];
     for (word, bytes) in state.iter().zip(out.chunks_exact_mut(4)) {
         bytes.copy_from_slice(&word.to_be_bytes());
