@@ -391,10 +391,13 @@ impl<'z> Walk<'z> {
     /// The proofs owed for names answered from wildcards, each written once.
     fn prove_wildcards(&mut self, w: &mut Writer<'_>) -> Result<(), NoSpace> {
         for proof in &mut self.wildcard_proofs {
-            if let Some((wildcard, len, name)) = proof.take()
-                && let Some(record) =
-                    signed::wildcard_record(self.zone, &name[..usize::from(len)], wildcard)
-            {
+            // Not `take()`: that would move the name buffer out of every slot, empty or not.
+            let Some((wildcard, len, name)) = proof else {
+                continue;
+            };
+            let record = signed::wildcard_record(self.zone, &name[..usize::from(*len)], *wildcard);
+            *proof = None;
+            if let Some(record) = record {
                 record.write(w, self.zone)?;
             }
         }

@@ -41,11 +41,16 @@ fn digest_in<const N: usize>(data: &[u8], salt: &[u8], lowercase: bool) -> [u8; 
     let len = data.len() + salt.len();
     let used = (len + 9).div_ceil(64);
     let bytes = blocks[..used].as_flattened_mut();
-    bytes[..data.len()].copy_from_slice(data);
     if lowercase {
-        bytes[..data.len()].make_ascii_lowercase();
+        for (to, from) in bytes.iter_mut().zip(data) {
+            *to = from.to_ascii_lowercase();
+        }
+    } else {
+        bytes[..data.len()].copy_from_slice(data);
     }
-    bytes[data.len()..len].copy_from_slice(salt);
+    if !salt.is_empty() {
+        bytes[data.len()..len].copy_from_slice(salt);
+    }
     bytes[len] = 0x80;
     let total = bytes.len();
     bytes[total - 8..].copy_from_slice(&(len as u64 * 8).to_be_bytes());

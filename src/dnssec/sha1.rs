@@ -26,14 +26,25 @@ pub fn compress(state: &mut [u32; 5], blocks: &[[u8; 64]]) {
     ::sha1::block_api::compress(state, blocks);
 }
 
-/// Whether [`block_avx2`] is the way: the CPU has what it needs and no SHA extensions.
+/// Whether [`block_avx2`] is the way: the CPU has what it needs and no SHA extensions. Found
+/// once, then read as one relaxed load.
 #[cfg(target_arch = "x86_64")]
 #[inline]
 fn avx2_without_sha() -> bool {
-    !std::is_x86_feature_detected!("sha")
-        && std::is_x86_feature_detected!("avx2")
-        && std::is_x86_feature_detected!("bmi1")
-        && std::is_x86_feature_detected!("bmi2")
+    use std::sync::atomic::{AtomicU8, Ordering};
+    /// 0 until found, then 1 (this way) or 2 (the crate's).
+    static WAY: AtomicU8 = AtomicU8::new(0);
+    match WAY.load(Ordering::Relaxed) {
+        0 => {
+            let avx2 = !std::is_x86_feature_detected!("sha")
+                && std::is_x86_feature_detected!("avx2")
+                && std::is_x86_feature_detected!("bmi1")
+                && std::is_x86_feature_detected!("bmi2");
+            WAY.store(if avx2 { 1 } else { 2 }, Ordering::Relaxed);
+            avx2
+        }
+        way => way == 1,
+    }
 }
 
 /// The round constants, one for each 20 rounds.

@@ -96,18 +96,36 @@ pub(crate) fn apply_then(
     if !apply(w, prepared) {
         return Applied::No;
     }
-    if !direct
-        || w.len() > 0x3FFF
-        || prepared
-            .name_targets(zone)
-            .any(|(at, len, _)| usize::from(len) == owner.len() && w.name_at(start + at, owner))
-    {
+    if !direct || w.len() > 0x3FFF || holds(w, zone, prepared, start, owner) {
         w.add_targets(start, prepared.name_targets(zone));
         return Applied::Open;
     }
     let origin = (HEADER_LEN + qname_len - origin_len) as u16;
     let label = &owner[..label_len];
     Applied::Done(w.rrsets_after_label(Section::Authority, label, origin, &record.sets))
+}
+
+/// Whether a name of `prepared`, written at `start`, is `owner` (a compression target of its
+/// length is; the first two bytes, label length and first letter, tell most apart).
+#[inline]
+fn holds(w: &Writer<'_>, zone: &Zone, prepared: &Prepared<'_>, start: usize, owner: &[u8]) -> bool {
+    if prepared.targets == 0 {
+        return false;
+    }
+    let (message, first) = (w.message(), [owner[0], owner[1].to_ascii_lowercase()]);
+    for (at, len, _) in prepared.name_targets(zone) {
+        if usize::from(len) != owner.len() {
+            continue;
+        }
+        let at = start + at;
+        if let Some(&[length, letter]) = message.get(at..at + 2)
+            && [length, letter.to_ascii_lowercase()] == first
+            && w.name_at(at, owner)
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// Moves the listed pointers of the answer just written by `delta` bytes.

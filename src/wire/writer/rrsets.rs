@@ -111,14 +111,41 @@ impl Writer<'_> {
     /// whose types have no compressible name in their rdata, each after a pointer to the
     /// question, as [`Writer::record_at_question`]; all or nothing.
     pub fn records_at_question(&mut self, section: Section, sets: &[&[u8]]) -> Result<(), NoSpace> {
-        let mark = self.mark();
-        for record in sets.iter().flat_map(|set| EncodedRecords::new(set)) {
-            if let Err(e) = self.record_at_question(section, record) {
-                self.rollback(mark);
-                return Err(e);
+        let question = (0xC000 | HEADER_LEN as u16).to_be_bytes();
+        let (end, count) = self.after_pointers(self.len, question, question, sets)?;
+        self.len = end;
+        self.counts[section as usize] += count;
+        Ok(())
+    }
+
+    /// Writes the records of `sets` (types with no name to compress) from `at` on, the first
+    /// after the pointer `first`, each later one after `repeat`; returns where they end and
+    /// how many there are, for the caller to count them written.
+    #[inline]
+    fn after_pointers(
+        &mut self,
+        mut at: usize,
+        first: [u8; 2],
+        repeat: [u8; 2],
+        sets: &[&[u8]],
+    ) -> Result<(usize, u16), NoSpace> {
+        let (mut pointer, mut count) = (first, 0u16);
+        for &set in sets {
+            for record in EncodedRecords::new(set) {
+                debug_assert!(!compressible(u16::from_be_bytes([record[0], record[1]])));
+                let end = at + 2 + record.len();
+                if end > self.limit {
+                    // Nothing counts as written until `len` moves.
+                    return Err(NoSpace);
+                }
+                self.buf[at..at + 2].copy_from_slice(&pointer);
+                self.buf[at + 2..end].copy_from_slice(record);
+                at = end;
+                count += 1;
+                pointer = repeat;
             }
         }
-        Ok(())
+        Ok((at, count))
     }
 
     /// Where compression would point `name` (uncompressed, not the root) if it is already in
@@ -224,26 +251,14 @@ impl Writer<'_> {
     ) -> Result<(), NoSpace> {
         let start = self.len;
         debug_assert!(start <= 0x3FFF);
-        let mut at = start + label.len();
+        let at = start + label.len();
         if at > self.limit {
             return Err(NoSpace);
         }
         self.buf[start..at].copy_from_slice(label);
-        let mut pointer = (0xC000 | suffix).to_be_bytes();
-        let mut count = 0u16;
-        for record in sets.iter().flat_map(|set| EncodedRecords::new(set)) {
-            debug_assert!(!compressible(u16::from_be_bytes([record[0], record[1]])));
-            let end = at + 2 + record.len();
-            if end > self.limit {
-                // Nothing counts as written until `len` moves.
-                return Err(NoSpace);
-            }
-            self.buf[at..at + 2].copy_from_slice(&pointer);
-            self.buf[at + 2..end].copy_from_slice(record);
-            at = end;
-            count += 1;
-            pointer = (0xC000 | start as u16).to_be_bytes();
-        }
+        let first = (0xC000 | suffix).to_be_bytes();
+        let repeat = (0xC000 | start as u16).to_be_bytes();
+        let (at, count) = self.after_pointers(at, first, repeat, sets)?;
         self.len = at;
         self.counts[section as usize] += count;
         Ok(())

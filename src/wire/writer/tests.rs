@@ -69,6 +69,53 @@ fn records_at_the_question_are_those_of_the_general_path() {
 }
 
 #[test]
+fn records_after_a_label_are_those_of_the_general_path() {
+    // An NSEC3 and its RRSIG under <label>.example.com., after a question below the origin:
+    // the label and a pointer to the origin in the question, as compression writes them, at
+    // every size limit (all of the records or none).
+    let qname = wire("Nx1.Example.com.");
+    let owner = wire("0p9mhaveqvm6t7vbl5lop2u3t2rp3tom.example.com.");
+    let label = &owner[..33];
+    let origin_at = (HEADER_LEN + qname.len() - wire("example.com.").len()) as u16;
+    let mut nsec3 = Vec::new();
+    encode_record(
+        &mut nsec3,
+        rtype::NSEC3,
+        1,
+        60,
+        &[1, 0, 0, 0, 0, 20, 7, 7, 7],
+    );
+    let mut rrsig = Vec::new();
+    encode_record(
+        &mut rrsig,
+        rtype::RRSIG,
+        1,
+        60,
+        &[0, 50, 13, 3, 0, 0, 0, 60],
+    );
+    for limit in 30..=160 {
+        let mut general = [0u8; 512];
+        let mut fast = [0u8; 512];
+        let mut ends = [(0usize, false); 2];
+        for (k, buf) in [&mut general, &mut fast].into_iter().enumerate() {
+            let mut w = Writer::new(buf, limit);
+            w.header(1, 0x8403).unwrap();
+            if w.question(&qname, rtype::A, 1).is_err() {
+                continue;
+            }
+            let written = if k == 0 {
+                w.rrsets(Section::Authority, &owner, &[&nsec3, &rrsig])
+            } else {
+                w.rrsets_after_label(Section::Authority, label, origin_at, &[&nsec3, &rrsig])
+            };
+            ends[k] = (w.finish(), written.is_ok());
+        }
+        assert_eq!(ends[0], ends[1], "limit {limit}");
+        assert_eq!(general[..ends[0].0], fast[..ends[1].0], "limit {limit}");
+    }
+}
+
+#[test]
 fn question_targets_survive_a_rolled_back_record() {
     let mut buf = [0u8; 512];
     let mut w = Writer::new(&mut buf, 40);
