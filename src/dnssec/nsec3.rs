@@ -54,13 +54,7 @@ fn digest_in<const N: usize>(data: &[u8], salt: &[u8], lowercase: bool) -> [u8; 
     bytes[len] = 0x80;
     let total = bytes.len();
     bytes[total - 8..].copy_from_slice(&(len as u64 * 8).to_be_bytes());
-    let mut state = [
-        0x6745_2301,
-        0xEFCD_AB89,
-        0x98BA_DCFE,
-        0x1032_5476,
-        0xC3D2_E1F0,
-    ];
+    let mut state = super::sha1::INITIAL_STATE;
     super::sha1::compress(&mut state, &blocks[..used]);
     let mut out = [0u8; HASH_LEN];
     for (word, bytes) in state.iter().zip(out.chunks_exact_mut(4)) {

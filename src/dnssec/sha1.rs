@@ -12,6 +12,15 @@
 //!
 //! Every way gives the same state; the tests compare this one with ring's SHA-1.
 
+/// SHA-1's initial hash value H(0) (FIPS 180-4 §5.3.1), the state before the first block.
+pub const INITIAL_STATE: [u32; 5] = [
+    0x6745_2301,
+    0xEFCD_AB89,
+    0x98BA_DCFE,
+    0x1032_5476,
+    0xC3D2_E1F0,
+];
+
 /// Applies SHA-1's block function to `state` for each of `blocks` in turn.
 #[inline]
 pub fn compress(state: &mut [u32; 5], blocks: &[[u8; 64]]) {
@@ -175,13 +184,7 @@ mod tests {
             padded.push(0);
         }
         padded.extend_from_slice(&(data.len() as u64 * 8).to_be_bytes());
-        let mut state = [
-            0x6745_2301,
-            0xEFCD_AB89,
-            0x98BA_DCFE,
-            0x1032_5476,
-            0xC3D2_E1F0,
-        ];
+        let mut state = INITIAL_STATE;
         for chunk in padded.chunks_exact(64) {
             block(&mut state, chunk.try_into().unwrap());
         }
