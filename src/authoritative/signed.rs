@@ -49,31 +49,14 @@ fn denial<'z>(w: &mut Writer<'_>, zone: &'z Zone) -> Option<Suffix<'z>> {
     w.suffix(zone.origin().as_wire())
 }
 
-/// Writes `sets` under `owner`, a name of the zone (below `origin` when that is known).
-fn denial_rrsets(
-    w: &mut Writer<'_>,
-    owner: &[u8],
-    origin: Option<Suffix<'_>>,
-    sets: &[&[u8]],
-) -> Result<(), NoSpace> {
-    match origin {
-        Some(origin) => w.rrsets_below(Section::Authority, owner, origin, sets),
-        None => w.rrsets(Section::Authority, owner, sets),
-    }
-}
-
-/// The NSEC at node `id`, with its RRSIGs.
+/// The NSEC at node `id`, with its RRSIGs (nothing when the node has none).
 fn nsec(
     w: &mut Writer<'_>,
     zone: &Zone,
     origin: Option<Suffix<'_>>,
     id: NodeId,
 ) -> Result<(), NoSpace> {
-    let node = zone.node(id);
-    match node.rrset(rtype::NSEC) {
-        Some(set) => denial_rrsets(w, node.name(), origin, &[set.encoded(), set.signatures()]),
-        None => Ok(()),
-    }
+    ChainRecord::nsec(zone, id).map_or(Ok(()), |r| r.write_below(w, origin))
 }
 
 /// The NSEC3 `index` of the chain, with its RRSIGs.
@@ -83,8 +66,7 @@ fn nsec3(
     origin: Option<Suffix<'_>>,
     index: u32,
 ) -> Result<(), NoSpace> {
-    let n = zone.nsec3(index);
-    denial_rrsets(w, n.owner, origin, &[n.encoded, n.signatures])
+    ChainRecord::nsec3(zone, index).write_below(w, origin)
 }
 
 /// Writes the NSECs of nodes `ids`, each once.
@@ -147,7 +129,15 @@ impl<'z> ChainRecord<'z> {
     /// Writes it where nothing is known of the message but what the writer's targets say.
     pub(crate) fn write(self, w: &mut Writer<'_>, zone: &Zone) -> Result<(), NoSpace> {
         let origin = denial(w, zone);
-        denial_rrsets(w, self.owner, origin, &self.sets)
+        self.write_below(w, origin)
+    }
+
+    /// Writes it in AUTHORITY, below `origin` (the zone's, found in the message) when known.
+    fn write_below(self, w: &mut Writer<'_>, origin: Option<Suffix<'_>>) -> Result<(), NoSpace> {
+        match origin {
+            Some(origin) => w.rrsets_below(Section::Authority, self.owner, origin, &self.sets),
+            None => w.rrsets(Section::Authority, self.owner, &self.sets),
+        }
     }
 }
 
